@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Set up the project's virtual environment (created once, reused) and run a job in it.
+
+    python3 dev.py brief    # install, then write the briefing of seeds/ into reports/seeds/
+    python3 dev.py test     # install with the test extra, then run the whole test suite
+
+Standard library only, so it runs on a fresh machine with nothing but Python >= 3.11.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def ensure_venv(extra: str) -> None:
+    """Create .venv if missing; (re)install the project when pyproject.toml or the extra changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"reporter needs Python >= 3.11, this is {sys.version.split()[0]}")
+    if not (BIN / "python").exists():
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".installed-{extra or 'base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    target = f".[{extra}]" if extra else "."
+    subprocess.run([str(BIN / "python"), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT, check=True)
+    stamp.write_text(digest)
+
+
+def main() -> int:
+    job = sys.argv[1] if len(sys.argv) > 1 else ""
+    rest = sys.argv[2:]
+    if job == "brief":
+        ensure_venv("")
+        cmd = [str(BIN / "reporter"), "brief", "seeds", "--out", "reports/seeds", *rest]
+    elif job == "test":
+        ensure_venv("test")
+        cmd = [str(BIN / "python"), "-m", "pytest", *rest]
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return subprocess.run(cmd, cwd=ROOT).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())

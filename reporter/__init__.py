@@ -1,0 +1,3 @@
+"""reporter: cross-source briefings of news articles, with verbatim evidence for every flag."""
+
+__version__ = "0.1.0"
