@@ -9,6 +9,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import fake_openai as fo
 import openai
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -17,7 +18,6 @@ from pydantic import BaseModel
 
 from reporter.llm.cassette import Cassette
 from reporter.llm.protocol import ChatMessage, ModelRequest, ModelResponse
-from tests import fake_openai as fo
 
 CANARY = "sk-canary-0d1e2f3a4b5c"
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,8 +11,7 @@ from pathlib import Path
 import httpx
 import openai
 import pytest
-
-from tests.conftest import MODEL_ENV, NetworkBlocked
+from isolation import MODEL_ENV, NetworkBlocked
 
 ROOT = Path(__file__).resolve().parents[1]
 
