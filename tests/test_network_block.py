@@ -13,6 +13,8 @@ import openai
 import pytest
 from isolation import MODEL_ENV, NetworkBlocked
 
+from reporter.config import Config
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -56,6 +58,9 @@ def test_env_probe_model_configuration_is_cleared(cache_dir):
             assert name not in os.environ, name
     assert os.environ["REPORTER_CACHE_DIR"] == str(cache_dir)
     assert cache_dir.is_dir() and not any(cache_dir.iterdir())
+    config = Config.from_env()
+    assert config.cache_dir == cache_dir
+    assert (config.api_key, config.base_url, config.model) == (None, None, None)
 
 
 def test_real_key_and_endpoint_in_the_shell_never_reach_a_test(tmp_path):
