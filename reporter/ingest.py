@@ -22,6 +22,10 @@ FORMATS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html
 MIN_HTML_WORDS = 10
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
+# Control characters other than tab/newline/CR/form feed: text has next to none, binary data plenty.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Below this many words trafilatura has found page chrome (menus, cookie notices), not an article.
+MIN_HTML_WORDS = 15
 
 
 def count_words(text: str) -> int:
@@ -29,8 +33,21 @@ def count_words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
+def _looks_binary(text: str) -> bool:
+    """More than 1% control characters: binary data that happened to decode (cp1252 decodes most bytes)."""
+    return len(_CONTROL.findall(text)) > max(1, len(text) // 100)
+
+
 def decode(data: bytes, path: str) -> tuple[str, str]:
     """Decode bytes robustly: UTF-8 (with or without BOM), else cp1252; returns (text, encoding)."""
+    text, encoding = _decode(data, path)
+    if _looks_binary(text):
+        raise InputError(path, "binary data (control characters), not a text article")
+    return text, encoding
+
+
+def _decode(data: bytes, path: str) -> tuple[str, str]:
+    """The decoding itself; `decode` adds the binary-data check."""
     if b"\x00" in data:
         raise InputError(path, "binary data (NUL bytes), not a text article")
     if data.startswith(b"\xef\xbb\xbf"):
@@ -54,6 +71,9 @@ def _html_to_article(html: str, path: str) -> dict[str, str | None]:
     # Pages with no article still yield their menu or footer words: too few words means no article.
     if not text or count_words(text) < MIN_HTML_WORDS:
         raise InputError(path, "no article text found in the HTML page")
+    if count_words(text) < MIN_HTML_WORDS:
+        raise InputError(path, f"no article text found in the HTML page (only {count_words(text)} words of "
+                               "menus or page chrome)")
     return {
         "text": text,
         "title": getattr(doc, "title", None),
@@ -154,6 +174,8 @@ def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[Problem]]:
             files.extend(found)
         elif os.path.exists(path):
             files.append(path)
+        elif os.path.islink(path):  # exists() is False for a link that loops or points nowhere
+            problems.append(Problem(path=path, step="ingest", message="symbolic link loop or broken link"))
         else:
             problems.append(Problem(path=path, step="ingest", message="no such file or folder"))
     return list(dict.fromkeys(files)), problems

@@ -206,6 +206,10 @@ class Brief(Strict):
         default_factory=list, description="Groups of source ids with identical text; only the first is compared."
     )
     problems: list[Problem] = Field(default_factory=list, description="Inputs and steps that failed.")
+    suspicious: list[Evidence] = Field(
+        default_factory=list,
+        description="Passages that read like instructions to a model (prompt injection); shown, not obeyed.",
+    )
     orphaned_reviews: list[OrphanedReview] = Field(
         default_factory=list, description="Editor decisions whose flag is gone in this run."
     )

@@ -1,0 +1,1 @@
+"""Benchmarks of reporter: speed and scaling, LLM efficiency, detection quality, the seeds' briefing."""

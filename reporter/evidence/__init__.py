@@ -1,0 +1,1 @@
+"""The deterministic evidence engine: structure, alignment and detectors (no LLM)."""
