@@ -15,9 +15,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from reporter import __version__, pipeline
+from reporter.atomic import write_text_atomic
 from reporter.config import Config
 from reporter.errors import ReporterError
-from reporter.atomic import write_text_atomic
 from reporter.render import render_json, write_outputs
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
