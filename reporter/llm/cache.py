@@ -7,6 +7,7 @@ headers); each write is its own transaction, so a crash loses at most the reques
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from pathlib import Path
@@ -22,7 +23,9 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS responses (
 
 
 def default_cache_dir() -> Path:
-    """The per-user cache folder on this OS (e.g. ~/.cache/reporter)."""
+    """`$REPORTER_CACHE_DIR`, else the per-user cache folder on this OS (e.g. ~/.cache/reporter)."""
+    if folder := os.environ.get("REPORTER_CACHE_DIR"):
+        return Path(folder)
     return Path(platformdirs.user_cache_dir("reporter", appauthor=False))
 
 
