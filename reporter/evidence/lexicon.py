@@ -1,0 +1,136 @@
+"""Word lists and token helpers shared by the evidence modules (one place, no duplicated logic)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from wordfreq import zipf_frequency
+
+
+def _wordset(words: str) -> frozenset[str]:
+    """A set of words from a white-space separated list."""
+    return frozenset(words.split())
+
+
+WORD = re.compile(r"[A-Za-z\u00C0-\u024F]+(?:['’][A-Za-z]+)?(?:-[A-Za-z\u00C0-\u024F]+)*")
+
+STOPWORDS = _wordset(
+    """
+    a about above after again against all also am an and any are as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has
+    have having he her here hers herself him himself his how i if in into is it its itself just me more
+    most my myself no nor not now of off on once only or other our ours ourselves out over own same she
+    should so some such than that the their theirs them themselves then there these they this those
+    through to too under until up very was we were what when where which while who whom why will with
+    would you your yours yourself yourselves said says told added stated mr mrs ms one two also would
+    could may might must shall us its it's ’s 's
+    """
+)
+
+NEGATIONS = _wordset(
+    """
+    not no never none nothing neither nor cannot can't won't don't didn't isn't wasn't
+    """
+)
+MODALS = _wordset(
+    """
+    can could may might must shall should will would
+    """
+)
+
+SPEECH_VERBS = _wordset(
+    """
+    said says say told tells added adds stated states warned warns noted notes insisted insists claimed
+    claims predicted predicting predicts telling saying explained explains responded responds continued
+    reiterated reiterates announced announces argued argues stressed stresses underlined underlines
+    highlighted highlights emphasised emphasized urged urges vowed vows pledged asserted declared
+    remarked commented replied suggested suggests acknowledged admitted confirmed denied wrote writes
+    quoted cautioned
+    """
+)
+
+# Words that introduce a person's name when they stand right before it ("Foreign Minister Sergei Lavrov").
+TITLE_WORDS = _wordset(
+    """
+    president minister secretary spokesman spokeswoman spokesperson diplomat leader adviser advisor
+    chancellor premier prime foreign deputy chief head general senator governor ambassador envoy mr mrs
+    ms dr prof king queen prince pope justice state defence defense interior finance trade chairman
+    chair director commissioner mayor official officer correspondent reporter editor analyst professor
+    writer counterpart
+    """
+)
+DEMONYMS = _wordset(
+    """
+    russian chinese ukrainian us u.s. american british french german european japanese indian kremlin
+    turkish iranian polish nato eu un soviet western
+    """
+)
+ORG_WORDS = _wordset(
+    """
+    council ministry agency union conference journal times post news party committee commission
+    parliament congress senate assembly office department bank fund court army navy forces organization
+    organisation institute university corporation company group association alliance nato un eu cnn bbc
+    tass reuters sputnik kremlin pentagon whitehouse government television tv
+    """
+)
+PLACE_WORDS = _wordset(
+    """
+    russia china ukraine moscow beijing kyiv kiev washington warsaw poland munich germany europe asia
+    africa america taiwan london paris brussels afghanistan iran india japan france britain america
+    united states kingdom singapore
+    """
+)
+PRONOUNS = _wordset(
+    """
+    he she they
+    """
+)
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+
+
+def words(text: str) -> list[re.Match[str]]:
+    """Word tokens of a text with their positions."""
+    return list(WORD.finditer(text))
+
+
+@lru_cache(maxsize=200_000)
+def zipf(word: str) -> float:
+    """English Zipf frequency of a word (0 for words wordfreq has never seen)."""
+    return zipf_frequency(word.replace("’", "'"), "en")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A crude, fast stem so that 'relations'/'relationship'/'related' block together."""
+    w = word.lower().replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    for suffix in (
+        "ationship",
+        "ation",
+        "ments",
+        "ment",
+        "ness",
+        "ingly",
+        "ing",
+        "edly",
+        "ied",
+        "ies",
+        "ed",
+        "ly",
+        "es",
+        "s",
+    ):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+            return w[: -len(suffix)]
+    return w
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the content words of a text, in order."""
+    return [stem(m.group()) for m in WORD.finditer(text) if m.group().lower() not in STOPWORDS]

@@ -1,0 +1,100 @@
+"""Text structure: sentences, headline, quotes and speakers, figures, names, boilerplate, exact offsets."""
+
+from __future__ import annotations
+
+import pytest
+from evidence_support import make_source, seed_sources
+
+from reporter.evidence.structure import parse
+
+
+def test_abbreviations_and_quotes_do_not_break_sentences():
+    text = (
+        "Mr Putin met U.S. officials on Feb. 24 in Moscow. “It went well,” he said. "
+        "Then Mr Wang left.\nHeadline with no full stop\nBy Jane Doe\n"
+    )
+    doc = parse(make_source("a", text))
+    body = [s.text for s in doc.sentences if s.role == "body"]
+    assert body == [
+        "Mr Putin met U.S. officials on Feb. 24 in Moscow.",
+        "“It went well,” he said.",
+        "Then Mr Wang left.",
+    ]
+    assert doc.byline == "By Jane Doe"
+
+
+def test_headline_line_without_final_punctuation_is_its_own_sentence():
+    doc = parse(make_source("h", "Wang and Putin meet in Moscow\n\nWang Yi met Vladimir Putin. He smiled.\n"))
+    assert doc.headline is not None and doc.headline.text == "Wang and Putin meet in Moscow"
+    assert [s.text for s in doc.sentences] == [
+        "Wang and Putin meet in Moscow",
+        "Wang Yi met Vladimir Putin.",
+        "He smiled.",
+    ]
+
+
+def test_quote_speakers_full_names_pronouns_and_continuation():
+    text = (
+        "Russian Foreign Minister Sergei Lavrov met Wang Yi on Monday.\n"
+        "“We are friends,” Lavrov said.\n"
+        "Later he added that “ties are strong”.\n"
+        "“Nothing will change.”\n"
+        "According to Wang, the talks were “frank”.\n"
+    )
+    doc = parse(make_source("q", text))
+    got = {q.text: q.speaker for q in doc.quotes}
+    assert got["We are friends"] == "Sergei Lavrov"
+    assert got["ties are strong"] == "Sergei Lavrov"
+    assert got["Nothing will change."] == "Sergei Lavrov"
+    assert got["frank"] == "Wang Yi"
+    assert any(st.verb == "according to" and st.speaker == "Wang Yi" for st in doc.statements)
+
+
+def test_quote_spanning_paragraphs_by_convention_is_not_stray_but_unbalanced_mark_is():
+    text = "Peskov said: “I don’t think so.\n\n“They have denied it.”\n\nHe added: “Fine.” ”\n"
+    doc = parse(make_source("c", text))
+    assert [text[i] for i in doc.stray_quotes] == ["”"]
+    assert doc.stray_quotes[0] == text.rindex("”")
+
+
+def test_figures_money_percent_dates_counts():
+    text = (
+        "Trade could reach US$200 billion (S$268 billion), up 5.5 per cent from 2022, "
+        "with 3,000 prisoners freed on Feb 24, 2022."
+    )
+    doc = parse(make_source("f", text))
+    got = [(f.text, f.kind, f.value, f.unit) for f in doc.figures]
+    assert ("US$200 billion", "money", 200e9, "USD") in got
+    assert ("S$268 billion", "money", 268e9, "SGD") in got
+    assert ("5.5 per cent", "percent", 5.5, "%") in got
+    assert ("3,000 prisoners", "count", 3000.0, "prisoners") in got
+    assert ("Feb 24, 2022", "date", 2022.0, "year") in got
+
+
+def test_fused_names_are_split_and_recorded():
+    text = "Wang Yi met Putin. On Tuesday, Wang Nikolai Patrushev, the security chief, said ties were good.\n"
+    doc = parse(make_source("n", text))
+    assert [text[s:e] for s, e in doc.fused_names] == ["Wang Nikolai Patrushev"]
+    assert doc.persons["Patrushev"] == "Nikolai Patrushev"
+
+
+def test_seed_boilerplate_is_found_and_excluded():
+    docs = {d.source_id[:3]: d for d in map(parse, seed_sources())}
+    chrome = [docs["002"].text[s:e] for s, e in docs["002"].boilerplate]
+    assert any("top of page" in c for c in chrome) and any("15 views0 comments" in c for c in chrome)
+    appended = "".join(docs["003"].text[s:e] for s, e in docs["003"].boilerplate)
+    assert "Ukrainian prisoners join army" in appended and "Borrell tells" in appended
+    assert not any("prisoners" in s.text for s in docs["003"].sentences)
+    assert docs["002"].headline.text.startswith("In meeting with China’s top diplomat")
+    assert docs["002"].byline == "By Anton Troianovski"
+    assert docs["004"].date == "2023-02-22" and docs["003"].date == "Wednesday (22 February)"
+
+
+@pytest.mark.parametrize("source", seed_sources(), ids=lambda s: s.id[:3])
+def test_every_span_is_verbatim(source):
+    doc = parse(source)
+    t = source.text
+    for item in [*doc.sentences, *doc.quotes, *doc.figures, *doc.names]:
+        assert item.text == t[item.start : item.end]
+        assert item.text == item.text.strip()
+    assert doc.sentences, "a real article has sentences"
