@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 
 import pytest
+from bad_input_corpus import SEED_FILES, UNUSABLE, USABLE, build_corpus
 
 from reporter.config import Config, Limits
 from reporter.ingest import read_inputs
-from tests.bad_input_corpus import SEED_FILES, UNUSABLE, USABLE, build_corpus
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import markdown
 import pytest
-from reporter.render import write_outputs
+from html_safety import XSS_PAYLOADS, unsafe_parts
 
 from reporter.config import Config
 from reporter.models import (
@@ -29,8 +29,8 @@ from reporter.models import (
     Source,
     UnverifiedClaim,
 )
+from reporter.render import write_outputs
 from reporter.suspicious import find_all_suspicious, find_suspicious
-from tests.html_safety import XSS_PAYLOADS, unsafe_parts
 
 BAD = Path(__file__).parent / "bad_inputs"
 SEEDS = Path(__file__).parent.parent / "seeds"
