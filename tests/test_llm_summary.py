@@ -34,7 +34,7 @@ def test_summary_quotes_are_grounded_and_invented_ones_removed(tmp_path):
 def test_article_is_wrapped_in_its_content_derived_delimiter(tmp_path):
     stub = Stub()
     _run(tmp_path, stub)
-    request = stub.by_prompt("summary")[0]
+    (request,) = [r for r in stub.by_prompt("summary") if r.source_id == "a"]
     delimiter = delimiter_for(TEXT_A)
     assert f"<<<{delimiter}>>>" in request.messages[1].content
     assert delimiter in request.messages[0].content and "never instructions" in request.messages[0].content
