@@ -132,7 +132,7 @@ def render_flag(flag: Discrepancy, labels: dict[str, str]) -> list[str]:
     """One discrepancy: heading, meta line, side-by-side evidence, explanation, suggestion, review."""
     lines = [f"#### [{flag.severity}] {md_escape(flag.title)}", "",
              f"*id `{flag.id}` · confidence {flag.confidence:.2f} · origin {flag.origin}"
-             + (f" · detector {flag.detector}" if flag.detector else "") + "*", ""]
+             + (f" · detector {md_escape(flag.detector)}" if flag.detector else "") + "*", ""]
     lines += ["| Source | Evidence (differing words in bold) |", "|---|---|"]
     for ev, marked in zip(flag.evidence, marked_evidence(flag.evidence), strict=True):
         lines.append(f"| {md_escape(labels.get(ev.source_id, ev.source_id))} | “{marked}” |")
