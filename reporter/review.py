@@ -243,7 +243,8 @@ def record_decision(
     def change(decisions: Decisions) -> None:
         old = decisions.get(flag.id)
         history = list(old.history) if old else []
-        if old and (old.status != status or old.reviewer != reviewer):  # someone's earlier call: keep it
+        # keep an earlier call that this one overrules: another reviewer's, or a status changed from a decision
+        if old and (old.reviewer != reviewer or old.status not in (status, "open")):
             history.append(old.review())
         keep_note = old.note if old and note is None else note
         keep_corr = old.correction if old and correction is None else correction

@@ -229,3 +229,12 @@ def test_a_failure_mid_write_leaves_the_old_file_intact(tmp_path, monkeypatch, f
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".review.json.lock", "review.json"]
     assert os.access(path, os.R_OK)
+
+
+def test_one_reviewers_own_steps_do_not_pile_up_in_history(tmp_path):
+    flag = make_brief(["a", "b"]).discrepancies[0]
+    rv.record_decision(tmp_path, flag, "open", note="first thoughts", reviewer="alice")
+    rv.record_decision(tmp_path, flag, "confirmed", reviewer="alice")
+    assert rv.load_decisions(tmp_path / "review.json")[flag.id].history == []
+    rv.record_decision(tmp_path, flag, "dismissed", reviewer="alice")  # a real change of mind is kept
+    assert [h.status for h in rv.load_decisions(tmp_path / "review.json")[flag.id].history] == ["confirmed"]
