@@ -2,6 +2,7 @@
 
     ReporterError                 base: a clear one-line message for the user, never a traceback
     ├── InputError                an input file can't be used (names the file and the problem)
+    ├── NoUsableSources           every input failed: nothing to brief
     ├── ConfigError               bad configuration: flags, environment, price table
     ├── ReviewStoreError          the review decisions file is damaged or can't be written
     ├── TokenizerError            a bundled vocabulary is missing or fails its checksum
@@ -27,6 +28,10 @@ class InputError(ReporterError):
         self.path = path
         self.problem = problem
         super().__init__(f"{path}: {problem}")
+
+
+class NoUsableSources(ReporterError):
+    """Every input failed: nothing to brief."""
 
 
 class ConfigError(ReporterError):
