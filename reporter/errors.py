@@ -6,6 +6,7 @@
     ├── ConfigError               bad configuration: flags, environment, price table
     ├── ReviewStoreError          the review decisions file is damaged or can't be written
     ├── TokenizerError            a bundled vocabulary is missing or fails its checksum
+    ├── CassetteError             a cassette file is damaged, of an unknown version, or can't be written
     └── ModelError                the model step failed
         ├── ModelOutputInvalid    output still invalid after the re-asks; carries the last output
         ├── BudgetExceeded        --max-requests / --max-tokens reached
@@ -44,6 +45,10 @@ class ReviewStoreError(ReporterError):
 
 class TokenizerError(ReporterError):
     """A bundled tiktoken vocabulary is missing or damaged."""
+
+
+class CassetteError(ReporterError):
+    """A cassette file is damaged, of an unknown version, or can't be written."""
 
 
 class ModelError(ReporterError):
