@@ -19,6 +19,7 @@ from reporter.atomic import write_text_atomic
 from reporter.config import Config
 from reporter.errors import ReporterError
 from reporter.render import render_json, write_outputs
+from reporter.review_cli import review
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -78,7 +79,7 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
         sys.exit(EXIT_OK)
     out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
     try:
-        result = pipeline.run(list(inputs), config)
+        result = pipeline.run(list(inputs), config, out_dir)
         if not config.llm_configured and not quiet:
             console.print("reporter: no model configured, offline briefing from the evidence engine "
                           "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --model/--base-url, to use one)")
@@ -103,6 +104,9 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
                       f"wrote {written['md'].parent}/brief.{{md,html,json}}", markup=False)
     failed = [p for p in result.problems if p.step != "evidence"]
     sys.exit(EXIT_PARTIAL if failed else EXIT_OK)
+
+
+cli.add_command(review)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from reporter import __version__
 from reporter.config import Config
@@ -11,6 +12,7 @@ from reporter.evidence import EvidenceReport, analyse
 from reporter.ingest import read_inputs
 from reporter.models import ArticleSummary, Brief, Problem, RunInfo, Source
 from reporter.render import OFFLINE_HINT
+from reporter.review import apply_reviews
 from reporter.summarise import event_line, extractive_summary, guess_outlet
 
 
@@ -105,7 +107,8 @@ def plan(paths: list[str], config: Config) -> str:
     return dry_run_report(unique, report, [extractive_summary(s, report.documents[s.id]) for s in unique], config)
 
 
-def run(paths: list[str], config: Config) -> Brief:
-    """Read the inputs and build their briefing."""
+def run(paths: list[str], config: Config, out_dir: Path | None = None) -> Brief:
+    """Read the inputs and build their briefing; re-attach the editor's decisions stored in `out_dir`."""
     sources, problems = read_inputs(paths, config)
-    return build_brief(sources, config, problems)
+    brief = build_brief(sources, config, problems)
+    return apply_reviews(brief, out_dir) if out_dir is not None else brief
