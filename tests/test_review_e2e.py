@@ -156,3 +156,14 @@ def test_hide_dismissed_leaves_json_alone(seeds_run):
     assert flag["id"] not in md and "1 dismissed flags hidden" in md
     data = json.loads((out_dir / "brief.json").read_text(encoding="utf-8"))
     assert next(f for f in data["discrepancies"] if f["id"] == flag["id"])["review"]["status"] == "dismissed"
+
+
+def test_a_damaged_store_stops_the_rerun_and_is_left_untouched(tmp_path):
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    (out_dir / "review.json").write_text('{"decisions": [', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["brief", *map(str, SEEDS), "--out", str(out_dir), "--offline", "-q"])
+    assert result.exit_code == 1
+    assert "review.json: damaged review file" in result.stderr and "Traceback" not in result.output
+    assert (out_dir / "review.json").read_text(encoding="utf-8") == '{"decisions": ['
+    assert not (out_dir / "brief.json").exists()
