@@ -89,6 +89,9 @@ def figures_markdown(results: dict) -> str:
                   f"Offline run of `seeds/` ({s['sources']} sources): CLI in a fresh process {s['cli_seconds']} s, "
                   f"in-process (warm) {s['in_process_seconds']} s; {s['flags']} flags: {s['flags_by_kind']}; "
                   f"by severity {s['flags_by_severity']}; {s['consensus_points']} consensus points."]
+    if "evidence" in b:
+        parts += ["", "### 5. Evidence engine's labelled cases (`bench/evidence_quality.py`)", "",
+                  b["evidence"].get("markdown") or f"Not measured: {b['evidence'].get('unavailable')}"]
     return "\n".join(parts)
 
 
