@@ -110,26 +110,28 @@ def _overlaps(a: Evidence, b: Evidence) -> bool:
 def merge_flags(flags: list[Discrepancy]) -> list[Discrepancy]:
     """One flag per problem: same-kind flags with overlapping evidence merge, the stronger one is kept with
     the union of evidence; flags of different kinds on identical evidence keep only the more confident."""
-    ordered = sorted(flags, key=sort_key)
     kept: list[Discrepancy] = []
-    for flag in ordered:
-        merged = False
-        for i, k in enumerate(kept):
-            same_spans = {(e.source_id, e.start, e.end) for e in flag.evidence} == {
-                (e.source_id, e.start, e.end) for e in k.evidence
-            }
-            if flag.kind == k.kind and any(_overlaps(a, b) for a in flag.evidence for b in k.evidence):
-                extra = [e for e in flag.evidence if not any(_overlaps(e, x) for x in k.evidence)]
-                if extra:
-                    spans = [*k.evidence, *extra]
-                    kept[i] = k.model_copy(update={"evidence": spans, "id": discrepancy_id(k.kind, spans)})
-                merged = True
-                break
-            if same_spans:
-                merged = True
-                break
-        if not merged:
+    by_spans: set[frozenset[tuple[str, int, int]]] = set()
+    by_source: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)  # (kind, source) -> spans
+    for flag in sorted(flags, key=sort_key):
+        key = frozenset((e.source_id, e.start, e.end) for e in flag.evidence)
+        if key in by_spans:
+            continue
+        target = next((i for e in flag.evidence for s, t, i in by_source[(flag.kind, e.source_id)]
+                       if s < e.end and e.start < t), None)
+        if target is None:
             kept.append(flag)
+            target = len(kept) - 1
+            extra = flag.evidence
+        else:
+            k = kept[target]
+            extra = [e for e in flag.evidence if not any(_overlaps(e, x) for x in k.evidence)]
+            if extra:
+                spans = [*k.evidence, *extra]
+                kept[target] = k.model_copy(update={"evidence": spans, "id": discrepancy_id(k.kind, spans)})
+        by_spans.add(key)
+        for e in extra:
+            by_source[(flag.kind, e.source_id)].append((e.start, e.end, target))
     return sorted(kept, key=sort_key)
 
 

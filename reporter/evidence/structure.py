@@ -347,7 +347,7 @@ class _Names:
             if name in fused_names:
                 cut = s + len(parts[0])
                 self.fused.append((s, e))
-                spans.append(NameSpan(s, cut, parts[0], "person", self.persons[parts[0]]))
+                spans.append(NameSpan(s, cut, parts[0], "person", self.persons.get(parts[0])))
                 rs = self.text.index(parts[1], cut)
                 rest = " ".join(parts[1:])
                 spans.append(NameSpan(rs, e, self.text[rs:e], "person", self.persons.get(rest, rest)))
