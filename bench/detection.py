@@ -145,6 +145,8 @@ def summarise(tally: Tally, docs: int, seconds: float) -> dict:
         "flagged_segments": tally.seg_tp + tally.seg_fp,
         "chars": tally.chars, "gold_major_chars": tally.gold_chars,
         "flag_everything_f1": round(2 * density / (1 + density), 4) if density else 0.0,
+        "segment_base_rate": round((tally.seg_tp + tally.seg_fn) / max(1, tally.seg_tp + tally.seg_fp
+                                                                          + tally.seg_fn + tally.seg_tn), 4),
         "flags_by_kind": dict(tally.flags),
         "precision_by_kind": {k: round(tally.kind_hits[k] / v, 4) for k, v in tally.kind_chars.items() if v},
         "predicted_chars_by_kind": dict(tally.kind_chars),
@@ -176,5 +178,6 @@ def run(quick: bool = False) -> tuple[dict, list[dict]]:
                         f"{s['char_precision']:.3f} / {s['char_recall']:.3f} / {s['char_f1']:.3f}",
                         f"context: flag-all F1 {s['flag_everything_f1']:.3f}; WMT23 QE ~0.27"))
         rows.append(row("detection", f"{name}: segment P / R (positive {s['positive_segments']}"
-                        f" of {s['segments']})", f"{s['segment_precision']:.3f} / {s['segment_recall']:.3f}"))
+                        f" of {s['segments']})", f"{s['segment_precision']:.3f} / {s['segment_recall']:.3f}",
+                        f"context: flag-all P {s['segment_base_rate']:.3f}"))
     return results, rows

@@ -69,7 +69,7 @@ class Config(BaseModel):
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:
-        """Read OPENAI_API_KEY, OPENAI_BASE_URL and REPORTER_MODEL; explicit overrides win."""
+        """Read OPENAI_API_KEY, OPENAI_BASE_URL, REPORTER_MODEL, REPORTER_CACHE_DIR; explicit overrides win."""
         env: dict[str, object] = {}
         if key := os.environ.get("OPENAI_API_KEY"):
             env["api_key"] = SecretStr(key)
@@ -77,5 +77,7 @@ class Config(BaseModel):
             env["base_url"] = url
         if model := os.environ.get("REPORTER_MODEL"):
             env["model"] = model
+        if cache_dir := os.environ.get("REPORTER_CACHE_DIR"):
+            env["cache_dir"] = Path(cache_dir)
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)

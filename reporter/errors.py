@@ -2,9 +2,11 @@
 
     ReporterError                 base: a clear one-line message for the user, never a traceback
     ├── InputError                an input file can't be used (names the file and the problem)
+    ├── NoUsableSources           every input failed: nothing to brief
     ├── ConfigError               bad configuration: flags, environment, price table
     ├── ReviewStoreError          the review decisions file is damaged or can't be written
     ├── TokenizerError            a bundled vocabulary is missing or fails its checksum
+    ├── CassetteError             a cassette file is damaged, of an unknown version, or can't be written
     └── ModelError                the model step failed
         ├── ModelOutputInvalid    output still invalid after the re-asks; carries the last output
         ├── BudgetExceeded        --max-requests / --max-tokens reached
@@ -29,6 +31,10 @@ class InputError(ReporterError):
         super().__init__(f"{path}: {problem}")
 
 
+class NoUsableSources(ReporterError):
+    """Every input failed: nothing to brief."""
+
+
 class ConfigError(ReporterError):
     """Bad configuration."""
 
@@ -39,6 +45,10 @@ class ReviewStoreError(ReporterError):
 
 class TokenizerError(ReporterError):
     """A bundled tiktoken vocabulary is missing or damaged."""
+
+
+class CassetteError(ReporterError):
+    """A cassette file is damaged, of an unknown version, or can't be written."""
 
 
 class ModelError(ReporterError):

@@ -74,3 +74,27 @@ def test_figures_block_is_replaced_not_duplicated():
     new = replace_block(doc, "new")
     assert new == f"# Title\n\n{START}\nnew\n{END}\nafter\n"
     assert replace_block(replace_block("# T\n", "x"), "y").count(START) == 1
+
+
+def test_fake_model_answer_is_valid_for_the_schema_it_was_given():
+    from typing import Literal
+
+    from pydantic import BaseModel, ConfigDict
+
+    from bench.llm_efficiency import minimal_instance
+
+    class Item(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        kind: Literal["a", "b"]
+        note: str | None
+        score: float
+
+    class Answer(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        title: str
+        items: list[Item]
+        best: Item
+
+    answer = minimal_instance(Answer.model_json_schema())
+    assert Answer.model_validate(answer).best.kind == "a"
+    assert answer["items"] == [] and answer["best"]["note"] is None

@@ -1,0 +1,181 @@
+"""Benchmark 2: LLM-mode efficiency against the local fake OpenAI-compatible server.
+
+The fake server (tests/fake_openai.py) answers every request after a fixed latency with the smallest
+answer its JSON schema allows (an `authored` stand-in for a model: empty lists, nulls, short strings),
+so the wall time measures reporter's scheduling, not a model.
+
+* Efficiency: wall time of an LLM-mode brief of 20 articles with the default settings, divided by the
+  physical limit = dependent steps x latency, where the steps are ceil(20 / concurrency) waves of
+  per-article summaries (they can run `concurrency` at a time) followed by the one brief step.
+* Token overhead: tokens sent (every request's messages plus its response schema, o200k_base) divided
+  by the tokens of the source articles themselves, for the seeds.
+* Cache: the same run again, with the same cache folder, must send 0 requests.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, make_source, row
+
+LATENCY_S = 1.0
+ARTICLES = 20
+AUTHORED_TEXT = "authored stand-in answer"
+
+
+def minimal_instance(schema: dict[str, Any], root: dict[str, Any] | None = None) -> Any:
+    """The smallest value valid under a JSON schema (objects with every required property)."""
+    root = root or schema
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return minimal_instance(root.get("$defs", root.get("definitions", {}))[name], root)
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            options = schema[key]
+            if any(o.get("type") == "null" for o in options):
+                return None
+            return minimal_instance(options[0], root)
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = "null" if "null" in kind else kind[0]
+    if kind == "object":
+        props = schema.get("properties", {})
+        required = schema.get("required", list(props))
+        return {name: minimal_instance(props[name], root) for name in required if name in props}
+    if kind == "array":
+        return [minimal_instance(schema["items"], root) for _ in range(schema.get("minItems", 0))]
+    if kind in ("number", "integer"):
+        return schema.get("minimum", 0.5 if kind == "number" else 0)
+    if kind == "boolean":
+        return False
+    if kind == "null":
+        return None
+    return AUTHORED_TEXT
+
+
+def _schema_from_prompt(text: str) -> dict[str, Any] | None:
+    """json-mode fallback: the schema is stated in the prompt; pick the project's schema it names."""
+    try:
+        from reporter.llm.schemas import BriefOutput, SummaryOutput, json_schema_for
+    except ImportError:
+        return None
+    return json_schema_for(BriefOutput if "verdicts" in text else SummaryOutput)
+
+
+def responder(call) -> dict[str, Any]:
+    """The fake model: the minimal valid answer to the schema the request asks for."""
+    schema = call.json_schema or _schema_from_prompt(call.text)
+    return minimal_instance(schema) if schema else {}
+
+
+def tokens_sent(calls) -> int:
+    """o200k_base tokens of what the server received: every message and the response schema."""
+    from reporter.tokens import count_tokens
+
+    total = 0
+    for call in calls:
+        for message in call.messages:
+            content = message.get("content") or ""
+            total += count_tokens(content if isinstance(content, str) else json.dumps(content))
+        if call.response_format:
+            total += count_tokens(json.dumps(call.response_format, separators=(",", ":")))
+    return total
+
+
+def _llm_config(url: str, cache_dir: Path):
+    """Default settings, pointed at the fake server, with a private cache folder."""
+    from pydantic import SecretStr
+
+    from reporter.config import Config
+
+    return Config(base_url=url, api_key=SecretStr("sk-bench-not-a-secret"), model="gpt-4o-mini",
+                  cache_dir=cache_dir)
+
+
+def _timed_brief(sources, config):
+    from reporter.pipeline import build_brief
+
+    t0 = time.perf_counter()
+    brief = build_brief(sources, config)
+    return brief, time.perf_counter() - t0
+
+
+def run(quick: bool = False) -> tuple[dict, list[dict]]:
+    """Efficiency on 20 WMT articles, token overhead and cache on the seeds."""
+    from tests.fake_openai import FakeOpenAI
+
+    from bench.wmt import scaling_cluster
+    from reporter.ingest import read_inputs
+    from reporter.tokens import count_tokens
+
+    results: dict = {"latency_s": LATENCY_S, "articles": ARTICLES}
+    with tempfile.TemporaryDirectory() as tmp, FakeOpenAI(responder=responder, latency_s=LATENCY_S) as fake:
+        # 1. Efficiency: 20 articles about one event (15 WMT translations + 5 mosaics), cold cache.
+        config = _llm_config(fake.url, Path(tmp) / "cache-20")
+        sources = [make_source(a.text, a.source_name) for a in scaling_cluster(ARTICLES)]
+        brief, wall = _timed_brief(sources, config)
+        calls = list(fake.chat_calls)
+        waves = math.ceil(ARTICLES / config.concurrency)
+        limit = (waves + 1) * LATENCY_S
+        results["efficiency"] = {
+            "mode": brief.run.mode, "concurrency": config.concurrency, "requests": len(calls),
+            "wall_s": round(wall, 3), "limit_s": limit, "ratio": round(wall / limit, 3),
+            "limit_formula": f"(ceil({ARTICLES}/{config.concurrency}) summary waves + 1 brief step) x {LATENCY_S} s",
+            "usage": brief.run.usage.model_dump(),
+        }
+        # 2. Token overhead on the seeds, cold cache; 3. the identical run again on the same cache.
+        seeds, _problems = read_inputs([str(ROOT / "seeds")], config)
+        config = _llm_config(fake.url, Path(tmp) / "cache-seeds")
+        before = len(fake.chat_calls)
+        brief, wall = _timed_brief(seeds, config)
+        seed_calls = fake.chat_calls[before:]
+        article_tokens = sum(count_tokens(s.text) for s in seeds)
+        sent = tokens_sent(seed_calls)
+        again, wall2 = _timed_brief(seeds, config)
+        results["seeds"] = {
+            "mode": brief.run.mode, "requests": len(seed_calls), "wall_s": round(wall, 3),
+            "article_tokens": article_tokens, "tokens_sent": sent, "ratio": round(sent / article_tokens, 3),
+            "tokens_sent_by_prompt": _by_prompt(seed_calls),
+            "usage": brief.run.usage.model_dump(),
+            "second_run_requests_received": len(fake.chat_calls) - before - len(seed_calls),
+            "second_run_usage": again.run.usage.model_dump(), "second_run_wall_s": round(wall2, 3),
+        }
+    eff, seeds_res = results["efficiency"], results["seeds"]
+    second = seeds_res["second_run_requests_received"]
+    results["markdown"] = (
+        f"Fake server latency {LATENCY_S} s per request; its answers are the minimal schema-valid JSON "
+        f"(authored stand-ins). 20 articles (WMT cluster), concurrency {eff['concurrency']} (default): "
+        f"{eff['requests']} requests, wall {eff['wall_s']} s; physical limit {eff['limit_formula']} = "
+        f"{eff['limit_s']} s; ratio {eff['ratio']}. Seeds: {seeds_res['requests']} requests, "
+        f"{seeds_res['tokens_sent']} tokens sent (messages + response schema, o200k_base) for "
+        f"{seeds_res['article_tokens']} article tokens: ratio {seeds_res['ratio']} "
+        f"(by prompt: {seeds_res['tokens_sent_by_prompt']}). Second identical run: {second} requests "
+        f"reached the server (usage {seeds_res['second_run_usage']})."
+    )
+    rows = [
+        row("llm", f"20 articles: wall / limit ({eff['wall_s']:.2f} s / {eff['limit_s']:.0f} s)",
+            f"{eff['ratio']:.2f}", "<= 1.3", eff["ratio"] <= 1.3),
+        row("llm", f"seeds: tokens sent / article tokens ({seeds_res['tokens_sent']} / "
+            f"{seeds_res['article_tokens']})", f"{seeds_res['ratio']:.2f}", "<= 1.6", seeds_res["ratio"] <= 1.6),
+        row("llm", "seeds, second identical run: requests", second, "0", second == 0),
+    ]
+    return results, rows
+
+
+def _by_prompt(calls) -> dict[str, int]:
+    """Tokens sent per kind of request (brief requests carry the schema with 'verdicts')."""
+    out: dict[str, int] = {}
+    for call in calls:
+        name = "brief" if "verdicts" in json.dumps(call.response_format or {}) or "verdicts" in call.text \
+            else "summary"
+        out[name] = out.get(name, 0) + tokens_sent([call])
+    return out

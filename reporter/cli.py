@@ -1,0 +1,124 @@
+"""The command line: a thin click layer over `reporter.pipeline`.
+
+Exit codes: 0 success; 1 error (nothing written); 2 usage error; 3 briefing written, but some inputs
+or model steps failed (they are listed in the briefing and on stderr).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from reporter import __version__, pipeline
+from reporter.atomic import write_text_atomic
+from reporter.config import Config
+from reporter.errors import ReporterError
+from reporter.render import render_json, write_outputs
+from reporter.review_cli import review
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> None:
+    """One line on stderr, exit 1: the user never sees a traceback for a known problem."""
+    console.print(f"[bold red]reporter: error:[/] {escape(message)}")
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reporter")
+def cli() -> None:
+    """Cross-source briefings of news articles: summaries, agreements and flagged discrepancies."""
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for brief.md, brief.html and brief.json [default: reports/<first input's name>].")
+@click.option("--offline", is_flag=True, help="Never call a model: evidence engine only.")
+@click.option("--json", "json_to", type=click.Path(allow_dash=True), default=None,
+              help="Also write brief.json to this file, or to stdout with '-'.")
+@click.option("--hide-dismissed", is_flag=True, help="Leave flags an editor dismissed out of Markdown and HTML.")
+@click.option("--max-input-bytes", type=click.IntRange(min=1), default=None, help="Largest input file read.")
+@click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
+@click.option("--model", default=None, help="Model name, or provider:model [env REPORTER_MODEL; default gpt-4o-mini].")
+@click.option("--base-url", default=None, help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 "
+              "[env OPENAI_BASE_URL].")
+@click.option("--no-cache", is_flag=True, help="Ask the model again even when the local cache has the answer.")
+@click.option("--dry-run", is_flag=True, help="Print the planned model requests with token counts and cost; "
+              "send nothing, write nothing.")
+@click.option("--max-requests", type=click.IntRange(min=0), default=None, help="Cap on model requests this run.")
+@click.option("--max-tokens", type=click.IntRange(min=0), default=None, help="Cap on model tokens (in + out).")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Concurrent model requests [4].")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds per model request before it is retried [60].")
+def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to: str | None,
+          hide_dismissed: bool, max_input_bytes: int | None, quiet: bool, model: str | None, base_url: str | None,
+          no_cache: bool, dry_run: bool, max_requests: int | None, max_tokens: int | None,
+          concurrency: int | None, timeout_s: float | None) -> None:
+    """Write the briefing of INPUT files and folders (.txt, .md, .html, .json)."""
+    config = Config.from_env(offline=offline or None, hide_dismissed=hide_dismissed or None, model=model,
+                             base_url=base_url, use_cache=False if no_cache else None, dry_run=dry_run or None,
+                             concurrency=concurrency, timeout_s=timeout_s)
+    if max_input_bytes:
+        config.limits.max_input_bytes = max_input_bytes
+    config.limits.max_requests = max_requests
+    config.limits.max_tokens = max_tokens
+    if dry_run:
+        try:
+            click.echo(pipeline.plan(list(inputs), config))
+        except ReporterError as exc:
+            fail(str(exc))
+        sys.exit(EXIT_OK)
+    out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
+    try:
+        result = pipeline.run(list(inputs), config, out_dir)
+        if not config.llm_configured and not quiet:
+            console.print("reporter: no model configured, offline briefing from the evidence engine "
+                          "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --model/--base-url, to use one)")
+        written = write_outputs(result, out_dir, config)
+        if json_to == "-":
+            click.echo(render_json(result), nl=False)
+        elif json_to:
+            write_text_atomic(Path(json_to), render_json(result))
+    except ReporterError as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"{exc.filename or out_dir}: {exc.strerror or exc}")
+    for problem in result.problems:
+        where = problem.path or problem.source_id or "run"
+        console.print(f"reporter: warning: {where}: {problem.message}", markup=False)
+    if not quiet:
+        kinds: dict[str, int] = {}
+        for d in result.discrepancies:
+            kinds[d.kind] = kinds.get(d.kind, 0) + 1
+        by_kind = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
+        console.print(f"reporter: {len(result.sources)} sources, {len(result.discrepancies)} flags ({by_kind}); "
+                      f"wrote {written['md'].parent}/brief.{{md,html,json}}", markup=False)
+    failed = [p for p in result.problems if p.step != "evidence"]
+    sys.exit(EXIT_PARTIAL if failed else EXIT_OK)
+
+
+cli.add_command(review)
+
+
+def main() -> None:
+    """Console-script entry point: known errors are one line; anything else too, unless REPORTER_DEBUG is set."""
+    try:
+        cli.main(prog_name="reporter", standalone_mode=True)
+    except KeyboardInterrupt:
+        console.print("reporter: interrupted; existing outputs were left as they were")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        if os.environ.get("REPORTER_DEBUG"):
+            raise
+        console.print(f"reporter: internal error: {type(exc).__name__}: {exc} "
+                      "(set REPORTER_DEBUG=1 for the traceback, and please report it)", markup=False)
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,275 @@
+"""Render: the briefing as Markdown for editors, sanitised self-contained HTML, and JSON.
+
+All article text and model output is untrusted: it is escaped for Markdown here, and the HTML made
+from the Markdown goes through nh3 (ammonia) so no script, event handler or unsafe URL survives.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from pathlib import Path
+
+import markdown
+import nh3
+
+from reporter.atomic import write_many_atomic
+from reporter.config import Config
+from reporter.models import SEVERITY_RANK, Brief, Discrepancy, Evidence
+from reporter.review import review_summary_line as review_summary
+
+KIND_TITLES = {
+    "factual_conflict": "Factual conflicts",
+    "attribution_conflict": "Attribution conflicts",
+    "wording_variant": "Wording variants",
+    "garbled_text": "Garbled or damaged text",
+    "spelling": "Spelling",
+    "boilerplate": "Page junk and unrelated material (excluded from the analysis)",
+}
+KIND_ORDER = list(KIND_TITLES)
+OFFLINE_HINT = (
+    "No model was used: this briefing comes from the deterministic evidence engine alone. "
+    "To add abstractive summaries and a model-checked brief, set OPENAI_API_KEY (or OPENAI_BASE_URL "
+    "for a local OpenAI-compatible server) and optionally REPORTER_MODEL, or pass --model / --base-url."
+)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+_WS = re.compile(r"\s+")
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+# No images or image maps: a briefing must not load anything from the network when opened.
+HTML_TAGS = set(nh3.ALLOWED_TAGS) - {"img", "map", "area"}
+STYLE = """
+body{font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
+color:#1d1d1f;background:#fff}
+h1{font-size:1.6rem;border-bottom:2px solid #ddd;padding-bottom:.3rem}h2{margin-top:2.2rem;font-size:1.3rem;
+border-bottom:1px solid #eee}h3{font-size:1.1rem;margin-top:1.6rem}h4{font-size:1rem;margin:1.4rem 0 .3rem}
+table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.94rem}th,td{border:1px solid #ddd;
+padding:.35rem .5rem;vertical-align:top;text-align:left}th{background:#f5f5f7}
+blockquote{margin:.5rem 0;padding:.2rem .9rem;border-left:4px solid #c9c9d1;color:#333;background:#fafafa}
+code{background:#f0f0f3;padding:0 .25rem;border-radius:3px;font-size:.88em}td strong{background:#fff3b0}
+em{color:#555}hr{border:0;border-top:1px solid #ddd;margin:2rem 0}
+"""
+
+
+def md_escape(text: str) -> str:
+    """Untrusted text as inline Markdown: one line, no markup, no raw HTML."""
+    text = _WS.sub(" ", text).strip()
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def marked_evidence(evidence: list[Evidence]) -> list[str]:
+    """Each evidence text escaped, with the words that differ from the other sources in bold."""
+    if len(evidence) < 2:
+        return [md_escape(e.text) for e in evidence]
+    token_lists = [_TOKEN.findall(e.text) for e in evidence]
+    out = []
+    for i, tokens in enumerate(token_lists):
+        others = [t for j, ts in enumerate(token_lists) if j != i for t in [ts]]
+        keep = set()  # token positions shared with at least one other source
+        for other in others:
+            matcher = difflib.SequenceMatcher(a=[t.casefold() for t in tokens], b=[t.casefold() for t in other],
+                                              autojunk=False)
+            for block in matcher.get_matching_blocks():
+                keep.update(range(block.a, block.a + block.size))
+        out.append(_join_marked(evidence[i].text, tokens, keep))
+    return out
+
+
+def _join_marked(text: str, tokens: list[str], keep: set[int]) -> str:
+    """Rebuild the escaped text from the original, bolding runs of differing word tokens."""
+    parts: list[str] = []
+    pos = 0
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            parts.append(f"**{md_escape(''.join(run)).strip()}**")
+            run.clear()
+
+    for idx, token in enumerate(tokens):
+        at = text.find(token, pos)
+        gap = text[pos:at]
+        differs = idx not in keep and token.isalnum()
+        if differs:
+            if run:
+                run.append(gap)
+            else:
+                parts.append(md_escape(gap) + (" " if gap[-1:].isspace() else ""))
+            run.append(token)
+        else:
+            flush()
+            parts.append(md_escape(gap + token) if not gap.isspace() else " " + md_escape(token))
+        pos = at + len(token)
+    flush()
+    return _WS.sub(" ", "".join(parts)).strip()
+
+
+def source_label(brief: Brief) -> dict[str, str]:
+    """Short readable label per source id: its outlet, else its id."""
+    return {s.id: s.outlet or s.id for s in brief.sources}
+
+
+def visible_flags(brief: Brief, config: Config) -> list[Discrepancy]:
+    """Flags shown in Markdown/HTML: dismissed ones hidden on request."""
+    flags = brief.discrepancies
+    if config.hide_dismissed:
+        flags = [d for d in flags if not (d.review and d.review.status == "dismissed")]
+    return flags
+
+
+def _flag_counts(brief: Brief) -> Counter[str]:
+    return Counter(sid for d in brief.discrepancies for sid in {e.source_id for e in d.evidence})
+
+
+def render_flag(flag: Discrepancy, labels: dict[str, str]) -> list[str]:
+    """One discrepancy: heading, meta line, side-by-side evidence, explanation, suggestion, review."""
+    lines = [f"#### [{flag.severity}] {md_escape(flag.title)}", "",
+             f"*id `{flag.id}` · confidence {flag.confidence:.2f} · origin {flag.origin}"
+             + (f" · detector {md_escape(flag.detector)}" if flag.detector else "") + "*", ""]
+    lines += ["| Source | Evidence (differing words in bold) |", "|---|---|"]
+    for ev, marked in zip(flag.evidence, marked_evidence(flag.evidence), strict=True):
+        lines.append(f"| {md_escape(labels.get(ev.source_id, ev.source_id))} | “{marked}” |")
+    lines += ["", md_escape(flag.explanation), ""]
+    if flag.suggestion:
+        lines += [f"**Suggestion:** {md_escape(flag.suggestion)}", ""]
+    if flag.review:
+        review = flag.review
+        text = f"**Review:** {review.status}"
+        if review.reviewer:
+            text += f" by {md_escape(review.reviewer)}"
+        if review.note:
+            text += f" — {md_escape(review.note)}"
+        if review.correction:
+            text += f" · correction: {md_escape(review.correction)}"
+        lines += [text, ""]
+    return lines
+
+
+def render_markdown(brief: Brief, config: Config | None = None) -> str:
+    """The briefing an editor reads."""
+    config = config or Config()
+    labels = source_label(brief)
+    flags = visible_flags(brief, config)
+    per_source = _flag_counts(brief)
+    sev = Counter(d.severity for d in brief.discrepancies)
+    out = [f"# Briefing: {md_escape(brief.event)}", ""]
+    out += [f"*{len(brief.sources)} sources · {review_summary(brief)} ({sev['high']} high, {sev['medium']} medium, "
+            f"{sev['low']} low) · mode {brief.run.mode}*", ""]
+    if brief.run.mode == "offline" and brief.run.note:
+        out += [f"> {md_escape(brief.run.note)}", ""]
+    out += ["## Sources", "", "| # | Outlet | Title | Date | Words | Flags |", "|---|---|---|---|---|---|"]
+    for i, s in enumerate(brief.sources, 1):
+        out.append(f"| {i} | {md_escape(s.outlet or '—')} | {md_escape(s.title or s.id)} | "
+                   f"{md_escape(s.published or '—')} | {s.words} | {per_source.get(s.id, 0)} |")
+    out += ["", "## What the sources agree on", ""]
+    if brief.consensus:
+        for point in brief.consensus:
+            names = ", ".join(md_escape(labels.get(i, i)) for i in point.source_ids)
+            out.append(f"- {md_escape(point.text)} *({names})*")
+    else:
+        out.append("*No statement was found in two or more sources.*")
+    out += ["", "## Discrepancies", "", f"*{review_summary(brief)}*", ""]
+    hidden = len(brief.discrepancies) - len(flags)
+    if hidden:
+        out += [f"*{hidden} dismissed flags hidden.*", ""]
+    for kind in sorted({d.kind for d in flags}, key=lambda k: KIND_ORDER.index(k) if k in KIND_ORDER else 99):
+        group = sorted((d for d in flags if d.kind == kind), key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence))
+        out += [f"### {KIND_TITLES.get(kind, kind)} ({len(group)})", ""]
+        for flag in group:
+            out += render_flag(flag, labels)
+    if not flags:
+        out += ["*No discrepancies found.*", ""]
+    out += _render_lists(brief, labels)
+    out += ["## Article summaries", ""]
+    for summary in brief.summaries:
+        out += _render_summary(summary, labels)
+    usage = brief.run.usage
+    duration = f"{brief.run.duration_s:.2f} s" if brief.run.duration_s is not None else "n/a"
+    out += ["---", "", f"*reporter {brief.run.reporter_version} · mode {brief.run.mode} · model "
+            f"{md_escape(brief.run.model or 'none')} · {usage.requests} requests ({usage.cached} cached) · "
+            f"{usage.input_tokens} tokens in, {usage.output_tokens} out · {duration}*", ""]
+    return "\n".join(out)
+
+
+def _render_lists(brief: Brief, labels: dict[str, str]) -> list[str]:
+    """Sections that only appear when they have content: nothing is hidden from the editor."""
+    out: list[str] = []
+    if brief.unverified_claims:
+        out += ["## Unverified model claims", "", "*The model raised these, but none of their quoted evidence "
+                "was found in the sources. They are not flags.*", ""]
+        for claim in brief.unverified_claims:
+            out.append(f"- **{md_escape(claim.title)}** ({md_escape(claim.kind)}): {md_escape(claim.explanation)}")
+        out.append("")
+    if brief.grounding_removals:
+        out += ["## Evidence removed by the grounding check", ""]
+        for r in brief.grounding_removals:
+            out.append(f"- {md_escape(labels.get(r.source_id, r.source_id))}: “{md_escape(r.text)}” "
+                       f"(for “{md_escape(r.discrepancy_title)}”) is not in that source")
+        out.append("")
+    if brief.duplicates:
+        out += ["## Duplicate sources", ""]
+        for group in brief.duplicates:
+            out.append(f"- identical text: {', '.join(md_escape(i) for i in group)} (only the first is compared)")
+        out.append("")
+    if brief.problems:
+        out += ["## Problems", ""]
+        for p in brief.problems:
+            where = p.path or (labels.get(p.source_id, p.source_id) if p.source_id else "run")
+            out.append(f"- **{md_escape(where)}** ({p.step}): {md_escape(p.message)}")
+        out.append("")
+    if brief.orphaned_reviews:
+        out += ["## Orphaned decisions", "", "*Editor decisions whose flag is not in this run; kept in review.json.*",
+                ""]
+        for o in brief.orphaned_reviews:
+            note = f" — {md_escape(o.review.note)}" if o.review.note else ""
+            out.append(f"- `{o.discrepancy_id}` {md_escape(o.title or '')}: {o.review.status}{note}")
+        out.append("")
+    return out
+
+
+def _render_summary(summary, labels: dict[str, str]) -> list[str]:
+    out = [f"### {md_escape(summary.headline or labels.get(summary.source_id, summary.source_id))}", ""]
+    meta = [md_escape(x) for x in (summary.outlet, summary.byline, summary.date) if x]
+    meta.append(f"`{summary.source_id}` · {summary.method}")
+    out += ["*" + " · ".join(meta) + "*", ""]
+    if summary.status != "ok":
+        out += [f"**{summary.status}**: {md_escape(summary.error or '')}", ""]
+    if summary.lead:
+        out += [f"**Lead:** {md_escape(summary.lead)}", ""]
+    if summary.key_points:
+        out += ["**Key points**", ""] + [f"- {md_escape(p)}" for p in summary.key_points] + [""]
+    if summary.quotes:
+        out += ["**Quotes**", ""]
+        for q in summary.quotes:
+            out.append(f"- “{md_escape(q.text)}” — {md_escape(q.speaker or 'unattributed')}")
+        out.append("")
+    if summary.figures:
+        out += ["**Figures**", "", "| Figure | Context |", "|---|---|"]
+        out += [f"| {md_escape(f.text)} | {md_escape(f.measures)} |" for f in summary.figures]
+        out.append("")
+    return out
+
+
+def render_html(markdown_text: str, title: str) -> str:
+    """Self-contained, sanitised HTML from the Markdown briefing."""
+    body = markdown.markdown(markdown_text, extensions=["tables", "sane_lists"], output_format="html")
+    safe = nh3.clean(body, tags=HTML_TAGS, link_rel="noopener noreferrer nofollow")
+    safe_title = nh3.clean_text(title)
+    return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{safe_title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{safe}\n</body>\n</html>\n")
+
+
+def render_json(brief: Brief) -> str:
+    """brief.json: the `Brief` model."""
+    return brief.model_dump_json(indent=2) + "\n"
+
+
+def write_outputs(brief: Brief, out_dir: Path, config: Config | None = None) -> dict[str, Path]:
+    """Write brief.md, brief.html and brief.json together, atomically."""
+    md = render_markdown(brief, config)
+    files = {out_dir / "brief.md": md, out_dir / "brief.html": render_html(md, f"Briefing: {brief.event}"),
+             out_dir / "brief.json": render_json(brief)}
+    write_many_atomic(files)
+    return {p.suffix.lstrip("."): p for p in files}

@@ -1,0 +1,98 @@
+"""Summarise (offline): an extractive structured summary of each article from its parsed structure.
+
+Everything in it is taken verbatim from the article, so it can't misquote; LLM mode replaces the
+key points with abstractive ones (see `reporter.llm`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from reporter.evidence.structure import Document, Sentence
+from reporter.models import ArticleSummary, Figure, Quote, Source
+
+MAX_KEY_POINTS = 5
+MAX_FIGURE_CONTEXT = 160
+_TERMINAL = re.compile(r"[.!?…][\"'”’)]*\s*$")  # a complete sentence, not a cut headline or a caption
+_OUTLET_PATTERNS = [
+    re.compile(r"^\s*\(([A-Z][A-Za-z&. ]{1,30})\)", re.M),  # "(CNN) China's top diplomat ..."
+    re.compile(r"Writer's picture\s*(?:The )?([A-Z][^\n]{2,60})"),  # a Wix blog byline
+    re.compile(r"^source:\s*([^\n]+?)(?:\s+with agencies)?\s*$", re.M | re.I),
+    re.compile(r"\b(REUTERS|AFP|AP|Reuters)\s*$"),
+]
+
+
+def _in_spans(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def body_sentences(doc: Document) -> list[Sentence]:
+    """Sentences of the article proper: no headline, byline or boilerplate."""
+    return [s for s in doc.sentences if s.role == "body" and not _in_spans(s.start, s.end, doc.boilerplate)]
+
+
+def guess_outlet(source: Source, doc: Document) -> str | None:
+    """The outlet as the text states it ("(CNN)", "source: commonspace.eu", "REUTERS"), if it does."""
+    if source.outlet:
+        return source.outlet
+    for pattern in _OUTLET_PATTERNS:
+        if match := pattern.search(source.text):
+            return match.group(1).strip().strip(".").removeprefix("The ").strip() or None
+    return None
+
+
+def _figure_context(doc: Document, sentence: int) -> str:
+    text = doc.sentences[sentence].text if 0 <= sentence < len(doc.sentences) else ""
+    return text if len(text) <= MAX_FIGURE_CONTEXT else text[: MAX_FIGURE_CONTEXT - 1].rstrip() + "…"
+
+
+def key_points(sentences: list[Sentence], limit: int = MAX_KEY_POINTS) -> list[str]:
+    """The first sentence of each leading paragraph, skipping near-repeats: news puts what matters first."""
+    points: list[str] = []
+    seen_paragraphs: set[int] = set()
+    for sent in sentences:
+        if sent.paragraph in seen_paragraphs or len(sent.text.split()) < 6 or not _TERMINAL.search(sent.text):
+            continue
+        if any(fuzz.token_set_ratio(sent.text, p) > 85 for p in points):
+            continue
+        seen_paragraphs.add(sent.paragraph)
+        points.append(sent.text)
+        if len(points) == limit:
+            break
+    return points
+
+
+def extractive_summary(source: Source, doc: Document) -> ArticleSummary:
+    """Headline, outlet, byline, date, lead, key points, quotes and figures, all verbatim from the article."""
+    body = body_sentences(doc)
+    kept = [(s.start, s.end) for s in body]
+    quotes = [Quote(text=q.text, speaker=q.speaker, start=q.start, end=q.end)
+              for q in doc.quotes if any(s <= q.start < e for s, e in kept)]
+    figures = [Figure(text=f.text, measures=_figure_context(doc, f.sentence), start=f.start, end=f.end)
+               for f in doc.figures if any(s <= f.start < e for s, e in kept)]
+    points = key_points(body)
+    return ArticleSummary(
+        source_id=source.id,
+        headline=doc.headline.text if doc.headline else source.title,
+        outlet=guess_outlet(source, doc),
+        byline=doc.byline or source.byline,
+        date=doc.date or source.published,
+        lead=points[0] if points else None,
+        key_points=points[1:],
+        quotes=quotes,
+        figures=figures,
+        method="extractive",
+    )
+
+
+def event_line(summaries: list[ArticleSummary]) -> str:
+    """The event in one line: the lead that shares most with the other sources' leads."""
+    leads = [s.lead for s in summaries if s.lead]
+    if not leads:
+        heads = [s.headline for s in summaries if s.headline]
+        return heads[0] if heads else "Untitled event"
+    if len(leads) == 1:
+        return leads[0]
+    return max(leads, key=lambda lead: sum(fuzz.token_set_ratio(lead, other) for other in leads if other is not lead))

@@ -1,0 +1,39 @@
+"""Token counting works offline from the bundled, checksummed vocabularies."""
+
+import gzip
+import hashlib
+from importlib import resources
+
+import pytest
+
+from reporter import tokens
+
+
+@pytest.mark.parametrize("name", ["o200k_base", "cl100k_base"])
+def test_bundled_vocabularies_match_tiktokens_pinned_hash(name):
+    raw = gzip.decompress(resources.files("reporter.data").joinpath(f"{name}.tiktoken.gz").read_bytes())
+    assert hashlib.sha256(raw).hexdigest() == tokens.EXPECTED_SHA256[name]
+
+
+def test_counts_match_known_tokenisations():
+    # "hello world" is two tokens in both vocabularies; the model decides which vocabulary is used.
+    assert tokens.count_tokens("hello world", "gpt-4o") == 2
+    assert tokens.encoding_name_for("gpt-4o-mini") == "o200k_base"
+    assert tokens.encoding_name_for("gpt-4") == "cl100k_base"
+    assert tokens.get_encoding("o200k_base").decode(tokens.get_encoding("o200k_base").encode("Wang Yi")) == "Wang Yi"
+
+
+def test_unknown_model_falls_back_once_with_a_notice(capsys):
+    assert tokens.encoding_name_for("llama3.1:8b-test-unknown") == "o200k_base"
+    tokens.encoding_name_for("llama3.1:8b-test-unknown")
+    assert capsys.readouterr().err.count("llama3.1:8b-test-unknown") == 1
+
+
+def test_damaged_vocabulary_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(tokens.EXPECTED_SHA256, "cl100k_base", "0" * 64)
+    tokens.get_encoding.cache_clear()
+    try:
+        with pytest.raises(tokens.TokenizerError, match="sha256"):
+            tokens.get_encoding("cl100k_base")
+    finally:
+        tokens.get_encoding.cache_clear()
