@@ -16,8 +16,7 @@ from reporter.evidence.structure import Document, parse
 from reporter.evidence.wording import contained
 from reporter.models import ConsensusPoint, Discrepancy, Source
 
-DETECTORS = (boilerplate.detect, spelling.detect, garbled.detect, wording.detect, attribution.detect,
-             factual.detect)
+DETECTORS = (boilerplate.detect, spelling.detect, garbled.detect, wording.detect, attribution.detect, factual.detect)
 _CONSENSUS_MIN_SCORE = 0.6
 
 
@@ -33,7 +32,7 @@ class EvidenceReport:
 def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None) -> EvidenceReport:
     """Parse, align and check every source; flags are merged, filtered by confidence and sorted."""
     thresholds = thresholds or EvidenceThresholds()
-    docs = {s.id: parse(s) for s in sources}
+    docs = {s.id: parse(s) for s in sorted(sources, key=lambda s: s.id)}  # flags must not depend on order
     boilerplate.mark_unrelated_tail(docs)
     alignment = align(list(docs.values()), thresholds.align_similarity, thresholds.wording_min_similarity)
     cluster = Cluster.build(docs, alignment, thresholds)

@@ -73,8 +73,16 @@ def units_of(doc: Document) -> tuple[list[Unit], list[Unit]]:
         if f.kind in ("money", "percent", "count") and f.value is not None:
             figure_keys[f.sentence].add(figure_key(f.value, f.unit))
     sents = [
-        Unit(doc.source_id, "sentence", i, s.start, s.end, s.text, _sentence_speaker(doc, i),
-             frozenset(content_stems(s.text)) | figure_keys[i])
+        Unit(
+            doc.source_id,
+            "sentence",
+            i,
+            s.start,
+            s.end,
+            s.text,
+            _sentence_speaker(doc, i),
+            frozenset(content_stems(s.text)) | figure_keys[i],
+        )
         for i, s in enumerate(doc.sentences)
         if s.role != "byline"
     ]

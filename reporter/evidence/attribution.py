@@ -43,16 +43,23 @@ def _figure_conflicts(cluster: Cluster) -> list[Discrepancy]:
             if len(people) < 2 or len({d.source_id for d, _, _ in items}) < 2:
                 continue
             credit = defaultdict(list)
-            for d, f, who in items:
+            for d, _, who in items:
                 credit[next(p for p in people if cluster.same_person(p, who))].append(d.source_id)
             told = "; ".join(f"{p} in {', '.join(sorted(set(s)))}" for p, s in credit.items())
             fig = items[0][1]
             spans = [sentence_evidence(d, f.sentence) for d, f, _ in items]
-            flags.append(make_flag(
-                "attribution_conflict", "attribution.figure", "high",
-                f"The figure {fig.text} is credited to different people",
-                f"The sources agree on the figure but not on who gave it: {told}.", spans, 0.85,
-                "Check who gave the figure and credit it consistently."))
+            flags.append(
+                make_flag(
+                    "attribution_conflict",
+                    "attribution.figure",
+                    "high",
+                    f"The figure {fig.text} is credited to different people",
+                    f"The sources agree on the figure but not on who gave it: {told}.",
+                    spans,
+                    0.85,
+                    "Check who gave the figure and credit it consistently.",
+                )
+            )
     return flags
 
 
@@ -61,17 +68,25 @@ def _quote_conflicts(cluster: Cluster) -> list[Discrepancy]:
     flags = []
     for group in cluster.alignment.cross_source("quote"):
         units = [u for u in group.units if u.speaker and cluster.is_person(u.speaker)]
-        clash = any(a.doc != b.doc and not cluster.same_person(a.speaker or "", b.speaker or "")
-                    for a in units for b in units)
+        clash = any(
+            a.doc != b.doc and not cluster.same_person(a.speaker or "", b.speaker or "") for a in units for b in units
+        )
         if not clash:
             continue
         told = "; ".join(f"{u.speaker} in {u.doc}" for u in units)
         spans = [evidence(cluster.docs[u.doc], u.start, u.end) for u in units]
-        flags.append(make_flag(
-            "attribution_conflict", "attribution.quote", "high",
-            f"Quote credited to different speakers: '{units[0].text[:60]}'",
-            f"The same remark is put in different mouths: {told}.", spans,
-            0.6 + 0.3 * min(group.scores), "Check who said it and credit the quote consistently."))
+        flags.append(
+            make_flag(
+                "attribution_conflict",
+                "attribution.quote",
+                "high",
+                f"Quote credited to different speakers: '{units[0].text[:60]}'",
+                f"The same remark is put in different mouths: {told}.",
+                spans,
+                0.6 + 0.3 * min(group.scores),
+                "Check who said it and credit the quote consistently.",
+            )
+        )
     return flags
 
 

@@ -71,9 +71,16 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         reasons = sorted(set("; ".join(doc.boilerplate_reasons).split("; ")))
         stories = any("appended" in r or "unrelated" in r or "repeated" in r for r in reasons)
         words = sum(len(e.text.split()) for e in spans)
-        flags.append(make_flag(
-            "boilerplate", "boilerplate", "medium" if stories else "low",
-            ("Unrelated stories and page chrome" if stories else "Page chrome") + f" in {doc.source_id}",
-            f"Removed from the analysis and summaries ({words} words): {', '.join(reasons)}.",
-            spans, 0.9 if stories else 0.85, "Remove this material from the article."))
+        flags.append(
+            make_flag(
+                "boilerplate",
+                "boilerplate",
+                "medium" if stories else "low",
+                ("Unrelated stories and page chrome" if stories else "Page chrome") + f" in {doc.source_id}",
+                f"Removed from the analysis and summaries ({words} words): {', '.join(reasons)}.",
+                spans,
+                0.9 if stories else 0.85,
+                "Remove this material from the article.",
+            )
+        )
     return flags

@@ -20,14 +20,17 @@ _WEEKDAY = re.compile(rf"\b({WEEKDAYS})\b")
 
 
 def _figures(doc: Document, index: int) -> list[FigureSpan]:
-    return [f for f in doc.figures if f.sentence == index and f.kind in ("money", "percent", "count")
-            and f.value is not None]
+    return [
+        f
+        for f in doc.figures
+        if f.sentence == index and f.kind in ("money", "percent", "count") and f.value is not None
+    ]
 
 
 def _context(doc: Document, f: FigureSpan) -> set[str]:
     """Content stems in the few words before a figure: what it measures."""
     sent = doc.sentences[f.sentence]
-    before = doc.text[max(sent.start, f.start - 60):f.start]
+    before = doc.text[max(sent.start, f.start - 60) : f.start]
     noun = [f.unit] if f.kind == "count" and f.unit else []
     return set(content_stems(before)[-4:]) | set(noun)
 
@@ -47,11 +50,16 @@ def _numeric(cluster: Cluster, a: Unit, b: Unit) -> Discrepancy | None:
                 continue
             if len(_context(da, x) & _context(db, y)) >= 1:
                 return make_flag(
-                    "factual_conflict", "factual.figure", "high",
+                    "factual_conflict",
+                    "factual.figure",
+                    "high",
                     f"Different figures for the same thing: {x.text} vs {y.text}",
                     f"Aligned passages give {x.text} ({a.doc}) and {y.text} ({b.doc}) for what reads like the "
-                    "same quantity.", [sentence_evidence(da, a.index), sentence_evidence(db, b.index)], 0.75,
-                    "Check the figure against the primary source.")
+                    "same quantity.",
+                    [sentence_evidence(da, a.index), sentence_evidence(db, b.index)],
+                    0.75,
+                    "Check the figure against the primary source.",
+                )
     return None
 
 
@@ -62,10 +70,15 @@ def _weekday(cluster: Cluster, a: Unit, b: Unit, score: float) -> Discrepancy | 
         da, db = cluster.docs[a.doc], cluster.docs[b.doc]
         (x,), (y,) = days_a, days_b
         return make_flag(
-            "factual_conflict", "factual.date", "medium", f"Different days for the same event: {x} vs {y}",
+            "factual_conflict",
+            "factual.date",
+            "medium",
+            f"Different days for the same event: {x} vs {y}",
             f"Aligned passages date the same event to {x} ({a.doc}) and {y} ({b.doc}).",
-            [sentence_evidence(da, a.index), sentence_evidence(db, b.index)], 0.6,
-            "Check the date of the event.")
+            [sentence_evidence(da, a.index), sentence_evidence(db, b.index)],
+            0.6,
+            "Check the date of the event.",
+        )
     return None
 
 

@@ -117,8 +117,10 @@ def merge_flags(flags: list[Discrepancy]) -> list[Discrepancy]:
         key = frozenset((e.source_id, e.start, e.end) for e in flag.evidence)
         if key in by_spans:
             continue
-        target = next((i for e in flag.evidence for s, t, i in by_source[(flag.kind, e.source_id)]
-                       if s < e.end and e.start < t), None)
+        target = next(
+            (i for e in flag.evidence for s, t, i in by_source[(flag.kind, e.source_id)] if s < e.end and e.start < t),
+            None,
+        )
         if target is None:
             kept.append(flag)
             target = len(kept) - 1

@@ -42,8 +42,13 @@ def _inflected(word: str) -> bool:
     for suf in _SUFFIXES:
         if w.endswith(suf) and len(w) - len(suf) >= 3:
             base = w[: -len(suf)]
-            for cand in (base, base + "e", base[:-1] if base[-1:] == base[-2:-1] else base,
-                         base[:-1] + "y" if base.endswith("i") else base, base + "le"):
+            for cand in (
+                base,
+                base + "e",
+                base[:-1] if base[-1:] == base[-2:-1] else base,
+                base[:-1] + "y" if base.endswith("i") else base,
+                base + "le",
+            ):
                 if zipf(cand) >= 3.0:
                     return True
     return False
@@ -81,22 +86,43 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
                     hit = _nonword(cluster, sid, word)
                     if hit:
                         suggestion, conf = hit
-                        flags.append(_flag(doc, m.start(), m.end(), word, suggestion, conf, "non-word",
-                                           sent.role == "headline"))
+                        flags.append(
+                            _flag(doc, m.start(), m.end(), word, suggestion, conf, "non-word", sent.role == "headline")
+                        )
                         continue
                 elif word.endswith("s") and len(word) > 3 and not cluster.attested_elsewhere(word, sid):
                     base = word[:-1]
                     for apo in ("’s", "'s"):
                         if (base + apo).lower().replace("’", "'") in cluster.word_docs and zipf(word) < 3.0:
-                            flags.append(_flag(doc, m.start(), m.end(), word, base + apo, 0.7,
-                                               "missing apostrophe", sent.role == "headline"))
+                            flags.append(
+                                _flag(
+                                    doc,
+                                    m.start(),
+                                    m.end(),
+                                    word,
+                                    base + apo,
+                                    0.7,
+                                    "missing apostrophe",
+                                    sent.role == "headline",
+                                )
+                            )
                             break
                 if i > 0:
                     slip = _real_word_slip(cluster, toks[i - 1].group(), word)
                     if slip:
                         s, e = toks[i - 1].start(), m.end()
-                        flags.append(_flag(doc, s, e, doc.text[s:e], f"{toks[i - 1].group()} {slip}", 0.8,
-                                           "real-word slip", sent.role == "headline"))
+                        flags.append(
+                            _flag(
+                                doc,
+                                s,
+                                e,
+                                doc.text[s:e],
+                                f"{toks[i - 1].group()} {slip}",
+                                0.8,
+                                "real-word slip",
+                                sent.role == "headline",
+                            )
+                        )
     return flags
 
 
@@ -111,14 +137,16 @@ def _real_word_slip(cluster: Cluster, prev: str, word: str) -> str | None:
     if len(w) > 4 or cluster.bigrams[(p, w)] > 1:
         return None
     for b in _PARTICLES:
-        if b in cluster.followers.get(p, ()) and len(b) == len(w) and stem(b) != stem(w):
-            if sum(x != y for x, y in zip(b, w, strict=True)) == 1 and zipf(b) - zipf(w) >= 1.0:
-                return b
+        if b not in cluster.followers.get(p, ()) or len(b) != len(w) or stem(b) == stem(w):
+            continue
+        if sum(x != y for x, y in zip(b, w, strict=True)) == 1 and zipf(b) - zipf(w) >= 1.0:
+            return b
     return None
 
 
-def _flag(doc, start: int, end: int, word: str, suggestion: str | None, conf: float, why: str,
-          headline: bool) -> Discrepancy:
+def _flag(
+    doc, start: int, end: int, word: str, suggestion: str | None, conf: float, why: str, headline: bool
+) -> Discrepancy:
     where = "the headline" if headline else "the text"
     explanation = {
         "non-word": f"'{word}' is not an English word and no other source uses it.",
@@ -127,5 +155,13 @@ def _flag(doc, start: int, end: int, word: str, suggestion: str | None, conf: fl
         f"'{suggestion}'.",
     }[why]
     title = f"Spelling in {where}: '{word}'" + (f" (did you mean '{suggestion}'?)" if suggestion else "")
-    return make_flag("spelling", "spelling", "medium" if headline else "low", title, explanation,
-                     [evidence(doc, start, end)], conf, suggestion)
+    return make_flag(
+        "spelling",
+        "spelling",
+        "medium" if headline else "low",
+        title,
+        explanation,
+        [evidence(doc, start, end)],
+        conf,
+        suggestion,
+    )

@@ -90,14 +90,25 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         explanation = (
             f"The sources quote {f'{speaker}’s' if speaker else 'the same'} remark in different words "
             f"({shown})."
-            + (f" The difference involves {risk}, so the meaning may change." if risk else
-               " The meaning looks the same; likely translation or editing variants.")
+            + (
+                f" The difference involves {risk}, so the meaning may change."
+                if risk
+                else " The meaning looks the same; likely translation or editing variants."
+            )
         )
         score = min(group.scores[1:] or [1.0])
         first = rep.text if len(rep.text) < 60 else rep.text[:57] + "…"
         spans = [evidence(cluster.docs[u.doc], u.start, u.end) for u in [rep, *differing]]
-        flags.append(make_flag(
-            "wording_variant", "wording", severity, f"Quote worded differently across sources: '{first}'",
-            explanation, spans, 0.55 + 0.4 * score,
-            "Check the original statement and use one wording (or mark the translation as such)."))
+        flags.append(
+            make_flag(
+                "wording_variant",
+                "wording",
+                severity,
+                f"Quote worded differently across sources: '{first}'",
+                explanation,
+                spans,
+                0.55 + 0.4 * score,
+                "Check the original statement and use one wording (or mark the translation as such).",
+            )
+        )
     return flags
