@@ -46,13 +46,17 @@ def cli() -> None:
               help="Also write brief.json to this file, or to stdout with '-'.")
 @click.option("--hide-dismissed", is_flag=True, help="Leave flags an editor dismissed out of Markdown and HTML.")
 @click.option("--max-input-bytes", type=click.IntRange(min=1), default=None, help="Largest input file read.")
+@click.option("--max-analysed-chars", type=click.IntRange(min=1), default=None,
+              help="Longest article text the evidence engine analyses [default: 200000].")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
 def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to: str | None,
-          hide_dismissed: bool, max_input_bytes: int | None, quiet: bool) -> None:
+          hide_dismissed: bool, max_input_bytes: int | None, max_analysed_chars: int | None, quiet: bool) -> None:
     """Write the briefing of INPUT files and folders (.txt, .md, .html, .json)."""
     config = Config.from_env(offline=offline or None, hide_dismissed=hide_dismissed or None)
     if max_input_bytes:
         config.limits.max_input_bytes = max_input_bytes
+    if max_analysed_chars:
+        config.limits.max_analysed_chars = max_analysed_chars
     out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
     try:
         result = pipeline.run(list(inputs), config)

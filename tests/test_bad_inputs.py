@@ -272,3 +272,20 @@ def test_real_entry_point_prints_no_traceback_for_the_whole_corpus(corpus: dict[
     warnings = [line for line in proc.stderr.splitlines() if line.startswith("reporter: warning:")]
     assert len(warnings) >= 12 and all(len(line) < 400 for line in warnings)
     assert any(str(corpus["nonexistent"]) in line and "no such file" in line for line in warnings)
+
+
+def test_ten_mb_article_gives_a_briefing_analysing_a_bounded_prefix(corpus: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(str(corpus["ten_mb"]), str(SEED_FILES[0]), "--out", str(out))
+    assert result.exit_code == 3, result.output  # written, but one input was only partly analysed
+    assert any(str(corpus["ten_mb"]) in line and "only the first" in line for line in error_lines(result))
+    brief = json.loads((out / "brief.json").read_text(encoding="utf-8"))
+    big = brief["sources"][0]
+    assert big["text"] == corpus["ten_mb"].read_text(encoding="utf-8")  # kept whole, offsets refer to it
+    (problem,) = [p for p in brief["problems"] if p["step"] == "limits"]
+    assert problem["source_id"] == big["id"] and "--max-analysed-chars 200,000" in problem["message"]
+    texts = {s["id"]: s["text"] for s in brief["sources"]}
+    for summary in brief["summaries"]:
+        for quote in summary["quotes"]:
+            assert texts[summary["source_id"]][quote["start"] : quote["end"]] == quote["text"]
+    assert (out / "brief.html").stat().st_size < 2_000_000  # the HTML shows the analysis, not 10 MB of text
