@@ -146,9 +146,7 @@ def walk(brief: Brief, out_dir: Path, reviewer: str | None, console: Console, ev
                     note = click.prompt("Note (empty clears it)", default="", show_default=False)
                 if key == "x":
                     correction = click.prompt("Correction (empty clears it)", default="", show_default=False)
-                review = record_decision(
-                    out_dir, flag, status, note=note, correction=correction, reviewer=reviewer
-                )
+                review = record_decision(out_dir, flag, status, note=note, correction=correction, reviewer=reviewer)
                 flags[i] = flag = flag.model_copy(update={"review": review})
                 decided[flag.id] = review
                 console.print(f"Saved: {flag.id} {review.status}.")
@@ -170,7 +168,5 @@ def walk(brief: Brief, out_dir: Path, reviewer: str | None, console: Console, ev
             console.print("That was the last flag.")
     except (KeyboardInterrupt, click.Abort):
         console.print()
-    updated = [
-        f.model_copy(update={"review": decided[f.id]}) if f.id in decided else f for f in brief.discrepancies
-    ]
+    updated = [f.model_copy(update={"review": decided[f.id]}) if f.id in decided else f for f in brief.discrepancies]
     return brief.model_copy(update={"discrepancies": updated})

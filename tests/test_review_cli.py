@@ -38,9 +38,7 @@ def test_set_records_status_note_correction_and_reviewer(folder):
     entry = stored(out_dir)[quote.id]
     assert (entry.status, entry.note, entry.correction) == ("confirmed", "checked", "use A's")
     assert entry.decided_at and entry.decided_at.endswith("Z")
-    result = run(
-        out_dir, "--set", f"{quote.id}=dismissed", "--reviewer", "bob", env={"REPORTER_REVIEWER": "x"}
-    )
+    result = run(out_dir, "--set", f"{quote.id}=dismissed", "--reviewer", "bob", env={"REPORTER_REVIEWER": "x"})
     assert result.exit_code == 0
     assert stored(out_dir)[quote.id].reviewer == "bob"
     result = run(out_dir, "--set", f"{quote.id[:6]}=needs-check", env={"REPORTER_REVIEWER": "erin"})
@@ -184,3 +182,21 @@ def test_context_lines_and_unsafe_characters():
     start = text.index("KEY")
     assert context_around(text, start, start + 3) == ("two\nthree ", " four\nfive")
     assert safe("ok\x1b[31mred\u202eevil") == "ok[31mredevil"
+
+
+def test_decisions_show_in_the_rewritten_briefing(folder):
+    out_dir, brief = folder
+    quote, typo = by_title(brief, "quote"), by_title(brief, "misspelled")
+    result = run(out_dir, "--set", f"{quote.id}=confirmed", "--note", "two translations", "--reviewer", "ann")
+    assert result.exit_code == 0, result.output
+    assert "3 flags: 1 confirmed, 2 open" in result.stderr
+    md = (out_dir / "brief.md").read_text(encoding="utf-8")
+    assert "**Review:** confirmed by ann — two translations" in md
+    assert "*3 flags: 1 confirmed, 2 open*" in md
+    assert "two translations" in (out_dir / "brief.html").read_text(encoding="utf-8")
+    data = json.loads((out_dir / "brief.json").read_text(encoding="utf-8"))
+    assert next(f for f in data["discrepancies"] if f["id"] == quote.id)["review"]["reviewer"] == "ann"
+    assert run(out_dir, "--set", f"{typo.id}=dismissed", "--hide-dismissed").exit_code == 0
+    md = (out_dir / "brief.md").read_text(encoding="utf-8")
+    assert typo.id not in md and quote.id in md
+    assert typo.id in (out_dir / "brief.json").read_text(encoding="utf-8")
