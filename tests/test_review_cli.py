@@ -12,7 +12,7 @@ from review_fixtures import by_title, make_brief, write_brief
 
 from reporter import review as rv
 from reporter.review_cli import review
-from reporter.review_walk import context_around, safe
+from reporter.review_walk import EVIDENCE_CHARS, context_around, safe, shortened
 
 
 @pytest.fixture
@@ -177,10 +177,14 @@ def test_interactive_back_skip_help_and_correction(folder):
     assert (decisions[flags[0].id].status, decisions[flags[0].id].correction) == ("needs-check", "say 'the'")
 
 
-def test_context_lines_and_unsafe_characters():
+def test_context_lines_skip_blank_lines_and_unsafe_characters_are_dropped():
     text = "one\ntwo\nthree KEY four\nfive\nsix"
     start = text.index("KEY")
     assert context_around(text, start, start + 3) == ("two\nthree ", " four\nfive")
+    spaced = "one\n\ntwo\n\n\nthree KEY four\n \nfive\n\nsix"
+    start = spaced.index("KEY")
+    assert context_around(spaced, start, start + 3) == ("two\nthree ", " four\nfive")
+    assert context_around("KEY", 0, 3) == ("", "")
     assert safe("ok\x1b[31mred\u202eevil") == "ok[31mredevil"
 
 
@@ -200,3 +204,11 @@ def test_decisions_show_in_the_rewritten_briefing(folder):
     md = (out_dir / "brief.md").read_text(encoding="utf-8")
     assert typo.id not in md and quote.id in md
     assert typo.id in (out_dir / "brief.json").read_text(encoding="utf-8")
+
+
+def test_long_evidence_is_shortened_for_the_screen():
+    long = "start " + "x" * 2000 + " end"
+    short = shortened(long)
+    assert short.startswith("start ") and short.endswith(" end") and len(short) < EVIDENCE_CHARS + 40
+    assert f"[…{len(long) - EVIDENCE_CHARS * 2 // 3 - EVIDENCE_CHARS // 3} characters…]" in short
+    assert shortened("brief") == "brief"
