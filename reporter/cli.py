@@ -99,6 +99,9 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
     for problem in result.problems:
         where = problem.path or problem.source_id or "run"
         console.print(f"reporter: warning: {where}: {problem.message}", markup=False)
+    if result.orphaned_reviews:  # an editor's decision no longer on any flag must not go unnoticed
+        console.print(f"reporter: warning: {len(result.orphaned_reviews)} editor decision(s) match no flag in this "
+                      "run; kept in review.json and listed under 'Orphaned decisions'", markup=False)
     if not quiet:
         kinds: dict[str, int] = {}
         for d in result.discrepancies:

@@ -193,6 +193,8 @@ def review(
     Without options, walks through the open flags one at a time; every decision is saved at once in
     DIR/review.json, which the next `reporter brief ... --out DIR` re-attaches. After decisions,
     brief.md, brief.html and brief.json in DIR are rewritten to show them.
+
+    Keys: c confirm, d dismiss, n needs-check, s skip, e note, x correction, b back, q quit, ? help.
     """
     modes = [name for name, on in (("--list", list_), ("--set", bool(sets)), ("--export", export_to)) if on]
     if len(modes) > 1:

@@ -102,7 +102,9 @@ def test_a_decision_survives_a_reversed_rerun_and_becomes_an_orphan_without_its_
     assert "checked with the desk" in md and "**Review:** confirmed" in md
 
     remaining = [p for p in SEEDS if p not in {path_of[s] for s in cited(flag)}]
-    without = brief_into(out_dir, remaining)
+    rerun = CliRunner().invoke(cli, ["brief", *map(str, remaining), "--out", str(out_dir), "--offline", "-q"])
+    assert "1 editor decision(s) match no flag" in rerun.stderr
+    without = json.loads((out_dir / "brief.json").read_text(encoding="utf-8"))
     assert flag["id"] not in {f["id"] for f in without["discrepancies"]}
     orphans = without["orphaned_reviews"]
     assert [o["discrepancy_id"] for o in orphans] == [flag["id"]]
