@@ -15,7 +15,16 @@ class EvidenceThresholds(BaseModel):
 
     min_confidence: float = Field(default=0.5, ge=0, le=1, description="Flags below this are not reported.")
     align_similarity: float = Field(
-        default=0.55, ge=0, le=1, description="Minimum similarity for two statements to be aligned."
+        default=0.45, ge=0, le=1, description="Minimum similarity for two statements to be aligned."
+    )
+    spelling_max_zipf: float = Field(
+        default=2.8, ge=0, le=8, description="Words more frequent than this (wordfreq Zipf) are never misspelt."
+    )
+    spelling_min_gain: float = Field(
+        default=1.5, ge=0, le=8, description="A correction must be this much more frequent (Zipf) than the word."
+    )
+    wording_min_similarity: float = Field(
+        default=0.5, ge=0, le=1, description="Quotes at least this similar are renderings of one remark."
     )
 
 
