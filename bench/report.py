@@ -70,7 +70,8 @@ def figures_markdown(results: dict) -> str:
     parts = [
         f"Generated {results['generated_at']} on commit `{results['commit']}`"
         + (" (quick mode)" if results.get("quick") else "") + ".",
-        f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gb']} GB RAM, Python {m['python']}, {m['platform']}.",
+        f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gb']} GB RAM, Python {m['python']}, {m['platform']}; "
+        f"load average at start {results.get('load_average_at_start')} (the machine is shared).",
         "",
         "### Summary",
         "",
