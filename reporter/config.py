@@ -35,6 +35,9 @@ class Limits(BaseModel):
 
     max_input_bytes: int = Field(default=20_000_000, description="Largest input file read, in bytes.")
     max_sources: int = Field(default=1000, description="Most sources read in one run.")
+    max_analysed_chars: int = Field(
+        default=200_000, ge=1, description="Longest article text the evidence engine analyses; the rest is kept."
+    )
     max_requests: int | None = Field(default=None, description="Cap on model requests per run.")
     max_tokens: int | None = Field(default=None, description="Cap on tokens (in + out) per run.")
 
