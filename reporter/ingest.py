@@ -19,7 +19,6 @@ from reporter.models import Problem, Source
 
 FORMATS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
            ".json": "json"}
-MIN_HTML_WORDS = 10
 _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
 # Control characters other than tab/newline/CR/form feed: text has next to none, binary data plenty.
@@ -68,8 +67,7 @@ def _html_to_article(html: str, path: str) -> dict[str, str | None]:
 
     doc = trafilatura.bare_extraction(html, include_comments=False, include_tables=False, with_metadata=True)
     text = getattr(doc, "text", None) if doc is not None else None
-    # Pages with no article still yield their menu or footer words: too few words means no article.
-    if not text or count_words(text) < MIN_HTML_WORDS:
+    if not text or not text.strip():
         raise InputError(path, "no article text found in the HTML page")
     if count_words(text) < MIN_HTML_WORDS:
         raise InputError(path, f"no article text found in the HTML page (only {count_words(text)} words of "

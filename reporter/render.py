@@ -45,7 +45,7 @@ border-bottom:1px solid #eee}h3{font-size:1.1rem;margin-top:1.6rem}h4{font-size:
 table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.94rem}th,td{border:1px solid #ddd;
 padding:.35rem .5rem;vertical-align:top;text-align:left}th{background:#f5f5f7}
 blockquote{margin:.5rem 0;padding:.2rem .9rem;border-left:4px solid #c9c9d1;color:#333;background:#fafafa}
-code{background:#f0f0f3;padding:0 .25rem;border-radius:3px;font-size:.88em}strong{color:#a4161a}
+code{background:#f0f0f3;padding:0 .25rem;border-radius:3px;font-size:.88em}td strong{background:#fff3b0}
 em{color:#555}hr{border:0;border-top:1px solid #ddd;margin:2rem 0}
 """
 
@@ -132,7 +132,7 @@ def render_flag(flag: Discrepancy, labels: dict[str, str]) -> list[str]:
     """One discrepancy: heading, meta line, side-by-side evidence, explanation, suggestion, review."""
     lines = [f"#### [{flag.severity}] {md_escape(flag.title)}", "",
              f"*id `{flag.id}` · confidence {flag.confidence:.2f} · origin {flag.origin}"
-             + (f" · detector {flag.detector}" if flag.detector else "") + "*", ""]
+             + (f" · detector {md_escape(flag.detector)}" if flag.detector else "") + "*", ""]
     lines += ["| Source | Evidence (differing words in bold) |", "|---|---|"]
     for ev, marked in zip(flag.evidence, marked_evidence(flag.evidence), strict=True):
         lines.append(f"| {md_escape(labels.get(ev.source_id, ev.source_id))} | “{marked}” |")

@@ -3,11 +3,33 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
+from html.parser import HTMLParser
 from pathlib import Path
 
+import markdown
 import pytest
+from html_safety import XSS_PAYLOADS, unsafe_parts
 
-from reporter.models import Brief, Source
+from reporter.config import Config
+from reporter.models import (
+    ArticleSummary,
+    Brief,
+    ConsensusPoint,
+    Discrepancy,
+    Evidence,
+    Figure,
+    GroundingRemoval,
+    OrphanedReview,
+    Problem,
+    Quote,
+    Review,
+    RunInfo,
+    Source,
+    UnverifiedClaim,
+)
+from reporter.render import write_outputs
 from reporter.suspicious import find_all_suspicious, find_suspicious
 
 BAD = Path(__file__).parent / "bad_inputs"
@@ -86,3 +108,85 @@ def test_a_huge_line_gives_a_bounded_span() -> None:
 
 def test_brief_carries_suspicious_passages_in_json() -> None:
     assert "suspicious" in Brief.model_json_schema()["properties"]
+
+
+# --- XSS: article text, model output and review notes never become active HTML ---------------------------
+
+
+def xss_brief(payload: str) -> Brief:
+    """A briefing whose every untrusted field carries `payload`: article text, metadata, model output, notes."""
+    text = f"The minister met the envoy on Tuesday. {payload} Talks lasted three hours, officials said."
+    other = f"The minister met the envoy on Wednesday. {payload} Talks lasted two hours."
+    a, b = make_source(text, "a"), make_source(other, "b")
+    a = a.model_copy(update={"title": payload, "outlet": payload, "byline": payload, "published": payload,
+                             "url": "javascript:alert('url')", "path": f"{payload}.txt"})
+    start = text.index(payload)
+    ev_a = Evidence(source_id="a", text=text[start : start + len(payload)], start=start, end=start + len(payload))
+    start_b = other.index(payload)
+    ev_b = Evidence(source_id="b", text=payload, start=start_b, end=start_b + len(payload))
+    review = Review(status="needs-check", note=payload, correction=payload, reviewer=payload,
+                    decided_at="2026-11-22T20:00:00Z")
+    flag = Discrepancy(
+        id="fa-0123456789", kind="factual_conflict", severity="high", title=f"Day differs {payload}",
+        explanation=payload, evidence=[ev_a, ev_b], suggestion=payload, confidence=0.9, origin="llm",
+        detector=payload, review=review,
+    )
+    summary = ArticleSummary(
+        source_id="a", headline=payload, outlet=payload, byline=payload, date=payload, lead=payload,
+        key_points=[payload, f"* {payload}"], quotes=[Quote(text=payload, speaker=payload, start=start,
+                                                            end=start + len(payload))],
+        figures=[Figure(text=payload, measures=payload, start=start, end=start + len(payload))], method="llm",
+    )
+    return Brief(
+        event=payload,
+        sources=[a, b],
+        summaries=[summary, ArticleSummary(source_id="b", method="llm", status="failed", error=payload)],
+        consensus=[ConsensusPoint(text=payload, source_ids=["a", "b"], evidence=[ev_a, ev_b])],
+        discrepancies=[flag],
+        unverified_claims=[UnverifiedClaim(kind=payload, title=payload, explanation=payload,
+                                           removed_evidence=[payload])],
+        grounding_removals=[GroundingRemoval(source_id="b", text=payload, discrepancy_title=payload)],
+        duplicates=[["a", payload]],
+        problems=[Problem(path=f"{payload}.txt", source_id="b", step="summarise", message=payload)],
+        suspicious=[ev_a],
+        orphaned_reviews=[OrphanedReview(discrepancy_id="fa-9999999999", title=payload, review=review)],
+        run=RunInfo(mode="llm", model=payload, prompts={payload: payload}, reporter_version="0.1.0",
+                    note=payload),
+    )
+
+
+def page_text(page: str) -> str:
+    """The text a reader sees in an HTML page, white space collapsed."""
+    parser = HTMLParser(convert_charrefs=True)
+    chunks: list[str] = []
+    parser.handle_data = chunks.append  # type: ignore[method-assign]
+    parser.feed(page)
+    return " ".join("".join(chunks).split())
+
+
+def template_styles(tmp_path: Path) -> tuple[str, ...]:
+    """The stylesheet(s) the page template itself carries, from a briefing with no payload at all."""
+    write_outputs(xss_brief("plain words"), tmp_path / "plain", Config())
+    page = (tmp_path / "plain" / "brief.html").read_text(encoding="utf-8")
+    return tuple(re.findall(r"<style>(.*?)</style>", page, flags=re.DOTALL))
+
+
+def test_the_checker_catches_every_payload_when_nothing_sanitises() -> None:
+    for payload in XSS_PAYLOADS:
+        assert unsafe_parts(payload) or unsafe_parts(markdown.markdown(payload)), payload
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS, ids=[f"xss{i:02d}" for i in range(len(XSS_PAYLOADS))])
+def test_no_payload_survives_into_brief_html(tmp_path: Path, payload: str) -> None:
+    styles = template_styles(tmp_path)
+    out = tmp_path / "out"
+    write_outputs(xss_brief(payload), out, Config())
+    page = (out / "brief.html").read_text(encoding="utf-8")
+    assert unsafe_parts(page, allowed_styles=styles) == []
+    # The payload is shown to the editor as plain text, not dropped: the flag title reads it verbatim.
+    assert f"Day differs {' '.join(payload.split())}" in page_text(page)
+    # brief.md is safe even in a viewer that renders raw HTML without sanitising it.
+    md = (out / "brief.md").read_text(encoding="utf-8")
+    assert unsafe_parts(markdown.markdown(md, extensions=["tables"])) == []
+    # brief.json keeps the untrusted text exactly: it is data, escaped only where it is displayed.
+    assert json.loads((out / "brief.json").read_text(encoding="utf-8"))["sources"][0]["title"] == payload

@@ -1,0 +1,161 @@
+"""The LLM brief: the model judges the engine's candidates, adds what they miss, states the consensus.
+
+It is sent the per-article summaries and each candidate with the passages around its evidence, plus
+the full text only of short articles, never every article in full. Everything it quotes goes through
+the grounding guard. Candidates the model rejects are kept (annotated, with lower confidence): an
+article cannot talk the model into deleting a flag about another source.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import get_args
+
+from reporter.ground import Grounder
+from reporter.ids import discrepancy_id
+from reporter.llm.prompts import load_prompt
+from reporter.llm.schemas import BriefOutput
+from reporter.llm.structured import StructuredCaller
+from reporter.models import (
+    ArticleSummary,
+    ConsensusPoint,
+    Discrepancy,
+    DiscrepancyKind,
+    Evidence,
+    GroundingRemoval,
+    Source,
+    UnverifiedClaim,
+)
+from reporter.tokens import count_tokens
+
+SHORT_ARTICLE_TOKENS = 250  # articles up to this size are sent in full to the brief step
+PASSAGE_CHARS = 240  # at most this much context on each side of a candidate's evidence
+REJECTED_CONFIDENCE = 0.6  # a rejected candidate keeps this share of its confidence
+_BOUNDARY = re.compile(r"[.!?…]\s|\n")
+
+
+def passage(text: str, start: int, end: int) -> str:
+    """The sentence(s) around `text[start:end]`, at most PASSAGE_CHARS beyond it on each side."""
+    lo = max(0, start - PASSAGE_CHARS)
+    before = list(_BOUNDARY.finditer(text, lo, start))
+    begin = before[-1].end() if before else lo
+    after = _BOUNDARY.search(text, end, min(len(text), end + PASSAGE_CHARS))
+    stop = after.start() + 1 if after else min(len(text), end + PASSAGE_CHARS)
+    return " ".join(text[begin:max(stop, end)].split())
+
+
+def _summary_lines(summary: ArticleSummary, source: Source) -> list[str]:
+    head = " | ".join(x for x in (summary.outlet or source.outlet, summary.headline, summary.date) if x)
+    lines = [f"[{source.id}] {head}".rstrip()]
+    if summary.lead:
+        lines.append(f"lead: {summary.lead}")
+    lines += [f"- {point}" for point in summary.key_points]
+    return lines
+
+
+def build_material(sources: list[Source], summaries: list[ArticleSummary], candidates: list[Discrepancy],
+                   model: str) -> str:
+    """The data block of the brief request: summaries, candidates with passages, short articles."""
+    by_id = {s.id: s for s in sources}
+    lines = ["SUMMARIES"]
+    for summary in summaries:
+        if summary.source_id in by_id:
+            lines += _summary_lines(summary, by_id[summary.source_id])
+    lines.append("CANDIDATES")
+    for cand in candidates:
+        lines.append(f"[{cand.id}] {cand.kind}, {cand.severity}: {cand.title}")
+        for ev in cand.evidence:
+            if ev.source_id in by_id:
+                lines.append(f"  {ev.source_id}: {passage(by_id[ev.source_id].text, ev.start, ev.end)}")
+    short = [s for s in sources if count_tokens(s.text, model) <= SHORT_ARTICLE_TOKENS]
+    if short:
+        lines.append("SHORT ARTICLES IN FULL")
+        for source in short:
+            lines += [f"[{source.id}]", source.text.strip()]
+    return "\n".join(lines)
+
+
+def brief_values(material: str) -> dict[str, str]:
+    """The brief prompt's variables; the delimiter derives from the material (see llm.summarise)."""
+    delimiter = "MATERIAL-" + hashlib.sha256(material.encode("utf-8")).hexdigest()[:16].upper()
+    return {"delimiter": delimiter, "kinds": ", ".join(get_args(DiscrepancyKind)), "material": material}
+
+
+@dataclass
+class BriefResult:
+    """The brief step's grounded output."""
+
+    event: str | None = None
+    consensus: list[ConsensusPoint] = field(default_factory=list)
+    discrepancies: list[Discrepancy] = field(default_factory=list)
+    unverified_claims: list[UnverifiedClaim] = field(default_factory=list)
+    grounding_removals: list[GroundingRemoval] = field(default_factory=list)
+
+
+def _overlaps(a: list[Evidence], b: list[Evidence]) -> bool:
+    return any(x.source_id == y.source_id and x.start < y.end and y.start < x.end for x in a for y in b)
+
+
+def apply_brief(out: BriefOutput, candidates: list[Discrepancy], grounder: Grounder) -> BriefResult:
+    """Merge the model's brief into the candidates; ground every quote; unground claims set aside."""
+    result = BriefResult(event=out.event.strip() or None)
+    known = set(grounder.sources)
+    for point in out.consensus:
+        kept, removed = grounder.ground(((e.source_id, e.text) for e in point.evidence), f"consensus: {point.text}")
+        result.grounding_removals += removed
+        if kept:
+            ids = [i for i in dict.fromkeys([*point.source_ids, *(e.source_id for e in kept)]) if i in known]
+            result.consensus.append(ConsensusPoint(text=point.text, source_ids=ids, evidence=kept))
+        else:
+            result.unverified_claims.append(UnverifiedClaim(
+                kind="consensus", title=point.text, explanation="No supporting excerpt was found in the sources.",
+                removed_evidence=[e.text for e in point.evidence]))
+    verdicts = {v.candidate_id: v for v in out.verdicts}
+    flags: list[Discrepancy] = []
+    for cand in candidates:
+        verdict = verdicts.get(cand.id)
+        if verdict is None:
+            flags.append(cand)
+        elif verdict.verdict == "confirmed":
+            flags.append(cand.model_copy(update={
+                "origin": "both",
+                "explanation": f"{cand.explanation} Model check: {verdict.reason}",
+                "suggestion": cand.suggestion or verdict.suggestion,
+            }))
+        else:
+            flags.append(cand.model_copy(update={
+                "explanation": f"{cand.explanation} Model check (rejected): {verdict.reason}",
+                "confidence": round(cand.confidence * REJECTED_CONFIDENCE, 3),
+            }))
+    for new in out.new_discrepancies:
+        kept, removed = grounder.ground(((e.source_id, e.text) for e in new.evidence), new.title)
+        result.grounding_removals += removed
+        if not kept:
+            result.unverified_claims.append(UnverifiedClaim(
+                kind=new.kind, title=new.title, explanation=new.explanation,
+                removed_evidence=[e.text for e in new.evidence]))
+            continue
+        same = next((i for i, f in enumerate(flags) if f.kind == new.kind and _overlaps(f.evidence, kept)), None)
+        if same is not None:
+            flags[same] = flags[same].model_copy(update={"origin": "both"})
+            continue
+        new_id = discrepancy_id(new.kind, kept)
+        if any(f.id == new_id for f in flags):
+            continue  # the model said the same thing twice
+        flags.append(Discrepancy(
+            id=new_id, kind=new.kind, severity=new.severity, title=new.title,
+            explanation=new.explanation, evidence=kept, suggestion=new.suggestion,
+            confidence=min(1.0, max(0.0, new.confidence)), origin="llm",
+        ))
+    result.discrepancies = flags
+    return result
+
+
+def run_brief(caller: StructuredCaller, sources: list[Source], summaries: list[ArticleSummary],
+              candidates: list[Discrepancy], grounder: Grounder) -> BriefResult:
+    """Ask for the brief and ground it; ModelError propagates to the caller, which keeps the candidates."""
+    material = build_material(sources, summaries, candidates, caller.model)
+    out, _ = caller.ask(load_prompt("brief"), brief_values(material), BriefOutput)
+    return apply_brief(out, candidates, grounder)

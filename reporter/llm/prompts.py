@@ -1,0 +1,97 @@
+"""Prompt templates: one Markdown file per step in `prompts/`, with a name and version in front matter.
+
+A file is YAML front matter (name, version, description, variables) then `## system` / `## user`
+sections, loaded as a LangChain `ChatPromptTemplate` (f-string syntax; literal braces are doubled).
+The declared variables must be exactly the template's, and rendering must supply exactly them:
+a missing or unknown variable is an error, never a silently empty or ignored slot.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+from langchain_core.prompts import ChatPromptTemplate
+
+from reporter.errors import ConfigError
+from reporter.llm.protocol import ChatMessage
+
+PROMPTS_DIR = Path(os.environ.get("REPORTER_PROMPTS") or Path(__file__).resolve().parents[2] / "prompts")
+_SECTION = re.compile(r"^## (system|user|assistant)\s*$", re.MULTILINE)
+_FRONT = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
+_ROLES = {"system": "system", "user": "human", "assistant": "ai"}
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """One step's prompt: name, version, declared variables and the chat template."""
+
+    name: str
+    version: str
+    variables: frozenset[str]
+    template: ChatPromptTemplate
+
+    def render(self, **values: str) -> list[ChatMessage]:
+        """The chat messages with `values` filled in; exactly the declared variables must be given."""
+        missing = self.variables - values.keys()
+        unknown = values.keys() - self.variables
+        if missing or unknown:
+            raise ConfigError(
+                f"prompt {self.name} v{self.version}: missing variables {sorted(missing)}, "
+                f"unknown variables {sorted(unknown)}"
+            )
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        return [
+            ChatMessage(role=roles[m.type], content=str(m.content))
+            for m in self.template.format_messages(**values)
+        ]
+
+
+def parse_prompt(text: str, origin: str) -> PromptTemplate:
+    """Parse one prompt file's text; `origin` names it in errors."""
+    match = _FRONT.match(text.replace("\r\n", "\n"))
+    if not match:
+        raise ConfigError(f"{origin}: prompt file must start with '---' front matter")
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{origin}: bad front matter: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{origin}: front matter must be a mapping")
+    for key in ("name", "version", "variables"):
+        if key not in meta:
+            raise ConfigError(f"{origin}: front matter lacks '{key}'")
+    parts = _SECTION.split(match.group(2))
+    messages = [(_ROLES[role], body.strip("\n")) for role, body in zip(parts[1::2], parts[2::2], strict=True)]
+    if not messages:
+        raise ConfigError(f"{origin}: no '## system' or '## user' section")
+    try:
+        template = ChatPromptTemplate.from_messages(messages, template_format="f-string")
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"{origin}: bad template: {exc}") from exc
+    declared = frozenset(str(v) for v in meta["variables"])
+    used = frozenset(template.input_variables)
+    if declared != used:
+        raise ConfigError(
+            f"{origin}: declared variables {sorted(declared)} differ from those used {sorted(used)}"
+        )
+    return PromptTemplate(name=str(meta["name"]), version=str(meta["version"]), variables=declared,
+                          template=template)
+
+
+@cache
+def load_prompt(name: str, directory: Path = PROMPTS_DIR) -> PromptTemplate:
+    """Load `prompts/<name>.md`; its front-matter name must match the file name."""
+    path = directory / f"{name}.md"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read prompt template: {exc.strerror or exc}") from exc
+    prompt = parse_prompt(text, str(path))
+    if prompt.name != name:
+        raise ConfigError(f"{path}: front matter names it {prompt.name!r}, expected {name!r}")
+    return prompt

@@ -1,0 +1,138 @@
+"""LLM brief: verdicts merge into the engine's flags, new flags are grounded, invented quotes never flag."""
+
+from types import SimpleNamespace
+
+from llm_stub import TEXT_A, TEXT_B, Stub, config, offline, sources
+
+from reporter.ground import Grounder
+from reporter.ids import discrepancy_id
+from reporter.llm.brief import build_material
+from reporter.llm.run import dry_run_report, plan_llm, run_llm
+from reporter.models import Discrepancy, Evidence
+
+SRC = sources()
+
+
+def _ev(source_id: str, text: str, phrase: str) -> Evidence:
+    start = text.index(phrase)
+    return Evidence(source_id=source_id, text=phrase, start=start, end=start + len(phrase))
+
+
+def _candidate(kind: str, phrases: tuple[str, str], confidence: float = 0.8) -> Discrepancy:
+    evidence = [_ev("a", TEXT_A, phrases[0]), _ev("b", TEXT_B, phrases[1])]
+    return Discrepancy(id=discrepancy_id(kind, evidence), kind=kind, severity="high", title=f"{kind} found",
+                       explanation="Engine says so.", evidence=evidence, confidence=confidence,
+                       origin="evidence", detector="test")
+
+
+DAY = _candidate("factual_conflict", ("Wednesday", "Tuesday"))
+QUOTE = _candidate("wording_variant", ("relations are not directed against any third country",
+                                        "ties are not aimed at third parties"))
+REPORT = SimpleNamespace(discrepancies=[DAY, QUOTE], consensus=[])
+
+
+def brief_answer(request):
+    return {
+        "event": "Wang Yi met Putin in Moscow",
+        "consensus": [
+            {"text": "Wang met Putin in Moscow.", "source_ids": ["a", "b"],
+             "evidence": [{"source_id": "a", "text": "Wang Yi met Vladimir Putin in Moscow"},
+                          {"source_id": "b", "text": "Wang Yi held talks with Putin in Moscow"}]},
+            {"text": "Both quote a threat.", "source_ids": ["a"],
+             "evidence": [{"source_id": "a", "text": "we will crush every critic"}]},
+        ],
+        "verdicts": [
+            {"candidate_id": DAY.id, "verdict": "confirmed", "reason": "Different days.", "suggestion": "Check."},
+            {"candidate_id": QUOTE.id, "verdict": "rejected", "reason": "Two translations.", "suggestion": None},
+        ],
+        "new_discrepancies": [
+            {"kind": "factual_conflict", "severity": "medium", "title": "Length of talks",
+             "explanation": "3 hours vs two hours.", "suggestion": None, "confidence": 1.7,
+             "evidence": [{"source_id": "a", "text": "The talks lasted 3 hours."},
+                          {"source_id": "b", "text": "The talks lasted  two hours."},
+                          {"source_id": "b", "text": "The talks lasted four hours."}]},
+            {"kind": "attribution_conflict", "severity": "high", "title": "Invented quote",
+             "explanation": "Made up.", "suggestion": None, "confidence": 0.9,
+             "evidence": [{"source_id": "a", "text": "Putin said the war is over"},
+                          {"source_id": "b", "text": "Lavrov said the war is over"}]},
+        ],
+    }
+
+
+def _run(tmp_path, stub, report=REPORT):
+    return run_llm(SRC, report, offline(SRC), config(tmp_path), backend=stub, show_progress=False)
+
+
+def test_verdicts_new_flags_and_grounding(tmp_path):
+    result = _run(tmp_path, Stub(brief=brief_answer))
+    flags = {d.title: d for d in result.discrepancies}
+    assert flags["factual_conflict found"].origin == "both"
+    assert "Different days." in flags["factual_conflict found"].explanation
+    rejected = flags["wording_variant found"]  # kept: the model cannot delete an engine flag
+    assert rejected.origin == "evidence" and rejected.confidence < QUOTE.confidence
+    new = flags["Length of talks"]
+    assert new.origin == "llm" and new.confidence == 1.0
+    assert [e.text for e in new.evidence] == ["The talks lasted 3 hours.", "The talks lasted two hours."]
+    assert "Invented quote" not in flags
+    assert sorted(c.title for c in result.unverified_claims) == ["Both quote a threat.", "Invented quote"]
+    removed = {r.text for r in result.grounding_removals}
+    assert {"The talks lasted four hours.", "Putin said the war is over", "we will crush every critic"} <= removed
+    assert [c.text for c in result.consensus] == ["Wang met Putin in Moscow."]
+    texts = {"a": TEXT_A, "b": TEXT_B}
+    for flag in result.discrepancies:
+        for ev in flag.evidence:
+            assert texts[ev.source_id][ev.start:ev.end] == ev.text
+    assert result.event == "Wang Yi met Putin in Moscow"
+
+
+def test_brief_input_has_summaries_passages_and_only_short_articles_in_full(tmp_path):
+    stub = Stub(brief=brief_answer)
+    _run(tmp_path, stub)
+    (request,) = stub.by_prompt("brief")
+    material = request.messages[1].content
+    assert f"[{DAY.id}] factual_conflict, high" in material
+    assert "  a: Wang Yi met Vladimir Putin in Moscow on Wednesday." in material  # the passage around it
+    assert "[a] headline a\nlead: By Ann Lee\n- talks held" in material  # the model's summary
+    assert "SHORT ARTICLES IN FULL\n[a]\n" + TEXT_A.strip() in material
+    long_a = SRC[0].model_copy(update={"text": TEXT_A + "More filler words here. " * 200})
+    long_material = build_material([long_a, SRC[1]], offline(SRC), [DAY], "gpt-4o-mini")
+    assert "More filler" not in long_material and "[b]\n" + TEXT_B.strip() in long_material
+
+
+def test_model_flag_overlapping_an_engine_flag_marks_it_both(tmp_path):
+    def same_as_engine(request):
+        answer = brief_answer(request)
+        answer["verdicts"] = []
+        answer["new_discrepancies"] = [{
+            "kind": "factual_conflict", "severity": "low", "title": "Day differs", "explanation": "x",
+            "suggestion": None, "confidence": 0.5,
+            "evidence": [{"source_id": "a", "text": "on Wednesday"}]}]
+        return answer
+
+    result = _run(tmp_path, Stub(brief=same_as_engine))
+    assert [(d.title, d.origin) for d in result.discrepancies] == [
+        ("factual_conflict found", "both"), ("wording_variant found", "evidence")]
+
+
+def test_failed_brief_keeps_the_engine_flags(tmp_path):
+    result = _run(tmp_path, Stub(brief=lambda r: {"event": 3}))
+    assert result.discrepancies == [DAY, QUOTE]
+    assert result.problems[-1].step == "brief" and "invalid" in result.problems[-1].message
+
+
+def test_grounder_is_the_only_source_of_offsets():
+    grounder = Grounder({s.id: s for s in SRC})
+    ev = grounder.locate("b", "“ties are not aimed at third parties.”")
+    assert ev is not None and TEXT_B[ev.start:ev.end] == ev.text == "ties are not aimed at third parties."
+
+
+def test_dry_run_plans_every_request_and_calls_nothing(tmp_path):
+    stub = Stub()
+    cfg = config(tmp_path)
+    plan = plan_llm(SRC, REPORT, offline(SRC), cfg)
+    assert [(p.prompt, p.source_id) for p in plan] == [("summary", "a"), ("summary", "b"), ("brief", None)]
+    assert all(p.input_tokens > 50 and p.cost_usd > 0 for p in plan)
+    report = dry_run_report(SRC, REPORT, offline(SRC), cfg)
+    assert "3 requests planned, nothing sent" in report
+    assert str(sum(p.input_tokens for p in plan)) in report.splitlines()[-2]
+    assert stub.requests == [] and not (tmp_path / "cache").exists()
