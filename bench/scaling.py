@@ -130,7 +130,8 @@ def run(quick: bool = False, timeout: float = 600.0) -> tuple[dict, list[dict]]:
             if r["target"] != target:
                 continue
             if "error" in r:
-                rows.append(row("scaling", f"{label}, {r['cluster']} sources", f"error: {r['error']}"))
+                name = "seeds (5)" if r["cluster"] == "seeds" else f"{r['cluster']} sources"
+                rows.append(row("scaling", f"{label}, {name}", f"error: {r['error']}"))
                 continue
             name = "seeds (5)" if r["cluster"] == "seeds" else f"{r['sources']} sources"
             target_txt, met = "", None

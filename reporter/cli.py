@@ -19,6 +19,7 @@ from reporter.atomic import write_text_atomic
 from reporter.config import Config
 from reporter.errors import ReporterError
 from reporter.render import render_json, write_outputs
+from reporter.review_cli import review
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 
@@ -47,15 +48,38 @@ def cli() -> None:
 @click.option("--hide-dismissed", is_flag=True, help="Leave flags an editor dismissed out of Markdown and HTML.")
 @click.option("--max-input-bytes", type=click.IntRange(min=1), default=None, help="Largest input file read.")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
+@click.option("--model", default=None, help="Model name, or provider:model [env REPORTER_MODEL; default gpt-4o-mini].")
+@click.option("--base-url", default=None, help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 "
+              "[env OPENAI_BASE_URL].")
+@click.option("--no-cache", is_flag=True, help="Ask the model again even when the local cache has the answer.")
+@click.option("--dry-run", is_flag=True, help="Print the planned model requests with token counts and cost; "
+              "send nothing, write nothing.")
+@click.option("--max-requests", type=click.IntRange(min=0), default=None, help="Cap on model requests this run.")
+@click.option("--max-tokens", type=click.IntRange(min=0), default=None, help="Cap on model tokens (in + out).")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Concurrent model requests [4].")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds per model request before it is retried [60].")
 def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to: str | None,
-          hide_dismissed: bool, max_input_bytes: int | None, quiet: bool) -> None:
+          hide_dismissed: bool, max_input_bytes: int | None, quiet: bool, model: str | None, base_url: str | None,
+          no_cache: bool, dry_run: bool, max_requests: int | None, max_tokens: int | None,
+          concurrency: int | None, timeout_s: float | None) -> None:
     """Write the briefing of INPUT files and folders (.txt, .md, .html, .json)."""
-    config = Config.from_env(offline=offline or None, hide_dismissed=hide_dismissed or None)
+    config = Config.from_env(offline=offline or None, hide_dismissed=hide_dismissed or None, model=model,
+                             base_url=base_url, use_cache=False if no_cache else None, dry_run=dry_run or None,
+                             concurrency=concurrency, timeout_s=timeout_s)
     if max_input_bytes:
         config.limits.max_input_bytes = max_input_bytes
+    config.limits.max_requests = max_requests
+    config.limits.max_tokens = max_tokens
+    if dry_run:
+        try:
+            click.echo(pipeline.plan(list(inputs), config))
+        except ReporterError as exc:
+            fail(str(exc))
+        sys.exit(EXIT_OK)
     out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
     try:
-        result = pipeline.run(list(inputs), config)
+        result = pipeline.run(list(inputs), config, out_dir)
         if not config.llm_configured and not quiet:
             console.print("reporter: no model configured, offline briefing from the evidence engine "
                           "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --model/--base-url, to use one)")
@@ -71,6 +95,9 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
     for problem in result.problems:
         where = problem.path or problem.source_id or "run"
         console.print(f"reporter: warning: {where}: {problem.message}", markup=False)
+    if result.orphaned_reviews:  # an editor's decision no longer on any flag must not go unnoticed
+        console.print(f"reporter: warning: {len(result.orphaned_reviews)} editor decision(s) match no flag in this "
+                      "run; kept in review.json and listed under 'Orphaned decisions'", markup=False)
     if not quiet:
         kinds: dict[str, int] = {}
         for d in result.discrepancies:
@@ -80,6 +107,9 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
                       f"wrote {written['md'].parent}/brief.{{md,html,json}}", markup=False)
     failed = [p for p in result.problems if p.step != "evidence"]
     sys.exit(EXIT_PARTIAL if failed else EXIT_OK)
+
+
+cli.add_command(review)
 
 
 def main() -> None:

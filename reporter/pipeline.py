@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from reporter import __version__
 from reporter.config import Config
 from reporter.errors import NoUsableSources
 from reporter.evidence import EvidenceReport, analyse
 from reporter.ingest import read_inputs
-from reporter.models import Brief, Problem, RunInfo, Source
+from reporter.models import ArticleSummary, Brief, Problem, RunInfo, Source
 from reporter.render import OFFLINE_HINT
+from reporter.review import apply_reviews
 from reporter.summarise import event_line, extractive_summary, guess_outlet
 
 
@@ -65,11 +67,48 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         problems=problems,
         run=run,
     )
-    brief.run.duration_s = round(time.perf_counter() - started, 3)
+    if config.llm_configured:
+        brief = _with_llm(brief, [by_id[s.id] for s in unique], report, summaries, config)
+    brief.run.duration_s = None if brief.run.mode == "replay" else round(time.perf_counter() - started, 3)
     return brief
 
 
-def run(paths: list[str], config: Config) -> Brief:
-    """Read the inputs and build their briefing."""
+def _with_llm(brief: Brief, unique: list[Source], report: EvidenceReport, summaries: dict[str, ArticleSummary],
+              config: Config) -> Brief:
+    """The briefing with the model's summaries, verdicts, flags and consensus, all grounded."""
+    from reporter.llm import run_llm  # LangChain loads only when a model is configured
+
+    llm = run_llm(unique, report, [summaries[s.id] for s in unique], config)
+    by_id = {s.source_id: s for s in llm.summaries}
+    copies = {s.id: next(u.id for u in unique if u.sha256 == s.sha256) for s in brief.sources}
+    return brief.model_copy(update={
+        "event": llm.event or brief.event,
+        "summaries": [by_id[copies[s.id]].model_copy(update={"source_id": s.id}) for s in brief.sources],
+        "consensus": llm.consensus,
+        "discrepancies": llm.discrepancies,
+        "unverified_claims": llm.unverified_claims,
+        "grounding_removals": llm.grounding_removals,
+        "problems": [*brief.problems, *llm.problems],
+        "run": RunInfo(mode=llm.mode, model=llm.model, prompts=llm.prompts, usage=llm.usage,
+                       reporter_version=__version__),
+    })
+
+
+def plan(paths: list[str], config: Config) -> str:
+    """`--dry-run`: the model requests a run would send, with token counts and estimated cost."""
+    from reporter.llm import dry_run_report
+
+    sources, _ = read_inputs(paths, config)
+    unique, _ = split_duplicates(sources)
+    if not unique:
+        raise NoUsableSources("no usable articles to plan requests for")
+    report = analyse(unique, config.thresholds)
+    unique = [_with_metadata(s, report) for s in unique]
+    return dry_run_report(unique, report, [extractive_summary(s, report.documents[s.id]) for s in unique], config)
+
+
+def run(paths: list[str], config: Config, out_dir: Path | None = None) -> Brief:
+    """Read the inputs and build their briefing; re-attach the editor's decisions stored in `out_dir`."""
     sources, problems = read_inputs(paths, config)
-    return build_brief(sources, config, problems)
+    brief = build_brief(sources, config, problems)
+    return apply_reviews(brief, out_dir) if out_dir is not None else brief

@@ -17,6 +17,7 @@ import nh3
 from reporter.atomic import write_many_atomic
 from reporter.config import Config
 from reporter.models import SEVERITY_RANK, Brief, Discrepancy, Evidence
+from reporter.review import review_summary_line as review_summary
 
 KIND_TITLES = {
     "factual_conflict": "Factual conflicts",
@@ -115,13 +116,6 @@ def visible_flags(brief: Brief, config: Config) -> list[Discrepancy]:
     if config.hide_dismissed:
         flags = [d for d in flags if not (d.review and d.review.status == "dismissed")]
     return flags
-
-
-def review_summary(brief: Brief) -> str:
-    """One line counting flags by review status."""
-    counts = Counter((d.review.status if d.review else "open") for d in brief.discrepancies)
-    parts = [f"{counts[s]} {s}" for s in ("open", "confirmed", "dismissed", "needs-check") if counts[s]]
-    return f"{len(brief.discrepancies)} flags" + (f": {', '.join(parts)}" if parts else "")
 
 
 def _flag_counts(brief: Brief) -> Counter[str]:

@@ -13,7 +13,6 @@ import contextlib
 import getpass
 import json
 import os
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
+from reporter.atomic import write_text_atomic
 from reporter.errors import ReviewStoreError
 from reporter.ids import normalise_text
 from reporter.models import Brief, Discrepancy, OrphanedReview, Review, ReviewStatus, Strict
@@ -81,9 +81,7 @@ class StoreFile(Strict):
 
     format: str = Field(default=STORE_FORMAT, description="Always 'reporter-review'.")
     version: int = Field(default=STORE_VERSION, description="Version of this file's layout.")
-    decisions: dict[str, StoredDecision] = Field(
-        default_factory=dict, description="Decisions keyed by discrepancy id."
-    )
+    decisions: dict[str, StoredDecision] = Field(default_factory=dict, description="Decisions keyed by discrepancy id.")
 
 
 Decisions = dict[str, StoredDecision]
@@ -144,15 +142,11 @@ def load_decisions(path: Path) -> Decisions:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "top level"
-        raise ReviewStoreError(
-            f"{path}: damaged review file ({where}: {first['msg']}); {_UNTOUCHED}"
-        ) from exc
+        raise ReviewStoreError(f"{path}: damaged review file ({where}: {first['msg']}); {_UNTOUCHED}") from exc
     if store.format != STORE_FORMAT:
         raise ReviewStoreError(f"{path}: not a reporter review file (format {store.format!r})")
     if store.version > STORE_VERSION:
-        raise ReviewStoreError(
-            f"{path}: written by a newer reporter (layout {store.version}); upgrade reporter"
-        )
+        raise ReviewStoreError(f"{path}: written by a newer reporter (layout {store.version}); upgrade reporter")
     return store.decisions
 
 
@@ -161,21 +155,6 @@ def dump_decisions(decisions: Decisions) -> str:
     store = StoreFile(decisions=dict(sorted(decisions.items())))
     data = store.model_dump(mode="json")
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write `text` to a temp file beside `path`, then rename over it: readers see old or new, never half."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 @contextlib.contextmanager
@@ -243,7 +222,8 @@ def record_decision(
     def change(decisions: Decisions) -> None:
         old = decisions.get(flag.id)
         history = list(old.history) if old else []
-        if old and (old.status != status or old.reviewer != reviewer):  # someone's earlier call: keep it
+        # keep an earlier call that this one overrules: another reviewer's, or a status changed from a decision
+        if old and (old.reviewer != reviewer or old.status not in (status, "open")):
             history.append(old.review())
         keep_note = old.note if old and note is None else note
         keep_corr = old.correction if old and correction is None else correction
@@ -289,9 +269,7 @@ def match_decisions(brief: Brief, decisions: Decisions) -> dict[str, str]:
         if not keys or (len(sources_then) >= 2 and len(sources_now) < 2):
             continue
         candidates = [
-            f
-            for f in brief.discrepancies
-            if f.kind == dec.kind and f.id not in assigned and keys <= flag_keys[f.id]
+            f for f in brief.discrepancies if f.kind == dec.kind and f.id not in assigned and keys <= flag_keys[f.id]
         ]
         if candidates:
             best = min(candidates, key=lambda f: (len(flag_keys[f.id] - keys), f.id))
@@ -362,12 +340,10 @@ def status_of(flag: Discrepancy) -> ReviewStatus:
 
 
 def review_summary_line(brief: Brief) -> str:
-    """E.g. '12 flags: 3 confirmed, 1 dismissed, 8 open; 1 orphaned decision'."""
+    """E.g. '12 flags: 3 confirmed, 1 dismissed, 8 open' (orphaned decisions are listed on their own)."""
     total = len(brief.discrepancies)
     counts = Counter(status_of(f) for f in brief.discrepancies)
     line = f"{total} flag{'' if total == 1 else 's'}"
     if total:
         line += ": " + ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
-    if n := len(brief.orphaned_reviews):
-        line += f"; {n} orphaned decision{'' if n == 1 else 's'}"
     return line

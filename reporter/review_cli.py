@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 from typing import cast
 
@@ -12,8 +13,11 @@ import click
 from pydantic import ValidationError
 from rich.console import Console
 
+from reporter.atomic import write_text_atomic
+from reporter.config import Config
 from reporter.errors import InputError, ReporterError
 from reporter.models import Brief, Discrepancy, ReviewStatus
+from reporter.render import write_outputs
 from reporter.review import (
     STATUSES,
     apply_reviews,
@@ -21,7 +25,6 @@ from reporter.review import (
     record_decision,
     review_summary_line,
     status_of,
-    write_text_atomic,
 )
 from reporter.review_walk import walk
 
@@ -50,9 +53,7 @@ def load_brief(out_dir: Path) -> Brief:
     try:
         raw = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(
-            str(path), "no briefing here; write one with `reporter brief INPUT... --out DIR`"
-        ) from None
+        raise InputError(str(path), "no briefing here; write one with `reporter brief INPUT... --out DIR`") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(str(path), f"cannot read it ({exc})") from exc
     try:
@@ -146,8 +147,7 @@ def list_lines(brief: Brief, status: str | None) -> list[str]:
     """--list: one tab-separated line per flag (id, status, severity, kind, title); orphans by request."""
     if status == "orphaned":
         return [
-            f"{o.discrepancy_id}\torphaned:{o.review.status}\t-\t-\t{o.title or ''}"
-            for o in brief.orphaned_reviews
+            f"{o.discrepancy_id}\torphaned:{o.review.status}\t-\t-\t{o.title or ''}" for o in brief.orphaned_reviews
         ]
     return [
         f"{f.id}\t{status_of(f)}\t{f.severity}\t{f.kind}\t{f.title}"
@@ -174,9 +174,8 @@ def list_lines(brief: Brief, status: str | None) -> list[str]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write every flag with its decision to FILE (.csv or .json).",
 )
-@click.option(
-    "--all", "everything", is_flag=True, help="Interactive: walk through every flag, not just open ones."
-)
+@click.option("--all", "everything", is_flag=True, help="Interactive: walk through every flag, not just open ones.")
+@click.option("--hide-dismissed", is_flag=True, help="When updating brief.md/brief.html, leave dismissed flags out.")
 def review(
     out_dir: Path,
     list_: bool,
@@ -187,11 +186,15 @@ def review(
     reviewer: str | None,
     export_to: Path | None,
     everything: bool,
+    hide_dismissed: bool,
 ) -> None:
     """Review the flags of the briefing in DIR: confirm, dismiss or mark them for checking.
 
     Without options, walks through the open flags one at a time; every decision is saved at once in
-    DIR/review.json, which the next `reporter brief ... --out DIR` re-attaches.
+    DIR/review.json, which the next `reporter brief ... --out DIR` re-attaches. After decisions,
+    brief.md, brief.html and brief.json in DIR are rewritten to show them.
+
+    Keys: c confirm, d dismiss, n needs-check, s skip, e note, x correction, b back, q quit, ? help.
     """
     modes = [name for name, on in (("--list", list_), ("--set", bool(sets)), ("--export", export_to)) if on]
     if len(modes) > 1:
@@ -208,21 +211,38 @@ def review(
         if list_:
             for line in list_lines(brief, status):
                 click.echo(line)
-            click.echo(review_summary_line(brief), err=True)
-        elif sets:
-            plan = [parse_set(item) for item in sets]  # check them all before saving any
-            flags = [(find_flag(brief, flag_id), st) for flag_id, st in plan]
-            for flag, st in flags:
-                record_decision(out_dir, flag, st, note=note, correction=correction, reviewer=who)
-                click.echo(f"{flag.id}: {st}", err=True)
+            click.echo(summary_with_orphans(brief), err=True)
         elif export_to is not None:
             try:
                 write_text_atomic(export_to, export_text(brief, export_to))
             except OSError as exc:
                 raise ReporterError(f"{export_to}: cannot write it ({exc.strerror or exc})") from exc
-            click.echo(f"Wrote {len(brief.discrepancies)} flags to {export_to}", err=True)
+            click.echo(f"reporter: wrote {len(brief.discrepancies)} flags to {export_to}", err=True)
         else:
-            done = walk(brief, out_dir, who, Console(highlight=False), everything)
-            click.echo(review_summary_line(done), err=True)
+            if sets:
+                plan = [parse_set(item) for item in sets]  # check them all before saving any
+                for flag, st in [(find_flag(brief, flag_id), st) for flag_id, st in plan]:
+                    record_decision(out_dir, flag, st, note=note, correction=correction, reviewer=who)
+                    click.echo(f"reporter: {flag.id}: {st}", err=True)
+            else:
+                walk(brief, out_dir, who, Console(highlight=False), everything)
+            refresh_briefing(out_dir, hide_dismissed)
     except ReporterError as exc:
-        raise click.ClickException(str(exc)) from exc
+        click.echo(f"reporter: error: {exc}", err=True)
+        sys.exit(1)
+
+
+def summary_with_orphans(brief: Brief) -> str:
+    """The review summary line, plus the number of orphaned decisions if there are any."""
+    n = len(brief.orphaned_reviews)
+    return review_summary_line(brief) + (f"; {n} orphaned decision{'' if n == 1 else 's'}" if n else "")
+
+
+def refresh_briefing(out_dir: Path, hide_dismissed: bool) -> None:
+    """Rewrite brief.md/html/json from brief.json and review.json so the briefing shows the decisions."""
+    brief = apply_reviews(load_brief(out_dir), out_dir)
+    try:
+        write_outputs(brief, out_dir, Config(hide_dismissed=hide_dismissed))
+    except OSError as exc:
+        raise ReporterError(f"{out_dir}: cannot update the briefing ({exc.strerror or exc})") from exc
+    click.echo(f"reporter: {summary_with_orphans(brief)}; updated {out_dir}/brief.{{md,html,json}}", err=True)

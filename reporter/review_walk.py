@@ -45,6 +45,8 @@ STATUS_STYLE = {"confirmed": "green", "dismissed": "dim", "needs-check": "yellow
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 CONTEXT_LINES = 1
 CONTEXT_CHARS = 240
+EVIDENCE_CHARS = 600
+_BLANK_LINES = re.compile(r"\n\s*\n")
 
 
 def safe(text: str) -> str:
@@ -52,24 +54,54 @@ def safe(text: str) -> str:
     return _UNSAFE.sub("", text)
 
 
+def _line_start_before(text: str, pos: int) -> int:
+    """Start of the nearest non-blank line that ends before `pos` (0 at the top of the text)."""
+    end = text.rfind("\n", 0, pos)
+    while end > 0:
+        start = text.rfind("\n", 0, end) + 1
+        if text[start:end].strip():
+            return start
+        end = start - 1
+    return 0
+
+
+def _line_end_after(text: str, pos: int) -> int:
+    """End of the nearest non-blank line that starts after `pos` (the text's end if none)."""
+    start = text.find("\n", pos)
+    while 0 <= start < len(text):
+        end = text.find("\n", start + 1)
+        end = len(text) if end < 0 else end
+        if text[start + 1 : end].strip():
+            return end
+        start = end
+    return len(text)
+
+
 def context_around(text: str, start: int, end: int) -> tuple[str, str]:
-    """The text before and after [start:end]: its own line plus CONTEXT_LINES lines each side, capped."""
+    """The text before and after [start:end]: its own line plus CONTEXT_LINES non-blank lines each side, capped."""
     lo = text.rfind("\n", 0, start) + 1
     for _ in range(CONTEXT_LINES):
         if lo > 0:
-            lo = text.rfind("\n", 0, lo - 1) + 1
+            lo = _line_start_before(text, lo)
     hi = text.find("\n", end)
     hi = len(text) if hi < 0 else hi
     for _ in range(CONTEXT_LINES):
         if hi < len(text):
-            nxt = text.find("\n", hi + 1)
-            hi = len(text) if nxt < 0 else nxt
-    before, after = text[lo:start], text[end:hi]
+            hi = _line_end_after(text, hi)
+    before, after = _BLANK_LINES.sub("\n", text[lo:start]), _BLANK_LINES.sub("\n", text[end:hi])
     if len(before) > CONTEXT_CHARS:
         before = "…" + before[-CONTEXT_CHARS:].split(" ", 1)[-1]
     if len(after) > CONTEXT_CHARS:
         after = after[:CONTEXT_CHARS].rsplit(" ", 1)[0] + "…"
     return before, after
+
+
+def shortened(text: str) -> str:
+    """Evidence longer than EVIDENCE_CHARS (a block of page junk, say) as its start and end."""
+    if len(text) <= EVIDENCE_CHARS:
+        return text
+    head, tail = text[: EVIDENCE_CHARS * 2 // 3], text[-EVIDENCE_CHARS // 3 :]
+    return f"{head} […{len(text) - len(head) - len(tail)} characters…] {tail}"
 
 
 def evidence_cell(ev: Evidence, source: Source | None) -> Text:
@@ -78,10 +110,10 @@ def evidence_cell(ev: Evidence, source: Source | None) -> Text:
     if source is not None and source.text[ev.start : ev.end] == ev.text:
         before, after = context_around(source.text, ev.start, ev.end)
         cell.append(safe(before), style="dim")
-        cell.append(safe(ev.text), style="bold reverse")
+        cell.append(safe(shortened(ev.text)), style="bold reverse")
         cell.append(safe(after), style="dim")
     else:  # the briefing is untrusted too: show the evidence alone rather than the wrong context
-        cell.append(safe(ev.text), style="bold reverse")
+        cell.append(safe(shortened(ev.text)), style="bold reverse")
         cell.append("\n(not found at its offsets in the source)", style="italic red")
     return cell
 
@@ -146,9 +178,7 @@ def walk(brief: Brief, out_dir: Path, reviewer: str | None, console: Console, ev
                     note = click.prompt("Note (empty clears it)", default="", show_default=False)
                 if key == "x":
                     correction = click.prompt("Correction (empty clears it)", default="", show_default=False)
-                review = record_decision(
-                    out_dir, flag, status, note=note, correction=correction, reviewer=reviewer
-                )
+                review = record_decision(out_dir, flag, status, note=note, correction=correction, reviewer=reviewer)
                 flags[i] = flag = flag.model_copy(update={"review": review})
                 decided[flag.id] = review
                 console.print(f"Saved: {flag.id} {review.status}.")
@@ -170,7 +200,5 @@ def walk(brief: Brief, out_dir: Path, reviewer: str | None, console: Console, ev
             console.print("That was the last flag.")
     except (KeyboardInterrupt, click.Abort):
         console.print()
-    updated = [
-        f.model_copy(update={"review": decided[f.id]}) if f.id in decided else f for f in brief.discrepancies
-    ]
+    updated = [f.model_copy(update={"review": decided[f.id]}) if f.id in decided else f for f in brief.discrepancies]
     return brief.model_copy(update={"discrepancies": updated})

@@ -142,3 +142,20 @@ def test_model_errors_become_per_article_failures(tmp_path):
     result = _run(tmp_path, Stub(summary=broken))
     assert [s.status for s in result.summaries] == ["failed", "failed"]
     assert "HTTP 500" in result.problems[0].message
+
+
+def test_record_then_replay_answers_everything_without_the_model(tmp_path):
+    import pytest
+
+    from reporter.errors import CassetteMiss
+
+    cassette = tmp_path / "run.yaml"
+    recorded = _run(tmp_path, Stub(), record=cassette, use_cache=False)
+    replayed = _run(tmp_path, Stub(summary=None, brief=None), replay=cassette)
+    assert replayed.mode == "replay" and replayed.summaries == recorded.summaries
+    assert replayed.usage.requests == 0 and replayed.usage.input_tokens == recorded.usage.input_tokens
+    changed = sources()
+    changed[1] = changed[1].model_copy(update={"text": changed[1].text + "One more line.\n"})
+    with pytest.raises(CassetteMiss, match="prompt 'summary'.*'b'"):
+        run_llm(changed, None, offline(changed), config(tmp_path, replay=cassette), backend=Stub(),
+                show_progress=False)

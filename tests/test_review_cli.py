@@ -12,7 +12,7 @@ from review_fixtures import by_title, make_brief, write_brief
 
 from reporter import review as rv
 from reporter.review_cli import review
-from reporter.review_walk import context_around, safe
+from reporter.review_walk import EVIDENCE_CHARS, context_around, safe, shortened
 
 
 @pytest.fixture
@@ -38,9 +38,7 @@ def test_set_records_status_note_correction_and_reviewer(folder):
     entry = stored(out_dir)[quote.id]
     assert (entry.status, entry.note, entry.correction) == ("confirmed", "checked", "use A's")
     assert entry.decided_at and entry.decided_at.endswith("Z")
-    result = run(
-        out_dir, "--set", f"{quote.id}=dismissed", "--reviewer", "bob", env={"REPORTER_REVIEWER": "x"}
-    )
+    result = run(out_dir, "--set", f"{quote.id}=dismissed", "--reviewer", "bob", env={"REPORTER_REVIEWER": "x"})
     assert result.exit_code == 0
     assert stored(out_dir)[quote.id].reviewer == "bob"
     result = run(out_dir, "--set", f"{quote.id[:6]}=needs-check", env={"REPORTER_REVIEWER": "erin"})
@@ -179,8 +177,38 @@ def test_interactive_back_skip_help_and_correction(folder):
     assert (decisions[flags[0].id].status, decisions[flags[0].id].correction) == ("needs-check", "say 'the'")
 
 
-def test_context_lines_and_unsafe_characters():
+def test_context_lines_skip_blank_lines_and_unsafe_characters_are_dropped():
     text = "one\ntwo\nthree KEY four\nfive\nsix"
     start = text.index("KEY")
     assert context_around(text, start, start + 3) == ("two\nthree ", " four\nfive")
+    spaced = "one\n\ntwo\n\n\nthree KEY four\n \nfive\n\nsix"
+    start = spaced.index("KEY")
+    assert context_around(spaced, start, start + 3) == ("two\nthree ", " four\nfive")
+    assert context_around("KEY", 0, 3) == ("", "")
     assert safe("ok\x1b[31mred\u202eevil") == "ok[31mredevil"
+
+
+def test_decisions_show_in_the_rewritten_briefing(folder):
+    out_dir, brief = folder
+    quote, typo = by_title(brief, "quote"), by_title(brief, "misspelled")
+    result = run(out_dir, "--set", f"{quote.id}=confirmed", "--note", "two translations", "--reviewer", "ann")
+    assert result.exit_code == 0, result.output
+    assert "3 flags: 1 confirmed, 2 open" in result.stderr
+    md = (out_dir / "brief.md").read_text(encoding="utf-8")
+    assert "**Review:** confirmed by ann — two translations" in md
+    assert "*3 flags: 1 confirmed, 2 open*" in md
+    assert "two translations" in (out_dir / "brief.html").read_text(encoding="utf-8")
+    data = json.loads((out_dir / "brief.json").read_text(encoding="utf-8"))
+    assert next(f for f in data["discrepancies"] if f["id"] == quote.id)["review"]["reviewer"] == "ann"
+    assert run(out_dir, "--set", f"{typo.id}=dismissed", "--hide-dismissed").exit_code == 0
+    md = (out_dir / "brief.md").read_text(encoding="utf-8")
+    assert typo.id not in md and quote.id in md
+    assert typo.id in (out_dir / "brief.json").read_text(encoding="utf-8")
+
+
+def test_long_evidence_is_shortened_for_the_screen():
+    long = "start " + "x" * 2000 + " end"
+    short = shortened(long)
+    assert short.startswith("start ") and short.endswith(" end") and len(short) < EVIDENCE_CHARS + 40
+    assert f"[…{len(long) - EVIDENCE_CHARS * 2 // 3 - EVIDENCE_CHARS // 3} characters…]" in short
+    assert shortened("brief") == "brief"

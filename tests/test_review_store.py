@@ -17,9 +17,7 @@ from reporter.ids import discrepancy_id
 def test_decision_round_trips_in_a_stable_diff_friendly_file(tmp_path):
     brief = make_brief(["a", "b"])
     quote = by_title(brief, "quote")
-    rv.record_decision(
-        tmp_path, quote, "confirmed", note="Two translations", reviewer="alice", decided_at="T1"
-    )
+    rv.record_decision(tmp_path, quote, "confirmed", note="Two translations", reviewer="alice", decided_at="T1")
     path = tmp_path / "review.json"
     text = path.read_text(encoding="utf-8")
     data = json.loads(text)
@@ -98,7 +96,7 @@ def test_removing_the_cited_source_orphans_the_decision_and_keeps_it(tmp_path):
     assert [o.discrepancy_id for o in out.orphaned_reviews] == [typo.id]
     assert out.orphaned_reviews[0].title == "'Teh' is misspelled"
     assert out.orphaned_reviews[0].review.note == "fix it"
-    assert "1 orphaned decision" in rv.review_summary_line(out)
+    assert rv.review_summary_line(out) == "1 flag: 1 open"
     assert typo.id in rv.load_decisions(tmp_path / "review.json")  # never deleted
     # with b back, the decision is back on its flag
     back = rv.apply_reviews(make_brief(["a", "b"]), tmp_path)
@@ -222,10 +220,19 @@ def test_a_failure_mid_write_leaves_the_old_file_intact(tmp_path, monkeypatch, f
     def boom(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(rv.os, failing, boom)
+    monkeypatch.setattr(os, failing, boom)
     with pytest.raises(ReviewStoreError, match="No space left"):
         rv.record_decision(tmp_path, by_title(brief, "money"), "dismissed", reviewer="bob")
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [".review.json.lock", "review.json"]
     assert os.access(path, os.R_OK)
+
+
+def test_one_reviewers_own_steps_do_not_pile_up_in_history(tmp_path):
+    flag = make_brief(["a", "b"]).discrepancies[0]
+    rv.record_decision(tmp_path, flag, "open", note="first thoughts", reviewer="alice")
+    rv.record_decision(tmp_path, flag, "confirmed", reviewer="alice")
+    assert rv.load_decisions(tmp_path / "review.json")[flag.id].history == []
+    rv.record_decision(tmp_path, flag, "dismissed", reviewer="alice")  # a real change of mind is kept
+    assert [h.status for h in rv.load_decisions(tmp_path / "review.json")[flag.id].history] == ["confirmed"]

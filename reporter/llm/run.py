@@ -24,6 +24,7 @@ from reporter.llm.schemas import BriefOutput, SummaryOutput
 from reporter.llm.structured import StructuredCaller
 from reporter.llm.summarise import part_budget, split_text, summarise_source, summary_values
 from reporter.models import (
+    SEVERITY_RANK,
     ArticleSummary,
     ConsensusPoint,
     Discrepancy,
@@ -109,7 +110,9 @@ def run_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries: 
         else:
             result.event = brief.event
             result.consensus = brief.consensus or engine_consensus
-            result.discrepancies = brief.discrepancies
+            # Most severe first, then most confident; stable, so the engine's order breaks ties.
+            result.discrepancies = sorted(brief.discrepancies,
+                                          key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence))
             result.unverified_claims = brief.unverified_claims
             removals += brief.grounding_removals
     finally:
