@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from reporter import pipeline
 from reporter.cli import cli
+from reporter.config import Config
 from reporter.llm.cassette import Cassette
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,13 +71,20 @@ def test_golden_briefing_is_a_replay_with_nothing_that_varies(tmp_path, monkeypa
     assert brief["run"]["prompts"].keys() >= {"summary", "brief"}
 
 
-def test_golden_briefing_shows_what_the_authored_brief_exercises():
+def test_golden_briefing_shows_what_the_authored_brief_exercises(monkeypatch):
+    monkeypatch.chdir(ROOT)
     brief = json.loads((GOLDEN / "brief.json").read_text(encoding="utf-8"))
     sources = {s["id"]: s["text"] for s in brief["sources"]}
-    assert all(s["method"] == "llm" for s in brief["summaries"])
-    origins = {d["origin"] for d in brief["discrepancies"]}
-    assert "both" in origins  # engine candidates the authored brief confirmed
-    assert "llm" in origins  # model-only flags with evidence found in the sources
+    assert all(s["method"] == "llm" and s["status"] == "ok" for s in brief["summaries"])
+    flags = {d["id"]: d for d in brief["discrepancies"]}
+    # every candidate of the evidence engine is still a flag: confirmed (origin both) or rejected (kept)
+    for candidate in pipeline.run(["seeds"], Config(offline=True)).discrepancies:
+        flag = flags[candidate.id]
+        if candidate.kind == "wording_variant":
+            assert flag["origin"] == "evidence" and "(rejected)" in flag["explanation"]
+        else:
+            assert flag["origin"] == "both"
+    assert [d["origin"] for d in brief["discrepancies"]].count("llm") >= 2  # model-only flags, grounded
     for flag in brief["discrepancies"]:
         for ev in flag["evidence"]:
             assert sources[ev["source_id"]][ev["start"]:ev["end"]] == ev["text"]

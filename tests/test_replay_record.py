@@ -120,12 +120,23 @@ def test_replay_is_strict_and_names_the_prompt_and_source(tmp_path, monkeypatch)
     assert not (tmp_path / "out" / "brief.json").exists()  # strict: no briefing from a partial replay
 
 
+def _older_prompt(entry: dict) -> dict:
+    """The entry as an older version 0 of the summary prompt, worded differently, would have recorded it."""
+    system = {**entry["messages"][0], "content": entry["messages"][0]["content"].replace("an editor", "a reader")}
+    return {**entry, "prompt_version": "0", "messages": [system, *entry["messages"][1:]]}
+
+
 def test_replay_of_an_older_prompt_version_names_the_change(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
-    cassette = _edited_seeds_cassette(tmp_path, lambda e: {**e, "prompt_version": "0"})
+    cassette = _edited_seeds_cassette(tmp_path, _older_prompt)
     code, output = brief("--replay", str(cassette), "--out", str(tmp_path / "out"))
     assert code == 1
     assert "prompt 'summary' changed: cassette has version 0, run uses version 1" in output
+    # the same wording change without a version bump is named too, with where the text differs
+    cassette = _edited_seeds_cassette(tmp_path, lambda e: {**_older_prompt(e), "prompt_version": "1"})
+    code, output = brief("--replay", str(cassette), "--out", str(tmp_path / "out"))
+    assert code == 1
+    assert "prompt 'summary' changed: the messages differ" in output and "message 1 (system)" in output
 
 
 def test_changed_prompt_template_makes_replay_fail_naming_it(tmp_path):

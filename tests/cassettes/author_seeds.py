@@ -55,16 +55,17 @@ QUOTE = re.compile(r"[“\"]([^”\"]{12,}?)[”\"]")
 SPEAKER = re.compile(r"\b(?:Mr |Ms )?([A-Z][a-z]+)\b(?:,[^,]{0,80},)? (?:said|told|stated|added|responded)\b")
 FIGURE = re.compile(r"(?:US)?\$\d[\d,.]*(?: (?:billion|million|trillion))?|\b\d[\d,.]*(?:%| percent| billion"
                     r"| million| people| hours| minutes)\b|\b(?:19|20)\d\d\b")
-_segmenter = pysbd.Segmenter(language="en", clean=False)
 
 
 def sentences(text: str) -> list[str]:
     """The article's sentences, verbatim (stripped), skipping short lines such as bylines."""
     found = []
+    segmenter = pysbd.Segmenter(language="en", clean=False)  # one per call: pysbd keeps state, requests overlap
     for line in text.splitlines():
-        for sentence in _segmenter.segment(line):
+        for sentence in segmenter.segment(line):
             sentence = sentence.strip()
-            if len(sentence.split()) >= 8 and not sentence.startswith("By "):
+            # headlines and bylines are not sentences of the story: no closing punctuation, or "By ..."
+            if len(sentence.split()) >= 8 and sentence[-1] in ".!?”\"'’)" and not sentence.startswith("By "):
                 found.append(sentence)
     return found
 
@@ -197,7 +198,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="cassette to write")
     args = parser.parse_args()
     cassette = author(args.out.resolve())
-    print(f"wrote {args.out}: {len(cassette)} authored responses")
+    print(f"wrote {args.out}: {len(cassette)} authored responses")  # noqa: T201 - a script's report
 
 
 if __name__ == "__main__":
