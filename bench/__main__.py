@@ -23,6 +23,7 @@ BENCHMARKS = {
     "llm": "bench.llm_efficiency",
     "detection": "bench.detection",
     "seeds": "bench.seeds_report",
+    "evidence": "bench.evidence_runner",
 }
 
 

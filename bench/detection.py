@@ -3,7 +3,8 @@
 Each document is one cluster whose sources are its ~15 English translations. The evidence spans of
 flags of the kinds below are scored against the annotated major error spans at character level, and
 per segment (a segment is flagged when any evidence span overlaps it, positive when it holds at least
-one major span). Documents are split deterministically (sorted doc_id: even positions dev, odd test);
+one major span). Segments holding upstream TSV rows (a tab in the text) stay in the articles but are
+left out of scoring. Documents are split deterministically (sorted doc_id: even positions dev, odd test);
 figures to quote are the test half's, dev is where anyone may tune thresholds.
 """
 
@@ -42,6 +43,8 @@ class Tally:
     flags: Counter = field(default_factory=Counter)  # scored flags per kind
     clipped_spans: int = 0
     skipped_spans: int = 0
+    damaged_segments: int = 0  # left out of scoring: upstream TSV rows merged into the text
+    damaged_chars: int = 0
 
     def add(self, other: Tally) -> None:
         """Accumulate another tally into this one."""
@@ -71,18 +74,22 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
 def score_article(article: Article, predicted: list[tuple[int, int, str]]) -> Tally:
     """Score predicted (start, end, kind) spans of one article against its gold spans."""
     n = len(article.text)
-    tally = Tally(chars=n, clipped_spans=article.clipped_spans, skipped_spans=article.skipped_spans)
-    major = chars_of([(s.start, s.end) for s in article.spans if s.severity == "major"], n)
-    anysev = chars_of([(s.start, s.end) for s in article.spans], n)
-    pred = chars_of([(s, e) for s, e, _ in predicted], n)
+    damaged = chars_of(article.damaged, n)
+    tally = Tally(chars=n - len(damaged), clipped_spans=article.clipped_spans, skipped_spans=article.skipped_spans,
+                  damaged_segments=len(article.damaged), damaged_chars=len(damaged))
+    major = chars_of([(s.start, s.end) for s in article.spans if s.severity == "major"], n) - damaged
+    anysev = chars_of([(s.start, s.end) for s in article.spans], n) - damaged
+    pred = chars_of([(s, e) for s, e, _ in predicted], n) - damaged
     tally.gold_chars = len(major)
     tally.char_tp, tally.char_fp, tally.char_fn = len(pred & major), len(pred - major), len(major - pred)
     tally.any_tp, tally.any_fp, tally.any_fn = len(pred & anysev), len(pred - anysev), len(anysev - pred)
     for start, end, kind in predicted:
-        own = chars_of([(start, end)], n)
+        own = chars_of([(start, end)], n) - damaged
         tally.kind_chars[kind] += len(own)
         tally.kind_hits[kind] += len(own & major)
     for seg_start, seg_end in article.segments:
+        if (seg_start, seg_end) in article.damaged:
+            continue
         positive = any(s.severity == "major" and s.start < seg_end and s.end > seg_start for s in article.spans)
         flagged = any(s < seg_end and e > seg_start for s, e, _ in predicted)
         if positive and flagged:
@@ -151,6 +158,7 @@ def summarise(tally: Tally, docs: int, seconds: float) -> dict:
         "precision_by_kind": {k: round(tally.kind_hits[k] / v, 4) for k, v in tally.kind_chars.items() if v},
         "predicted_chars_by_kind": dict(tally.kind_chars),
         "clipped_spans": tally.clipped_spans, "skipped_spans": tally.skipped_spans,
+        "damaged_segments_excluded": tally.damaged_segments, "damaged_chars_excluded": tally.damaged_chars,
     }
 
 

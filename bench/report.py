@@ -58,7 +58,9 @@ def _detection_md(data: dict) -> str:
     for half in ("test", "dev"):
         s = data[half]
         text += (f"\n\n{half}: flags by kind {s['flags_by_kind']}; character precision by kind "
-                 f"{s['precision_by_kind']}; spans clipped {s['clipped_spans']}, skipped {s['skipped_spans']}.")
+                 f"{s['precision_by_kind']}; spans clipped {s['clipped_spans']}, skipped {s['skipped_spans']}; "
+                 f"damaged segments left out of scoring {s['damaged_segments_excluded']} "
+                 f"({s['damaged_chars_excluded']} chars).")
     return text
 
 
@@ -89,6 +91,9 @@ def figures_markdown(results: dict) -> str:
                   f"Offline run of `seeds/` ({s['sources']} sources): CLI in a fresh process {s['cli_seconds']} s, "
                   f"in-process (warm) {s['in_process_seconds']} s; {s['flags']} flags: {s['flags_by_kind']}; "
                   f"by severity {s['flags_by_severity']}; {s['consensus_points']} consensus points."]
+    if "evidence" in b:
+        parts += ["", "### 5. Evidence engine's labelled cases (`bench/evidence_quality.py`)", "",
+                  b["evidence"].get("markdown") or f"Not measured: {b['evidence'].get('unavailable')}"]
     return "\n".join(parts)
 
 

@@ -52,11 +52,17 @@ class Article:
     spans: list[Span] = field(default_factory=list)
     clipped_spans: int = 0  # spans partly outside their segment, cut to fit
     skipped_spans: int = 0  # spans wholly outside their segment (or empty), left out
+    damaged: list[tuple[int, int]] = field(default_factory=list)  # segments holding upstream TSV rows
 
     @property
     def source_name(self) -> str:
         """File-like name for the article, unique within its document."""
         return f"{self.doc_id}__{self.system}.txt"
+
+
+def is_damaged(segment_text: str) -> bool:
+    """A segment with a tab holds rows of the upstream TSV merged into it (13 segments, one of 30 kB)."""
+    return "\t" in segment_text
 
 
 def build_article(doc_id: str, system: str, segments: list[dict]) -> Article:
@@ -71,6 +77,8 @@ def build_article(doc_id: str, system: str, segments: list[dict]) -> Article:
         text = seg["text"]
         parts.append(text)
         article.segments.append((offset, offset + len(text)))
+        if is_damaged(text):
+            article.damaged.append((offset, offset + len(text)))
         for sp in seg.get("spans", []):
             start, end = max(0, int(sp["start"])), min(len(text), int(sp["end"]))
             if start >= end:

@@ -47,6 +47,8 @@ def cli() -> None:
               help="Also write brief.json to this file, or to stdout with '-'.")
 @click.option("--hide-dismissed", is_flag=True, help="Leave flags an editor dismissed out of Markdown and HTML.")
 @click.option("--max-input-bytes", type=click.IntRange(min=1), default=None, help="Largest input file read.")
+@click.option("--max-analysed-chars", type=click.IntRange(min=1), default=None,
+              help="Longest article text the evidence engine analyses [default: 200000].")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
 @click.option("--model", default=None, help="Model name, or provider:model [env REPORTER_MODEL; default gpt-4o-mini].")
 @click.option("--base-url", default=None, help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 "
@@ -64,9 +66,10 @@ def cli() -> None:
 @click.option("--replay", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Answer every model request from this cassette; no network; a missing request fails.")
 def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to: str | None,
-          hide_dismissed: bool, max_input_bytes: int | None, quiet: bool, model: str | None, base_url: str | None,
-          no_cache: bool, dry_run: bool, max_requests: int | None, max_tokens: int | None,
-          concurrency: int | None, timeout_s: float | None, record: Path | None, replay: Path | None) -> None:
+          hide_dismissed: bool, max_input_bytes: int | None, max_analysed_chars: int | None, quiet: bool,
+          model: str | None, base_url: str | None, no_cache: bool, dry_run: bool, max_requests: int | None,
+          max_tokens: int | None, concurrency: int | None, timeout_s: float | None, record: Path | None,
+          replay: Path | None) -> None:
     """Write the briefing of INPUT files and folders (.txt, .md, .html, .json)."""
     config = Config.from_env(offline=offline or None, hide_dismissed=hide_dismissed or None, model=model,
                              base_url=base_url, use_cache=False if no_cache else None, dry_run=dry_run or None,
@@ -75,6 +78,8 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
         fail("--record and --replay cannot be used together")
     if max_input_bytes:
         config.limits.max_input_bytes = max_input_bytes
+    if max_analysed_chars:
+        config.limits.max_analysed_chars = max_analysed_chars
     config.limits.max_requests = max_requests
     config.limits.max_tokens = max_tokens
     if dry_run:

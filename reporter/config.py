@@ -15,7 +15,16 @@ class EvidenceThresholds(BaseModel):
 
     min_confidence: float = Field(default=0.5, ge=0, le=1, description="Flags below this are not reported.")
     align_similarity: float = Field(
-        default=0.55, ge=0, le=1, description="Minimum similarity for two statements to be aligned."
+        default=0.45, ge=0, le=1, description="Minimum similarity for two statements to be aligned."
+    )
+    spelling_max_zipf: float = Field(
+        default=2.8, ge=0, le=8, description="Words more frequent than this (wordfreq Zipf) are never misspelt."
+    )
+    spelling_min_gain: float = Field(
+        default=1.5, ge=0, le=8, description="A correction must be this much more frequent (Zipf) than the word."
+    )
+    wording_min_similarity: float = Field(
+        default=0.5, ge=0, le=1, description="Quotes at least this similar are renderings of one remark."
     )
 
 
@@ -26,6 +35,9 @@ class Limits(BaseModel):
 
     max_input_bytes: int = Field(default=20_000_000, description="Largest input file read, in bytes.")
     max_sources: int = Field(default=1000, description="Most sources read in one run.")
+    max_analysed_chars: int = Field(
+        default=200_000, ge=1, description="Longest article text the evidence engine analyses; the rest is kept."
+    )
     max_requests: int | None = Field(default=None, description="Cap on model requests per run.")
     max_tokens: int | None = Field(default=None, description="Cap on tokens (in + out) per run.")
 

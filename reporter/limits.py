@@ -1,4 +1,5 @@
-"""Per-run resource bounds: caps on model requests and tokens (`--max-requests`, `--max-tokens`).
+"""Per-run resource bounds: caps on model requests and tokens (`--max-requests`, `--max-tokens`), and on
+how much of one article the evidence engine analyses (`--max-analysed-chars`).
 
 `Budget` is shared by every concurrent request of a run (hence the lock). `BudgetedBackend` wraps the
 live model only, so cache and cassette hits cost nothing against the caps. A request that would pass a
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from reporter.errors import BudgetExceeded
+from reporter.models import Problem, Source
 
 if TYPE_CHECKING:
     from reporter.llm.protocol import ModelBackend, ModelRequest, ModelResponse
@@ -71,3 +73,25 @@ class BudgetedBackend:
         response = self.inner.complete(request)
         self.budget.spend(response.input_tokens, response.output_tokens)
         return response
+
+
+def bound_for_analysis(source: Source, max_chars: int) -> tuple[Source, Problem | None]:
+    """The source as the engine may analyse it: cut at a line or sentence end before `max_chars`.
+
+    The engine's cost grows faster than linearly with length, so a 10 MB page would take hours. The cut
+    copy is a prefix of the original, so every offset found in it is valid in the full text, which is kept
+    whole in the briefing. Returns the copy and a Problem saying how much was analysed, or the source itself.
+    """
+    if len(source.text) <= max_chars:
+        return source, None
+    cut = source.text.rfind("\n", 0, max_chars)
+    if cut < max_chars * 0.8:
+        cut = source.text.rfind(". ", 0, max_chars) + 1
+    if cut < max_chars * 0.8:
+        cut = max_chars
+    problem = Problem(
+        path=source.path, source_id=source.id, step="limits",
+        message=f"article is {len(source.text):,} characters; only the first {cut:,} were analysed "
+                f"(--max-analysed-chars {max_chars:,})",
+    )
+    return source.model_copy(update={"text": source.text[:cut]}), problem

@@ -10,10 +10,12 @@ from reporter.config import Config
 from reporter.errors import NoUsableSources
 from reporter.evidence import EvidenceReport, analyse
 from reporter.ingest import read_inputs
+from reporter.limits import bound_for_analysis
 from reporter.models import ArticleSummary, Brief, Problem, RunInfo, Source
 from reporter.render import OFFLINE_HINT
 from reporter.review import apply_reviews
 from reporter.summarise import event_line, extractive_summary, guess_outlet
+from reporter.suspicious import find_all_suspicious
 
 
 def split_duplicates(sources: list[Source]) -> tuple[list[Source], list[list[str]]]:
@@ -45,10 +47,15 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
     if not sources:
         raise NoUsableSources("no usable articles: " + "; ".join(f"{p.path}: {p.message}" for p in problems[:5]))
     unique, duplicates = split_duplicates(sources)
-    report = analyse(unique, config.thresholds)
+    analysed = []  # what the engine reads: very long articles are cut (a prefix, so offsets stay valid)
+    for source in unique:
+        bounded, problem = bound_for_analysis(source, config.limits.max_analysed_chars)
+        analysed.append(bounded)
+        problems += [problem] if problem else []
+    report = analyse(analysed, config.thresholds)
     by_id = {s.id: _with_metadata(s, report) for s in unique}
     sources = [by_id.get(s.id, s) for s in sources]
-    summaries = {s.id: extractive_summary(s, report.documents[s.id]) for s in unique}
+    summaries = {s.id: extractive_summary(s, report.documents[s.id]) for s in analysed}
     for s in sources:  # a duplicate shares the summary of the copy that was analysed
         if s.id not in summaries:
             original = next(u for u in unique if u.sha256 == s.sha256)
@@ -65,6 +72,7 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         discrepancies=report.discrepancies,
         duplicates=duplicates,
         problems=problems,
+        suspicious=find_all_suspicious(unique),
         run=run,
     )
     if config.llm_configured:
@@ -102,9 +110,10 @@ def plan(paths: list[str], config: Config) -> str:
     unique, _ = split_duplicates(sources)
     if not unique:
         raise NoUsableSources("no usable articles to plan requests for")
-    report = analyse(unique, config.thresholds)
+    bounded = [bound_for_analysis(s, config.limits.max_analysed_chars)[0] for s in unique]
+    report = analyse(bounded, config.thresholds)
     unique = [_with_metadata(s, report) for s in unique]
-    return dry_run_report(unique, report, [extractive_summary(s, report.documents[s.id]) for s in unique], config)
+    return dry_run_report(unique, report, [extractive_summary(b, report.documents[b.id]) for b in bounded], config)
 
 
 def run(paths: list[str], config: Config, out_dir: Path | None = None) -> Brief:

@@ -212,6 +212,12 @@ def _render_lists(brief: Brief, labels: dict[str, str]) -> list[str]:
         for group in brief.duplicates:
             out.append(f"- identical text: {', '.join(md_escape(i) for i in group)} (only the first is compared)")
         out.append("")
+    if brief.suspicious:
+        out += ["## Suspicious passages", "", "*These passages read like instructions to an AI model (prompt "
+                "injection). They were treated as article text and never obeyed; check the source.*", ""]
+        for ev in brief.suspicious:
+            out.append(f"- {md_escape(labels.get(ev.source_id, ev.source_id))}: “{md_escape(ev.text)}”")
+        out.append("")
     if brief.problems:
         out += ["## Problems", ""]
         for p in brief.problems:

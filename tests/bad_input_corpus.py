@@ -73,7 +73,7 @@ def build_corpus(tmp: Path) -> dict[str, Path]:
     cases["empty_folder"] = empty_folder
 
     seed = SEED_FILES[0].read_text(encoding="utf-8")
-    (long_line := tmp / "long_line.txt").write_text(seed.replace("\n", " ") * 100, encoding="utf-8")
+    (long_line := tmp / "long_line.txt").write_text(seed.replace("\n", " ") * 60, encoding="utf-8")
     cases["long_line"] = long_line
     odd = tmp / "Wang Yi's \"visit\" – Moscow, Ünïcödé 北京.txt"
     odd.write_text(SEED_FILES[1].read_text(encoding="utf-8"), encoding="utf-8")

@@ -100,3 +100,12 @@ def unsafe_parts(document: str, allowed_styles: tuple[str, ...] = ()) -> list[st
     scanner.feed(document)
     scanner.close()
     return scanner.found
+
+
+def page_text(page: str) -> str:
+    """The text a reader sees in an HTML page, white space collapsed."""
+    parser = HTMLParser(convert_charrefs=True)
+    chunks: list[str] = []
+    parser.handle_data = chunks.append  # type: ignore[method-assign]
+    parser.feed(page)
+    return " ".join("".join(chunks).split())

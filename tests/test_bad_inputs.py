@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import builtins
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from bad_input_corpus import SEED_FILES, UNUSABLE, USABLE, build_corpus
+from click.testing import CliRunner, Result
+from html_safety import page_text
 
+from reporter.cli import cli
 from reporter.config import Config, Limits
 from reporter.ingest import read_inputs
 
@@ -134,3 +140,152 @@ def test_same_article_fifty_times_is_read_as_fifty_sources_with_unique_ids(tmp_p
     sources, problems = read_inputs([str(tmp_path)], Config())
     assert problems == [] and len(sources) == 50
     assert len({s.id for s in sources}) == 50 and len({s.sha256 for s in sources}) == 1
+
+
+# --- The same corpus through the CLI: exit codes, one-line messages naming the file, the briefing ----------
+
+OUTPUTS = {"brief.md", "brief.html", "brief.json"}
+
+
+def run_cli(*args: str) -> Result:
+    """`reporter brief ARGS --offline` in-process; stdout and stderr captured separately."""
+    return CliRunner().invoke(cli, ["brief", *args, "--offline"])
+
+
+def error_lines(result: Result) -> list[str]:
+    """stderr lines that report an error or a warning."""
+    return [line for line in result.stderr.splitlines() if "error" in line or "warning" in line]
+
+
+@pytest.mark.parametrize("case", sorted(UNUSABLE))
+def test_unusable_input_alone_exits_1_with_one_line_naming_it_and_writes_nothing(
+    corpus: dict[str, Path], case: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = run_cli(str(corpus[case]), "--out", str(out))
+    assert result.exit_code == 1, result.output
+    (line,) = [line for line in result.stderr.splitlines() if "error" in line]
+    assert str(corpus[case]) in line and UNUSABLE[case] in line
+    assert "Traceback" not in result.output and result.exception is None or isinstance(result.exception, SystemExit)
+    assert not out.exists() or not OUTPUTS & {p.name for p in out.iterdir()}
+
+
+@pytest.mark.parametrize("case", sorted(UNUSABLE))
+def test_unusable_input_among_good_ones_exits_3_and_is_listed(
+    corpus: dict[str, Path], case: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = run_cli(str(SEED_FILES[0]), str(corpus[case]), str(SEED_FILES[1]), "--out", str(out))
+    assert result.exit_code == 3, result.output
+    assert any(str(corpus[case]) in line and UNUSABLE[case] in line for line in error_lines(result))
+    brief = json.loads((out / "brief.json").read_text(encoding="utf-8"))
+    assert [s["path"] for s in brief["sources"]] == [str(SEED_FILES[0]), str(SEED_FILES[1])]
+    assert any(p["path"] == str(corpus[case]) and UNUSABLE[case] in p["message"] for p in brief["problems"])
+    assert str(corpus[case]) in page_text((out / "brief.html").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", sorted(set(USABLE) - {"ten_mb"}))
+def test_odd_but_usable_input_gives_a_full_briefing(corpus: dict[str, Path], case: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(str(corpus[case]), str(SEED_FILES[0]), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    brief = json.loads((out / "brief.json").read_text(encoding="utf-8"))
+    assert [s["path"] for s in brief["sources"]] == [str(corpus[case]), str(SEED_FILES[0])]
+    assert len(brief["summaries"]) == 2 and brief["problems"] == []
+    assert {p.name for p in out.iterdir()} >= OUTPUTS
+
+
+def test_cp1252_fallback_is_reported_in_the_briefing(corpus: dict[str, Path], tmp_path: Path) -> None:
+    result = run_cli(str(corpus["cp1252"]), str(SEED_FILES[0]), "--out", str(tmp_path))
+    assert result.exit_code == 0
+    source = json.loads((tmp_path / "brief.json").read_text(encoding="utf-8"))["sources"][0]
+    assert source["encoding"] == "cp1252" and "José Müller" in source["text"]
+
+
+def test_one_source_alone_is_a_briefing_that_says_nothing_was_compared(tmp_path: Path) -> None:
+    result = run_cli(str(SEED_FILES[2]), "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    brief = json.loads((tmp_path / "brief.json").read_text(encoding="utf-8"))
+    assert len(brief["sources"]) == 1 and len(brief["summaries"]) == 1
+    assert brief["discrepancies"] == [] and brief["consensus"] == []
+    assert any("no cross-source comparison" in p["message"] for p in brief["problems"])
+
+
+def test_the_same_article_fifty_times_is_one_duplicate_group_never_compared_with_itself(tmp_path: Path) -> None:
+    folder = tmp_path / "copies"
+    folder.mkdir()
+    text = SEED_FILES[0].read_text(encoding="utf-8")
+    for i in range(50):
+        (folder / f"copy{i:02d}.txt").write_text(text, encoding="utf-8")
+    result = run_cli(str(folder), str(SEED_FILES[1]), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
+    assert len(brief["sources"]) == 51 and len(brief["summaries"]) == 51
+    (group,) = brief["duplicates"]
+    assert group == [f"copy{i:02d}" for i in range(50)]
+    for flag in brief["discrepancies"]:  # only the first copy is compared, and never with its twins
+        ids = {e["source_id"] for e in flag["evidence"]}
+        assert not ids & set(group[1:])
+    assert "copy49" in page_text((tmp_path / "out" / "brief.html").read_text(encoding="utf-8"))
+
+
+def test_whole_corpus_folder_in_one_run_lists_every_bad_file(corpus: dict[str, Path], tmp_path: Path) -> None:
+    folder = corpus["empty"].parent
+    result = run_cli(str(folder), "--out", str(tmp_path / "out"), "--max-input-bytes", "2000000")
+    assert result.exit_code == 3, result.output
+    brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
+    listed = {p["path"] for p in brief["problems"] if p["path"]}
+    in_folder = {str(p) for case, p in corpus.items() if case in UNUSABLE and p.parent == folder and p.is_file()}
+    # Inside a folder, files of other types (.pdf here) are skipped by design, not read and not listed.
+    skipped = str(corpus["unsupported_extension"])
+    assert in_folder - {skipped} <= listed
+    assert skipped not in listed and skipped not in {s["path"] for s in brief["sources"]}
+    assert str(corpus["ten_mb"]) in listed  # over the 2 MB limit given on the command line
+
+
+def test_usage_errors_exit_2(tmp_path: Path) -> None:
+    assert CliRunner().invoke(cli, ["brief"]).exit_code == 2
+    assert CliRunner().invoke(cli, ["brief", str(SEED_FILES[0]), "--no-such-flag"]).exit_code == 2
+    assert CliRunner().invoke(cli, ["brief", str(SEED_FILES[0]), "--max-input-bytes", "0"]).exit_code == 2
+
+
+def test_output_folder_that_is_a_file_is_one_line_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "taken"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run_cli(str(SEED_FILES[0]), "--out", str(blocker / "sub"))
+    assert result.exit_code == 1
+    (line,) = [line for line in result.stderr.splitlines() if "error" in line]
+    assert str(blocker) in line
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_real_entry_point_prints_no_traceback_for_the_whole_corpus(corpus: dict[str, Path], tmp_path: Path) -> None:
+    """The console script, in a subprocess: what a user actually sees."""
+    folder = corpus["empty"].parent
+    proc = subprocess.run(
+        [sys.executable, "-m", "reporter", "brief", str(folder), str(corpus["nonexistent"]), "--offline",
+         "--out", str(tmp_path / "out"), "--max-input-bytes", "2000000"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 3
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("reporter: warning:")]
+    assert len(warnings) >= 12 and all(len(line) < 400 for line in warnings)
+    assert any(str(corpus["nonexistent"]) in line and "no such file" in line for line in warnings)
+
+
+def test_ten_mb_article_gives_a_briefing_analysing_a_bounded_prefix(corpus: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run_cli(str(corpus["ten_mb"]), str(SEED_FILES[0]), "--out", str(out))
+    assert result.exit_code == 3, result.output  # written, but one input was only partly analysed
+    assert any(str(corpus["ten_mb"]) in line and "only the first" in line for line in error_lines(result))
+    brief = json.loads((out / "brief.json").read_text(encoding="utf-8"))
+    big = brief["sources"][0]
+    assert big["text"] == corpus["ten_mb"].read_text(encoding="utf-8")  # kept whole, offsets refer to it
+    (problem,) = [p for p in brief["problems"] if p["step"] == "limits"]
+    assert problem["source_id"] == big["id"] and "--max-analysed-chars 200,000" in problem["message"]
+    texts = {s["id"]: s["text"] for s in brief["sources"]}
+    for summary in brief["summaries"]:
+        for quote in summary["quotes"]:
+            assert texts[summary["source_id"]][quote["start"] : quote["end"]] == quote["text"]
+    assert (out / "brief.html").stat().st_size < 2_000_000  # the HTML shows the analysis, not 10 MB of text

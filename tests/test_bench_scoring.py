@@ -98,3 +98,16 @@ def test_fake_model_answer_is_valid_for_the_schema_it_was_given():
     answer = minimal_instance(Answer.model_json_schema())
     assert Answer.model_validate(answer).best.kind == "a"
     assert answer["items"] == [] and answer["best"]["note"] is None
+
+
+def test_segments_with_upstream_tsv_rows_are_left_out_of_scoring():
+    segs = _segments()
+    segs[1] = {"seg_id": 2, "text": "Three died.\tref.B\tdoc\t7", "spans": [{"start": 0, "end": 5,
+                                                                             "severity": "major"}]}
+    art = build_article("d", "sys", segs)
+    start, end = art.damaged[0]
+    assert art.text[start:end] == segs[1]["text"]
+    t = score_article(art, [(start, end, "garbled_text")])
+    assert (t.char_tp, t.char_fp, t.char_fn) == (0, 0, 6 + 8)  # nothing counted inside the damaged segment
+    assert (t.seg_tp + t.seg_fp + t.seg_fn + t.seg_tn, t.damaged_segments) == (2, 1)
+    assert t.chars == len(art.text) - (end - start)

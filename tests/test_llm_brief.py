@@ -35,10 +35,10 @@ def brief_answer(request):
     return {
         "event": "Wang Yi met Putin in Moscow",
         "consensus": [
-            {"text": "Wang met Putin in Moscow.", "source_ids": ["a", "b"],
+            {"text": "Wang met Putin in Moscow.",
              "evidence": [{"source_id": "a", "text": "Wang Yi met Vladimir Putin in Moscow"},
                           {"source_id": "b", "text": "Wang Yi held talks with Putin in Moscow"}]},
-            {"text": "Both quote a threat.", "source_ids": ["a"],
+            {"text": "Both quote a threat.",
              "evidence": [{"source_id": "a", "text": "we will crush every critic"}]},
         ],
         "verdicts": [
@@ -90,10 +90,12 @@ def test_brief_input_has_summaries_passages_and_only_short_articles_in_full(tmp_
     _run(tmp_path, stub)
     (request,) = stub.by_prompt("brief")
     material = request.messages[1].content
-    assert f"[{DAY.id}] factual_conflict, high" in material
-    assert "  a: Wang Yi met Vladimir Putin in Moscow on Wednesday." in material  # the passage around it
+    assert f"[{DAY.id}] factual_conflict, high: factual_conflict found (a P1; b P2)" in material
+    assert "\nP1 a: Wang Yi met Vladimir Putin in Moscow on Wednesday.\n" in material  # the passage around it
     assert "[a] headline a\nlead: By Ann Lee\n- talks held" in material  # the model's summary
     assert "SHORT ARTICLES IN FULL\n[a]\n" + TEXT_A.strip() in material
+    twice = build_material(SRC, offline(SRC), [DAY, _candidate("spelling", ("Wednesday", "Tuesday"))], "m")
+    assert twice.count("a: Wang Yi met Vladimir Putin") == 1 and "(a P1; b P2)" in twice.split("PASSAGES")[0]
     long_a = SRC[0].model_copy(update={"text": TEXT_A + "More filler words here. " * 200})
     long_material = build_material([long_a, SRC[1]], offline(SRC), [DAY], "gpt-4o-mini")
     assert "More filler" not in long_material and "[b]\n" + TEXT_B.strip() in long_material

@@ -16,7 +16,7 @@ from reporter.cli import cli
 
 SEEDS = str(Path(__file__).resolve().parents[1] / "seeds")
 ARTICLE = re.compile(r"<<<(ARTICLE-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
-PASSAGE = re.compile(r"^  (\S+): (.{30,})$", re.MULTILINE)
+PASSAGE = re.compile(r"^P\d+ (\S+): (.{30,})$", re.MULTILINE)
 LEAD = re.compile(r"^\[(\S+)\].*\nlead: (.{30,})$", re.MULTILINE)
 CANDIDATE = re.compile(r"^\[([a-z]{2}-[0-9a-f]{10})\] ", re.MULTILINE)
 MADE_UP = "Wang Yi announced a peace treaty signed by both presidents"
@@ -31,7 +31,7 @@ def authored_model(call):
         evidence = [{"source_id": sid, "text": text[:40]} for sid, text in passages[:2]]
         return {
             "event": "Wang Yi visits Moscow",
-            "consensus": [{"text": "Wang met Putin.", "source_ids": [p[0] for p in passages[:2]],
+            "consensus": [{"text": "Wang met Putin.",
                            "evidence": evidence}],
             "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked.", "suggestion": None}
                          for c in CANDIDATE.findall(material)],

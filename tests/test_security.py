@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import markdown
 import pytest
-from html_safety import XSS_PAYLOADS, unsafe_parts
+from html_safety import XSS_PAYLOADS, page_text, unsafe_parts
 
 from reporter.config import Config
 from reporter.models import (
@@ -153,15 +152,6 @@ def xss_brief(payload: str) -> Brief:
         run=RunInfo(mode="llm", model=payload, prompts={payload: payload}, reporter_version="0.1.0",
                     note=payload),
     )
-
-
-def page_text(page: str) -> str:
-    """The text a reader sees in an HTML page, white space collapsed."""
-    parser = HTMLParser(convert_charrefs=True)
-    chunks: list[str] = []
-    parser.handle_data = chunks.append  # type: ignore[method-assign]
-    parser.feed(page)
-    return " ".join("".join(chunks).split())
 
 
 def template_styles(tmp_path: Path) -> tuple[str, ...]:

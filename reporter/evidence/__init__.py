@@ -1,21 +1,81 @@
-"""The deterministic evidence engine: structure, alignment and detectors (no LLM)."""
+"""The deterministic evidence engine: structure, alignment and detectors (no LLM).
 
-# Interim entry point (structure only) so the pipeline runs end to end; the detectors replace it.
-from dataclasses import dataclass, field  # noqa: E402
+`analyse()` is the single entry point: it parses every source, removes boilerplate, aligns the sources and
+runs each detector, returning merged flags (most severe and confident first) and points of agreement.
+"""
 
-from reporter.evidence.structure import Document, parse  # noqa: E402
-from reporter.models import ConsensusPoint, Discrepancy  # noqa: E402
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reporter.config import EvidenceThresholds
+from reporter.evidence import attribution, boilerplate, factual, garbled, spelling, wording
+from reporter.evidence.align import Group, Unit, align
+from reporter.evidence.flags import Cluster, evidence, merge_flags
+from reporter.evidence.structure import Document, parse
+from reporter.evidence.wording import contained
+from reporter.models import ConsensusPoint, Discrepancy, Source
+
+DETECTORS = (boilerplate.detect, spelling.detect, garbled.detect, wording.detect, attribution.detect, factual.detect)
+_CONSENSUS_MIN_SCORE = 0.6
 
 
 @dataclass
 class EvidenceReport:
-    """What the engine found: per-source structure, flags and agreements."""
+    """What the engine found in one cluster of sources."""
 
     documents: dict[str, Document]
-    discrepancies: list[Discrepancy] = field(default_factory=list)
-    consensus: list[ConsensusPoint] = field(default_factory=list)
+    discrepancies: list[Discrepancy]
+    consensus: list[ConsensusPoint]
 
 
-def analyse(sources, thresholds) -> EvidenceReport:
-    """Parse every source (interim: no detectors yet)."""
-    return EvidenceReport(documents={s.id: parse(s) for s in sources})
+def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None) -> EvidenceReport:
+    """Parse, align and check every source; flags are merged, filtered by confidence and sorted."""
+    thresholds = thresholds or EvidenceThresholds()
+    docs = {s.id: parse(s) for s in sorted(sources, key=lambda s: s.id)}  # flags must not depend on order
+    boilerplate.mark_unrelated_tail(docs)
+    alignment = align(list(docs.values()), thresholds.align_similarity, thresholds.wording_min_similarity)
+    cluster = Cluster.build(docs, alignment, thresholds)
+    flags: list[Discrepancy] = []
+    for detect in DETECTORS:
+        flags.extend(detect(cluster))
+    flags = [f for f in flags if f.confidence >= thresholds.min_confidence]
+    merged = merge_flags(flags)
+    return EvidenceReport(documents=docs, discrepancies=merged, consensus=_consensus(cluster, merged))
+
+
+def _consensus(cluster: Cluster, flags: list[Discrepancy]) -> list[ConsensusPoint]:
+    """Passages two or more sources report alike, and no flag touches."""
+    flagged: dict[str, list[tuple[int, int]]] = {}
+    for f in flags:
+        if f.kind != "spelling":
+            for e in f.evidence:
+                flagged.setdefault(e.source_id, []).append((e.start, e.end))
+    points: list[tuple[int, ConsensusPoint]] = []
+    for group in [*cluster.alignment.cross_source("sentence"), *cluster.alignment.cross_source("quote")]:
+        point = _point(cluster, group, flagged)
+        if point:
+            points.append((len(point.source_ids), point))
+    points.sort(key=lambda p: -p[0])
+    return [p for _, p in points]
+
+
+def _point(cluster: Cluster, group: Group, flagged: dict[str, list[tuple[int, int]]]) -> ConsensusPoint | None:
+    def touched(u: Unit) -> bool:
+        return any(s < u.end and u.start < e for s, e in flagged.get(u.doc, ()))
+
+    rep = group.units[0]
+    chosen = {rep.doc: rep}
+    for u, score in zip(group.units[1:], group.scores[1:], strict=True):
+        if u.doc in chosen or touched(u):
+            continue
+        if group.kind == "quote" and not contained(rep.text, u.text):
+            continue
+        if group.kind == "sentence" and score < _CONSENSUS_MIN_SCORE:
+            continue
+        chosen[u.doc] = u
+    if len(chosen) < 2 or touched(rep):
+        return None
+    spans = [evidence(cluster.docs[u.doc], u.start, u.end) for u in chosen.values()]
+    text = rep.text if group.kind == "sentence" else f"{rep.speaker or 'A speaker'} said: “{rep.text}”"
+    return ConsensusPoint(text=text, source_ids=sorted(chosen), evidence=spans)

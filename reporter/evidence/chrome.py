@@ -17,6 +17,7 @@ _CHROME_LINE = re.compile(
       | click\ here\b.{0,80} | all\ rights\ reserved.* | (?:©|copyright\b).{0,100}
       | editor['’]s\ choice | news | popular | most\ (?:read|popular|viewed) | trending(?:\ now)?
       | print | email | tweet | comments?
+      | .{0,80}\bcontributed\ (?:to\ this\ report|reporting|to\ this\ story)\.?
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -103,9 +103,7 @@ class Document:
     boilerplate_reasons: list[str] = field(default_factory=list)
     persons: dict[str, str] = field(default_factory=dict)  # alias ('Wang', 'Putin') -> full name
     stray_quotes: list[int] = field(default_factory=list)  # offsets of quotation marks with no partner
-    fused_names: list[tuple[int, int]] = field(
-        default_factory=list
-    )  # 'Wang Nikolai Patrushev': two names run together
+    fused_names: list[tuple[int, int]] = field(default_factory=list)  # 'Wang Nikolai Patrushev': two names run together
 
     def sentence_at(self, offset: int) -> int | None:
         """Index of the sentence containing an offset, if any."""
@@ -194,9 +192,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         last = re.search(r"([\w.]+)$", before)
         token = last.group(1).lower() if last else ""
         if (
-            token.rstrip(".") in _ABBREV
-            or re.fullmatch(r"[a-z]", token)
-            or re.fullmatch(r"(?:[a-z]\.)+[a-z]?", token)
+            token.rstrip(".") in _ABBREV or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]?", token)
         ) and (m.group().startswith(".") and len(m.group()) == 1):
             continue
         spans.append((cursor, stop))
@@ -212,9 +208,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def _find_quotes(
-    text: str, paragraphs: list[tuple[int, int]]
-) -> tuple[list[tuple[int, int, bool]], list[int]]:
+def _find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> tuple[list[tuple[int, int, bool]], list[int]]:
     """Quote spans (inside the marks, closed?) and stray marks; a quote left open at a paragraph end
     that the next paragraph reopens is the newswire continuation convention, not damage."""
     quotes: list[tuple[int, int, bool]] = []
@@ -321,9 +315,7 @@ class _Names:
                 spans.append(NameSpan(s, e, name, "org"))
             elif all(w in PLACE_WORDS or w in DEMONYMS for w in low) or low[-1] in PLACE_WORDS:
                 spans.append(NameSpan(s, e, name, "place"))
-            elif titled or (
-                2 <= len(words) <= 3 and zipf(low[-1]) < 4.2 and not any(w in DEMONYMS for w in low)
-            ):
+            elif titled or (2 <= len(words) <= 3 and zipf(low[-1]) < 4.2 and not any(w in DEMONYMS for w in low)):
                 pending.append((s, e, name, "person"))
             else:
                 pending.append((s, e, name, "unknown"))
@@ -347,7 +339,7 @@ class _Names:
             if name in fused_names:
                 cut = s + len(parts[0])
                 self.fused.append((s, e))
-                spans.append(NameSpan(s, cut, parts[0], "person", self.persons[parts[0]]))
+                spans.append(NameSpan(s, cut, parts[0], "person", self.persons.get(parts[0])))
                 rs = self.text.index(parts[1], cut)
                 rest = " ".join(parts[1:])
                 spans.append(NameSpan(rs, e, self.text[rs:e], "person", self.persons.get(rest, rest)))
@@ -356,9 +348,7 @@ class _Names:
             if kind == "unknown" and name in self.persons:
                 kind = "person"
             spans.append(
-                NameSpan(
-                    s, e, name, kind if not full else "person", full if kind == "person" or full else None
-                )
+                NameSpan(s, e, name, kind if not full else "person", full if kind == "person" or full else None)
             )
         return sorted(spans, key=lambda n: n.start)
 
@@ -374,9 +364,7 @@ def _speaker_near_verb(
     in_sent = [
         n
         for n in names
-        if sent.start <= n.start < sent.end
-        and not inside_quote(n.start)
-        and n.kind in ("person", "org", "place")
+        if sent.start <= n.start < sent.end and not inside_quote(n.start) and n.kind in ("person", "org", "place")
     ]
     label = lambda n: n.full or n.text  # noqa: E731
     if verb == "according to":
@@ -478,9 +466,7 @@ def parse(source: Source) -> Document:
             if any(qs <= vpos < qe for qs, qe in quote_pairs):
                 continue
             verb = m.group(1).lower()
-            pron = re.search(
-                r"\b(he|she)\s+(?:\w+\s+){0,2}$", text[max(sent.start, vpos - 30) : vpos], re.IGNORECASE
-            )
+            pron = re.search(r"\b(he|she)\s+(?:\w+\s+){0,2}$", text[max(sent.start, vpos - 30) : vpos], re.IGNORECASE)
             same = [st for st in statements if st.sentence == si]
             if verb.endswith("ing") and same and re.search(r"\bas\s+$", text[vpos - 5 : vpos]):
                 speaker = same[-1].speaker  # 'X was quoted ... as saying'

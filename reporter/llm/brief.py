@@ -19,6 +19,7 @@ from reporter.llm.prompts import load_prompt
 from reporter.llm.schemas import BriefOutput
 from reporter.llm.structured import StructuredCaller
 from reporter.models import (
+    SEVERITY_RANK,
     ArticleSummary,
     ConsensusPoint,
     Discrepancy,
@@ -31,7 +32,9 @@ from reporter.models import (
 from reporter.tokens import count_tokens
 
 SHORT_ARTICLE_TOKENS = 250  # articles up to this size are sent in full to the brief step
-PASSAGE_CHARS = 240  # at most this much context on each side of a candidate's evidence
+PASSAGE_CHARS = 200  # at most this much context on each side of a candidate's evidence
+BRIEF_KEY_POINTS = 3  # key points per summary sent to the brief step
+MAX_CANDIDATES = 30  # candidates judged by the model; the rest are kept as the engine found them
 REJECTED_CONFIDENCE = 0.6  # a rejected candidate keeps this share of its confidence
 _BOUNDARY = re.compile(r"[.!?…]\s|\n")
 
@@ -51,24 +54,42 @@ def _summary_lines(summary: ArticleSummary, source: Source) -> list[str]:
     lines = [f"[{source.id}] {head}".rstrip()]
     if summary.lead:
         lines.append(f"lead: {summary.lead}")
-    lines += [f"- {point}" for point in summary.key_points]
+    lines += [f"- {point}" for point in summary.key_points[:BRIEF_KEY_POINTS]]
     return lines
+
+
+def judged(candidates: list[Discrepancy]) -> list[Discrepancy]:
+    """The candidates put to the model: the MAX_CANDIDATES most severe and confident."""
+    ranked = sorted(candidates, key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence))
+    return ranked[:MAX_CANDIDATES]
 
 
 def build_material(sources: list[Source], summaries: list[ArticleSummary], candidates: list[Discrepancy],
                    model: str) -> str:
-    """The data block of the brief request: summaries, candidates with passages, short articles."""
+    """The data block of the brief request: summaries, candidates citing passages, short articles.
+
+    A passage several candidates cite is sent once (candidates refer to it by label), which keeps
+    the request small when the engine flags many differences in the same sentences.
+    """
     by_id = {s.id: s for s in sources}
     lines = ["SUMMARIES"]
     for summary in summaries:
         if summary.source_id in by_id:
             lines += _summary_lines(summary, by_id[summary.source_id])
-    lines.append("CANDIDATES")
-    for cand in candidates:
-        lines.append(f"[{cand.id}] {cand.kind}, {cand.severity}: {cand.title}")
+    labels: dict[tuple[str, str], str] = {}
+    cited: list[str] = []
+    for cand in judged(candidates):
+        refs = []
         for ev in cand.evidence:
-            if ev.source_id in by_id:
-                lines.append(f"  {ev.source_id}: {passage(by_id[ev.source_id].text, ev.start, ev.end)}")
+            if ev.source_id not in by_id:
+                continue
+            key = (ev.source_id, passage(by_id[ev.source_id].text, ev.start, ev.end))
+            labels.setdefault(key, f"P{len(labels) + 1}")
+            refs.append(f"{ev.source_id} {labels[key]}")
+        cited.append(f"[{cand.id}] {cand.kind}, {cand.severity}: {cand.title} ({'; '.join(refs)})")
+    if cited:
+        lines += ["CANDIDATES", *cited, "PASSAGES"]
+        lines += [f"{label} {sid}: {text}" for (sid, text), label in labels.items()]
     short = [s for s in sources if count_tokens(s.text, model) <= SHORT_ARTICLE_TOKENS]
     if short:
         lines.append("SHORT ARTICLES IN FULL")
@@ -101,12 +122,11 @@ def _overlaps(a: list[Evidence], b: list[Evidence]) -> bool:
 def apply_brief(out: BriefOutput, candidates: list[Discrepancy], grounder: Grounder) -> BriefResult:
     """Merge the model's brief into the candidates; ground every quote; unground claims set aside."""
     result = BriefResult(event=out.event.strip() or None)
-    known = set(grounder.sources)
     for point in out.consensus:
         kept, removed = grounder.ground(((e.source_id, e.text) for e in point.evidence), f"consensus: {point.text}")
         result.grounding_removals += removed
         if kept:
-            ids = [i for i in dict.fromkeys([*point.source_ids, *(e.source_id for e in kept)]) if i in known]
+            ids = list(dict.fromkeys(e.source_id for e in kept))
             result.consensus.append(ConsensusPoint(text=point.text, source_ids=ids, evidence=kept))
         else:
             result.unverified_claims.append(UnverifiedClaim(

@@ -57,7 +57,6 @@ class ConsensusOut(_Out):
     """A point several sources agree on."""
 
     text: str = Field(description="The point, in one sentence.")
-    source_ids: list[str] = Field(description="Sources that support it.")
     evidence: list[EvidenceOut] = Field(description="One short exact excerpt per supporting source.")
 
 
@@ -91,15 +90,17 @@ class BriefOutput(_Out):
     new_discrepancies: list[NewDiscrepancyOut] = Field(description="Discrepancies the candidates missed.")
 
 
-def _lean(node: Any) -> Any:
-    """The schema without titles and descriptions: the prompt explains the fields, and tokens cost."""
+def _lean(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema inlined, without titles and descriptions: the prompt explains the fields; tokens cost."""
     if isinstance(node, list):
-        return [_lean(item) for item in node]
+        return [_lean(item, defs) for item in node]
     if not isinstance(node, dict):
         return node
-    lean = {k: _lean(v) for k, v in node.items() if k not in ("title", "description")}
+    if "$ref" in node:  # our output schemas are not recursive, so inlining terminates
+        return _lean(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+    lean = {k: _lean(v, defs) for k, v in node.items() if k not in ("title", "description", "$defs")}
     if isinstance(node.get("properties"), dict):  # property names are data, not keywords: keep them all
-        lean["properties"] = {name: _lean(sub) for name, sub in node["properties"].items()}
+        lean["properties"] = {name: _lean(sub, defs) for name, sub in node["properties"].items()}
     if lean.get("type") == "object":
         lean["required"] = list(lean.get("properties", {}))
         lean["additionalProperties"] = False
@@ -108,7 +109,8 @@ def _lean(node: Any) -> Any:
 
 @cache
 def _schema(model: type[BaseModel]) -> str:
-    return json.dumps(_lean(model.model_json_schema()))
+    schema = model.model_json_schema()
+    return json.dumps(_lean(schema, schema.get("$defs", {})))
 
 
 def json_schema_for(model: type[BaseModel]) -> dict[str, Any]:

@@ -151,22 +151,51 @@ def brief_answer(material: str, sources: list[Source]) -> dict[str, Any]:
             "consensus": consensus, "verdicts": verdicts, "new_discrepancies": new}
 
 
-def make_responder(sources: list[Source]):
-    """The fake server's responder: an authored answer for every summary and brief request."""
+def fit_to_schema(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> Any:
+    """Drop the fields the requested schema does not have, so the answers follow the prompt's schema."""
+    if "$ref" in schema:
+        return fit_to_schema(value, root["$defs"][schema["$ref"].rsplit("/", 1)[-1]], root)
+    if "anyOf" in schema and value is not None:
+        options = [o for o in schema["anyOf"] if o.get("type") != "null"]
+        return fit_to_schema(value, options[0], root) if options else value
+    if isinstance(value, dict) and "properties" in schema:
+        return {k: fit_to_schema(v, schema["properties"][k], root) for k, v in value.items()
+                if k in schema["properties"]}
+    if isinstance(value, list) and "items" in schema:
+        return [fit_to_schema(v, schema["items"], root) for v in value]
+    return value
+
+
+def make_responder(sources: list[Source], errors: list[str] | None = None):
+    """The fake server's responder: an authored answer for every summary and brief request.
+
+    A request it cannot answer (or a re-ask: authored answers must be valid) is appended to `errors`.
+    """
 
     def respond(call: ChatCall) -> Reply:
-        properties = (call.json_schema or {}).get("properties", {})
-        system = next((m.get("content", "") for m in call.messages if m.get("role") == "system"), "")
-        match = DELIMITED.search(call.last_user)
+        try:
+            return authored_reply(call)
+        except ValueError as exc:
+            if errors is not None:
+                errors.append(str(exc))
+            raise
+
+    def authored_reply(call: ChatCall) -> Reply:
+        schema = call.json_schema or {}
+        properties = schema.get("properties", {})
+        users = [m.get("content") or "" for m in call.messages if m.get("role") == "user"]
+        if len(users) != 1:
+            raise ValueError(f"authoring: the pipeline re-asked, an authored answer was refused: {users[-1][:200]}")
+        match = DELIMITED.search(users[0])
         if match is None:
             raise ValueError("authoring: no delimited article or material in the request")
-        if "verdicts" in properties or "You compare news reports" in system:
-            answer = brief_answer(match.group(2), sources)
-        elif "lead" in properties or "Summarise one news article" in system:
-            answer = summary_answer(match.group(2))
+        if "verdicts" in properties:
+            data = brief_answer(match.group(2), sources)
+        elif "lead" in properties:
+            data = summary_answer(match.group(2))
         else:
-            raise ValueError(f"authoring: unknown request (system prompt: {system[:60]!r})")
-        text = json.dumps(answer, ensure_ascii=False, indent=1)
+            raise ValueError(f"authoring: unknown request schema: {sorted(properties)}")
+        text = json.dumps(fit_to_schema(data, schema, schema), ensure_ascii=False, indent=1)
         model = call.model or "?"
         return Reply(text=text, model=AUTHORED_MODEL, input_tokens=count_tokens(call.text, model),
                      output_tokens=count_tokens(text, model))
@@ -178,15 +207,16 @@ def author(out: Path) -> Cassette:
     """Run the seeds through the pipeline against the fake server; save the authored cassette."""
     os.chdir(ROOT)
     sources, _ = read_inputs([SEEDS], Config())
-    with FakeOpenAI(responder=make_responder(sources)) as fake, tempfile.TemporaryDirectory() as tmp:
+    errors: list[str] = []
+    with FakeOpenAI(responder=make_responder(sources, errors)) as fake, tempfile.TemporaryDirectory() as tmp:
         env = {"OPENAI_BASE_URL": fake.url, "OPENAI_API_KEY": AUTHORING_KEY, "REPORTER_MODEL": None,
                "REPORTER_CACHE_DIR": str(Path(tmp) / "cache")}
         recorded = Path(tmp) / "seeds.yaml"
         result = CliRunner().invoke(cli, ["brief", SEEDS, "--record", str(recorded), "--out",
                                           str(Path(tmp) / "out"), "--quiet"], env=env)
-        if result.exit_code != 0 or fake.misses:
+        if result.exit_code != 0 or fake.misses or errors:
             raise SystemExit(f"authoring run failed (exit {result.exit_code}): {result.output}"
-                             f"{result.exception or ''}")
+                             f"{result.exception or ''} {'; '.join(errors)}")
         cassette = Cassette.load(recorded)
     cassette.header = Header(provenance="authored", date=cassette.header.date, note=NOTE)
     cassette.save(out)

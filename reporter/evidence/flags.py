@@ -1,0 +1,142 @@
+"""Building, merging and ordering Discrepancy flags; the cluster context every detector reads."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from reporter.config import EvidenceThresholds
+from reporter.evidence.align import Alignment
+from reporter.evidence.structure import Document
+from reporter.ids import discrepancy_id
+from reporter.models import SEVERITY_RANK, Discrepancy, Evidence
+
+_TOKEN = re.compile(r"[A-Za-z\u00C0-\u024F]+(?:['’][A-Za-z]+)?")
+
+
+@dataclass
+class Cluster:
+    """All documents of one run, their alignment, and cluster-wide vocabulary."""
+
+    docs: dict[str, Document]
+    alignment: Alignment
+    thresholds: EvidenceThresholds
+    word_docs: dict[str, set[str]] = field(default_factory=dict)  # lower-cased word -> sources using it
+    bigrams: Counter[tuple[str, str]] = field(default_factory=Counter)  # lower-cased adjacent word pairs
+    followers: dict[str, set[str]] = field(default_factory=dict)  # word -> words seen right after it
+    aliases: set[str] = field(default_factory=set)  # name parts used alone somewhere ('Wang', 'Xi')
+
+    @classmethod
+    def build(cls, docs: dict[str, Document], alignment: Alignment, thresholds: EvidenceThresholds) -> Cluster:
+        """Collect the vocabulary of every source (boilerplate excluded)."""
+        cluster = cls(docs, alignment, thresholds)
+        word_docs: dict[str, set[str]] = defaultdict(set)
+        for sid, doc in docs.items():
+            for sent in doc.sentences:
+                toks = [m.group() for m in _TOKEN.finditer(sent.text)]
+                for tok in toks:
+                    word_docs[tok.lower().replace("’", "'")].add(sid)
+                low = [t.lower() for t in toks]
+                cluster.bigrams.update(zip(low, low[1:], strict=False))
+            for name in doc.names:
+                if name.kind == "person" and " " not in name.text:
+                    cluster.aliases.add(name.text)
+        cluster.word_docs = dict(word_docs)
+        followers: dict[str, set[str]] = defaultdict(set)
+        for a, b in cluster.bigrams:
+            followers[a].add(b)
+        cluster.followers = dict(followers)
+        return cluster
+
+    def attested_elsewhere(self, word: str, source_id: str) -> bool:
+        """The word (any case) occurs in another source of the cluster."""
+        return bool(self.word_docs.get(word.lower().replace("’", "'"), set()) - {source_id})
+
+    def same_person(self, a: str, b: str) -> bool:
+        """Two speaker names denote the same person (shared surname, or shared name used alone)."""
+        if a == b:
+            return True
+        pa, pb = a.split(), b.split()
+        if pa[-1] == pb[-1]:
+            return True
+        return pa[0] == pb[0] and pa[0] in self.aliases
+
+    def is_person(self, name: str | None) -> bool:
+        """The name is a person in at least one document."""
+        return bool(name) and any(name in d.persons.values() for d in self.docs.values())
+
+
+def evidence(doc: Document, start: int, end: int) -> Evidence:
+    """A verbatim span of a document."""
+    return Evidence(source_id=doc.source_id, text=doc.text[start:end], start=start, end=end)
+
+
+def sentence_evidence(doc: Document, index: int) -> Evidence:
+    """The whole sentence as evidence."""
+    s = doc.sentences[index]
+    return evidence(doc, s.start, s.end)
+
+
+def make_flag(
+    kind: str,
+    detector: str,
+    severity: str,
+    title: str,
+    explanation: str,
+    spans: list[Evidence],
+    confidence: float,
+    suggestion: str | None = None,
+) -> Discrepancy:
+    """A Discrepancy with a stable id derived from kind and evidence."""
+    return Discrepancy(
+        id=discrepancy_id(kind, spans),
+        kind=kind,  # type: ignore[arg-type]
+        severity=severity,  # type: ignore[arg-type]
+        title=title,
+        explanation=explanation,
+        evidence=spans,
+        suggestion=suggestion,
+        confidence=round(min(1.0, max(0.0, confidence)), 3),
+        origin="evidence",
+        detector=detector,
+    )
+
+
+def _overlaps(a: Evidence, b: Evidence) -> bool:
+    return a.source_id == b.source_id and a.start < b.end and b.start < a.end
+
+
+def merge_flags(flags: list[Discrepancy]) -> list[Discrepancy]:
+    """One flag per problem: same-kind flags with overlapping evidence merge, the stronger one is kept with
+    the union of evidence; flags of different kinds on identical evidence keep only the more confident."""
+    kept: list[Discrepancy] = []
+    by_spans: set[frozenset[tuple[str, int, int]]] = set()
+    by_source: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)  # (kind, source) -> spans
+    for flag in sorted(flags, key=sort_key):
+        key = frozenset((e.source_id, e.start, e.end) for e in flag.evidence)
+        if key in by_spans:
+            continue
+        target = next(
+            (i for e in flag.evidence for s, t, i in by_source[(flag.kind, e.source_id)] if s < e.end and e.start < t),
+            None,
+        )
+        if target is None:
+            kept.append(flag)
+            target = len(kept) - 1
+            extra = flag.evidence
+        else:
+            k = kept[target]
+            extra = [e for e in flag.evidence if not any(_overlaps(e, x) for x in k.evidence)]
+            if extra:
+                spans = [*k.evidence, *extra]
+                kept[target] = k.model_copy(update={"evidence": spans, "id": discrepancy_id(k.kind, spans)})
+        by_spans.add(key)
+        for e in extra:
+            by_source[(flag.kind, e.source_id)].append((e.start, e.end, target))
+    return sorted(kept, key=sort_key)
+
+
+def sort_key(flag: Discrepancy) -> tuple[int, float, str, str]:
+    """Most severe first, then most confident, then stable by kind and id."""
+    return (SEVERITY_RANK[flag.severity], -flag.confidence, flag.kind, flag.id)
