@@ -35,6 +35,7 @@ OFFLINE_HINT = (
 )
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _WS = re.compile(r"\s+")
+MIN_SHARED_FOR_MARKING = 0.5
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 # No images or image maps: a briefing must not load anything from the network when opened.
 HTML_TAGS = set(nh3.ALLOWED_TAGS) - {"img", "map", "area"}
@@ -72,7 +73,9 @@ def marked_evidence(evidence: list[Evidence]) -> list[str]:
                                               autojunk=False)
             for block in matcher.get_matching_blocks():
                 keep.update(range(block.a, block.a + block.size))
-        out.append(_join_marked(evidence[i].text, tokens, keep))
+        # Paraphrases share too little for a word diff to help: mark only near-variants.
+        near = len(keep) >= MIN_SHARED_FOR_MARKING * len(tokens)
+        out.append(_join_marked(evidence[i].text, tokens, keep) if near else md_escape(evidence[i].text))
     return out
 
 
@@ -235,7 +238,8 @@ def _render_lists(brief: Brief, labels: dict[str, str]) -> list[str]:
 
 
 def _render_summary(summary, labels: dict[str, str]) -> list[str]:
-    out = [f"### {md_escape(summary.headline or labels.get(summary.source_id, summary.source_id))}", ""]
+    heading = summary.headline or f"{labels.get(summary.source_id, summary.source_id)} (no headline)"
+    out = [f"### {md_escape(heading)}", ""]
     meta = [md_escape(x) for x in (summary.outlet, summary.byline, summary.date) if x]
     meta.append(f"`{summary.source_id}` · {summary.method}")
     out += ["*" + " · ".join(meta) + "*", ""]

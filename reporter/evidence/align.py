@@ -21,7 +21,8 @@ from reporter.ids import normalise_text
 
 _KEYS_PER_UNIT = 10  # rarest stems used to look a unit up
 _CANDIDATES = 12  # groups compared per unit at most
-_EVIDENCE_WEIGHT = 4.0  # idf mass at which shared words count half
+_EVIDENCE_WEIGHT = 4.0
+_IDF_PSEUDO = 20  # idf mass at which shared words count half
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ def align(docs: list[Document], threshold: float, quote_threshold: float | None 
     for u in sentences:
         df.update(u.stems)
     n = max(1, len(sentences))
-    idf = {s: math.log((n + 1) / (c + 0.5)) for s, c in df.items()}
+    # pseudo-count: in a cluster of two short articles every shared word would otherwise weigh nothing
+    idf = {s: math.log((n + _IDF_PSEUDO) / (c + 0.5)) for s, c in df.items()}
     return Alignment(
         sentence_groups=_cluster(sentences, idf, threshold, "sentence"),
         quote_groups=_cluster(quotes, idf, quote_threshold or threshold, "quote"),

@@ -106,7 +106,7 @@ def _repeats(doc: Document, si: int) -> list[Discrepancy]:
         for j in range(i + 2, min(len(toks) - 1, i + 10)):
             if (low[j], low[j + 1]) == big and not used & {i, i + 1, j, j + 1}:
                 s, e = toks[i].start(), toks[j + 1].end()
-                if not _outside_quotes(doc, s, e):
+                if not _outside_quotes(doc, s, e) or re.search(r"\d", doc.text[s:e]):
                     continue
                 used.update({i, i + 1, j, j + 1})
                 flags.append(

@@ -1,0 +1,194 @@
+"""Each detector on small hand-made clusters (positives and negatives), and the seeds' must-flag list."""
+
+from __future__ import annotations
+
+import pytest
+from evidence_support import make_source, seed_sources
+
+from reporter.config import EvidenceThresholds
+from reporter.evidence import analyse
+from reporter.models import SEVERITY_RANK
+
+
+def run(**texts: str):
+    return analyse([make_source(sid, text) for sid, text in texts.items()], EvidenceThresholds())
+
+
+def flagged(report, kind: str, fragment: str, source: str | None = None) -> bool:
+    """Some flag of `kind` has evidence containing `fragment` (in `source`, if given)."""
+    return any(
+        f.kind == kind and any(fragment in e.text and (source is None or e.source_id == source) for e in f.evidence)
+        for f in report.discrepancies
+    )
+
+
+def kinds(report) -> list[str]:
+    return [f.kind for f in report.discrepancies]
+
+
+# ---- spelling
+def test_spelling_flags_a_nonword_with_a_suggestion():
+    r = run(a="The minister said the goverment would act soon.\n", b="The minister spoke on Friday.\n")
+    flag = next(f for f in r.discrepancies if f.kind == "spelling")
+    assert flag.evidence[0].text == "goverment" and flag.suggestion == "government"
+
+
+def test_spelling_ignores_names_attested_in_another_source_and_regular_rare_words():
+    r = run(a="Zakharova said the hegemony was parroted by officials.\n", b="Zakharova spoke to reporters.\n")
+    assert "spelling" not in kinds(r)
+
+
+def test_spelling_real_word_slip_needs_the_right_phrase_attested():
+    r = run(a="The bank moved to shore op the currency.\n", b="The bank moved to shore up the currency.\n")
+    assert flagged(r, "spelling", "shore op", "a")
+    r = run(a="The bank moved to shore op the currency.\n", b="The bank moved on Friday.\n")
+    assert not flagged(r, "spelling", "shore op")
+
+
+# ---- garbled
+def test_garbled_repeated_word_and_phrase():
+    r = run(
+        a="Allies sent both military and military forces. Xi was invited to visit Moscow in spring to visit in May.\n"
+    )
+    assert flagged(r, "garbled_text", "both military and military forces")
+    assert flagged(r, "garbled_text", "to visit Moscow in spring to visit")
+
+
+def test_garbled_ignores_idioms_and_numbers():
+    r = run(a="Prices rose more and more. Trade was $185 billion in 2022, up from $147 billion in 2021.\n")
+    assert "garbled_text" not in kinds(r)
+
+
+def test_garbled_stray_quote_but_not_the_paragraph_continuation_convention():
+    r = run(a="He said ties were “strong.” ” Then he left.\n")
+    assert flagged(r, "garbled_text", "He said ties were")
+    r = run(a="Peskov said: “We have nothing to add.\n\n“They have denied it.”\n")
+    assert "garbled_text" not in kinds(r)
+
+
+def test_garbled_cut_quote_cut_headline_and_fused_names():
+    r = run(
+        a="Top diplomat vows to strengthen ties\n\nTop diplomat vows to strengthen ties ahead of anniversary\n\n"
+        "Wang Yi met Vladimir Putin. They agreed to “confront the… improve global governance”. "
+        "On Tuesday, Wang Nikolai Patrushev, the security chief, said ties were good.\n"
+    )
+    assert flagged(r, "garbled_text", "confront the… improve global governance")
+    assert flagged(r, "garbled_text", "Top diplomat vows to strengthen ties ahead of anniversary")
+    fused = next(f for f in r.discrepancies if "Wang Nikolai Patrushev" in f.title)
+    assert fused.severity == "high"
+
+
+# ---- wording
+def test_wording_variant_low_for_synonym_high_for_negation():
+    r = run(
+        a="Smith said the plan was “a serious step forward for the region”.\n",
+        b="Smith said the plan was “a major step forward for the region”.\n",
+    )
+    flag = next(f for f in r.discrepancies if f.kind == "wording_variant")
+    assert flag.severity == "low" and {e.source_id for e in flag.evidence} == {"a", "b"}
+    r = run(
+        a="Jones said: “We will not accept these terms under any circumstances.”\n",
+        b="Jones said: “We will accept these terms under any circumstances.”\n",
+    )
+    assert next(f for f in r.discrepancies if f.kind == "wording_variant").severity == "high"
+
+
+def test_wording_excerpt_or_identical_quote_is_agreement_not_variant():
+    r = run(
+        a="Smith called it “a serious step forward for the region and for peace”.\n",
+        b="Smith called it “a serious step forward”.\n",
+    )
+    assert "wording_variant" not in kinds(r)
+    assert any({"a", "b"} <= set(c.source_ids) for c in r.consensus)
+
+
+# ---- attribution
+def test_attribution_same_figure_different_speakers():
+    r = run(
+        a="Finance Minister Anna Berg said exports could reach $50 billion next year.\n",
+        b="Central bank governor Tom Hale said exports could reach $50 billion next year.\n",
+    )
+    flag = next(f for f in r.discrepancies if f.kind == "attribution_conflict")
+    assert "Anna Berg" in flag.explanation and "Tom Hale" in flag.explanation
+
+
+def test_attribution_same_speaker_by_surname_is_no_conflict():
+    r = run(
+        a="Finance Minister Anna Berg said exports could reach $50 billion next year.\n",
+        b="Exports may hit $50 billion next year, Finance Minister Berg said.\n",
+    )
+    assert "attribution_conflict" not in kinds(r)
+
+
+# ---- factual
+def test_factual_conflicting_counts():
+    r = run(
+        a="The storm killed 12 people in the northern province, officials said.\n",
+        b="The storm killed 21 people in the northern province, officials said.\n",
+    )
+    assert flagged(r, "factual_conflict", "12 people", "a") and flagged(r, "factual_conflict", "21 people", "b")
+
+
+def test_factual_same_value_in_other_words_or_with_conversion_is_no_conflict():
+    r = run(
+        a="Trade reached $185 billion last year, up from $147 billion.\n",
+        b="Trade reached US$185 billion (S$248 billion) in 2022, up from US$147 billion in 2021.\n",
+    )
+    assert "factual_conflict" not in kinds(r)
+
+
+# ---- boilerplate
+def test_boilerplate_lists_the_removed_text():
+    r = run(a="Share this article\nThe council approved the budget on Monday.\nPhoto: AFP\n")
+    flag = next(f for f in r.discrepancies if f.kind == "boilerplate")
+    assert [e.text for e in flag.evidence] == ["Share this article", "Photo: AFP"]
+    assert [s.text for s in r.documents["a"].sentences] == ["The council approved the budget on Monday."]
+
+
+# ---- the seeds
+@pytest.fixture(scope="module")
+def seeds_report():
+    return analyse(seed_sources(), EvidenceThresholds())
+
+
+def _sid(prefix: str) -> str:
+    return next(s.id for s in seed_sources() if s.id.startswith(prefix))
+
+
+def test_seeds_must_flag(seeds_report):
+    r = seeds_report
+    assert flagged(r, "spelling", "shore op", _sid("002"))
+    assert flagged(r, "garbled_text", "both military and military forces", _sid("001"))
+    attribution = next(f for f in r.discrepancies if f.kind == "attribution_conflict" and "$200 billion" in f.title)
+    assert {e.source_id[:3] for e in attribution.evidence} == {"002", "003", "004"}
+    assert "Putin" in attribution.explanation and "Wang" in attribution.explanation
+    rock = next(f for f in r.discrepancies if f.kind == "wording_variant" and "rock" in f.title)
+    assert {e.text.rstrip(".") for e in rock.evidence} == {"strong as a rock", "solid as a rock"}
+    boiler = next(f for f in r.discrepancies if f.kind == "boilerplate" and f.evidence[0].source_id.startswith("003"))
+    assert any("More than 3,000 Ukrainian prisoners join army" in e.text for e in boiler.evidence)
+
+
+def test_seeds_do_not_flag_the_185_billion_figures(seeds_report):
+    for f in seeds_report.discrepancies:
+        if f.kind in ("factual_conflict", "attribution_conflict"):
+            assert not any("185" in e.text for e in f.evidence) or "$200 billion" in f.title
+
+
+def test_seeds_flags_are_verbatim_merged_and_sorted(seeds_report):
+    texts = {s.id: s.text for s in seed_sources()}
+    for f in seeds_report.discrepancies:
+        assert f.origin == "evidence" and f.detector
+        for e in f.evidence:
+            assert e.text == texts[e.source_id][e.start : e.end]
+    keys = [(SEVERITY_RANK[f.severity], -f.confidence) for f in seeds_report.discrepancies]
+    assert keys == sorted(keys)
+    assert len({f.id for f in seeds_report.discrepancies}) == len(seeds_report.discrepancies)
+    for c in seeds_report.consensus:
+        assert len(c.source_ids) >= 2
+        for e in c.evidence:
+            assert e.text == texts[e.source_id][e.start : e.end]
+
+
+def test_seeds_flags_do_not_depend_on_source_order(seeds_report):
+    again = analyse(seed_sources()[::-1], EvidenceThresholds())
+    assert [f.id for f in again.discrepancies] == [f.id for f in seeds_report.discrepancies]
