@@ -84,7 +84,7 @@ def test_golden_briefing_shows_what_the_authored_brief_exercises(monkeypatch):
             assert flag["origin"] == "evidence" and "(rejected)" in flag["explanation"]
         else:
             assert flag["origin"] == "both"
-    assert [d["origin"] for d in brief["discrepancies"]].count("llm") >= 2  # model-only flags, grounded
+    assert "llm" in [d["origin"] for d in brief["discrepancies"]]  # a model-only flag, grounded
     for flag in brief["discrepancies"]:
         for ev in flag["evidence"]:
             assert sources[ev["source_id"]][ev["start"]:ev["end"]] == ev["text"]
