@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from pathlib import Path
 
@@ -47,6 +49,8 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
     if not sources:
         raise NoUsableSources("no usable articles: " + "; ".join(f"{p.path}: {p.message}" for p in problems[:5]))
     unique, duplicates = split_duplicates(sources)
+    if config.llm_configured:  # load LangChain and the tokenizer while the engine works
+        threading.Thread(target=_warm_up_llm, args=(config,), daemon=True).start()
     analysed = []  # what the engine reads: very long articles are cut (a prefix, so offsets stay valid)
     for source in unique:
         bounded, problem = bound_for_analysis(source, config.limits.max_analysed_chars)
@@ -79,6 +83,13 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         brief = _with_llm(brief, [by_id[s.id] for s in unique], report, summaries, config)
     brief.run.duration_s = None if brief.run.mode == "replay" else round(time.perf_counter() - started, 3)
     return brief
+
+
+def _warm_up_llm(config: Config) -> None:
+    from reporter.llm import warm_up
+
+    with contextlib.suppress(Exception):  # only a head start: the real import reports any problem
+        warm_up(config)
 
 
 def _with_llm(brief: Brief, unique: list[Source], report: EvidenceReport, summaries: dict[str, ArticleSummary],

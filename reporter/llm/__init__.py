@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["LlmResult", "dry_run_report", "plan_llm", "run_llm"]
+__all__ = ["LlmResult", "dry_run_report", "plan_llm", "run_llm", "warm_up"]
 
 
 def __getattr__(name: str) -> Any:

@@ -150,3 +150,11 @@ def dry_run_report(sources: Sequence[Source], evidence_report: Any, offline_summ
     """The text `--dry-run` prints."""
     model = config.model or DEFAULT_MODEL
     return format_plan(plan_llm(sources, evidence_report, offline_summaries, config), model)
+
+
+def warm_up(config: Config) -> None:
+    """Load LangChain, the openai SDK and the tokenizer; the pipeline runs this in a thread during analysis."""
+    from reporter.llm import live  # noqa: F401  - the import itself is the work
+    from reporter.tokens import count_tokens
+
+    count_tokens("", config.model or DEFAULT_MODEL)
