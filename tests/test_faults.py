@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
+import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from bad_input_corpus import SEED_FILES
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
+from fake_openai import (
+    INVENTED_QUOTE,
+    ChatCall,
+    FakeOpenAI,
+    dropped,
+    malformed_json,
+    rate_limited,
+    refusal,
+    schema_invalid,
+    server_error,
+    slow,
+    truncated,
+    with_invented_quotes,
+)
 
 from reporter import atomic, render
 from reporter.cli import cli
@@ -111,3 +128,185 @@ def test_a_successful_rerun_replaces_all_three_files_and_keeps_their_mode(good_b
     assert sorted(after) == sorted(OUTPUTS)
     assert all(after[name] != before[name] for name in OUTPUTS)
     assert (good_briefing / "brief.html").stat().st_mode & 0o777 == 0o644
+
+
+# --- LLM faults injected by the fake OpenAI server -----------------------------------------------------------
+#
+# The fake model's answers below are authored (written by hand in the model's output format), not model output.
+
+ARTICLE = re.compile(r"<<<(ARTICLE-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
+SOURCE_LINE = re.compile(r"^Source (\S+)", re.MULTILINE)
+SEED_IDS = [p.stem for p in SEED_FILES]
+
+
+def first_user(call: ChatCall) -> str:
+    """The first user message: the article (summary) or the material (brief), also on a re-ask."""
+    users = [m for m in call.messages if m.get("role") == "user"]
+    content = users[0].get("content") if users else ""
+    return content if isinstance(content, str) else ""
+
+
+def source_of(call: ChatCall) -> str | None:
+    """Which source a summary request is about (None for the brief)."""
+    if call.json_schema is not None and "verdicts" in call.json_schema.get("properties", {}):
+        return None
+    match = SOURCE_LINE.search(first_user(call))
+    return match.group(1) if match else None
+
+
+def authored_model(call: ChatCall) -> dict:
+    """A well-behaved fake model: quotes the article's real quotations; confirms every candidate."""
+    if source_of(call) is None:
+        material = first_user(call)
+        return {"event": "Wang Yi meets Putin in Moscow", "consensus": [],
+                "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked.", "suggestion": None}
+                             for c in re.findall(r"^\[([a-z]{2}-[0-9a-f]{10})\] ", material, re.MULTILINE)],
+                "new_discrepancies": []}
+    article = ARTICLE.search(first_user(call)).group(2)
+    quotes = [{"text": q, "speaker": ""} for q in re.findall(r"“([^”]{12,})”", article)[:3]]
+    return {"lead": article.strip().splitlines()[0][:100], "key_points": ["Authored point."], "quotes": quotes,
+            "figures": []}
+
+
+def for_source(source_id: str):
+    """Predicate: a summary request (first ask or re-ask) about `source_id`."""
+    return lambda call: source_of(call) == source_id
+
+
+def calls_by_source(fake: FakeOpenAI) -> Counter:
+    return Counter(source_of(c) or "brief" for c in fake.chat_calls)
+
+
+def llm_brief(fake: FakeOpenAI, out: Path, *extra: str) -> Result:
+    """`reporter brief` of the five seeds in LLM mode against the fake server."""
+    return CliRunner().invoke(
+        cli, ["brief", *map(str, SEED_FILES), "--out", str(out), "--base-url", fake.url, "--model", "gpt-4o-mini",
+              "--timeout", "1", *extra],
+        env={"OPENAI_API_KEY": "sk-test-not-a-secret"},
+    )
+
+
+# Each fault: (what the server does to one article's requests, whether the article's summary survives).
+TRANSIENT = {  # fails once, then the SDK's retry or the re-ask recovers: the article is summarised by the model
+    "429 with retry-after": lambda: rate_limited(retry_after=0.2),
+    "500 once": lambda: server_error(500),
+    "503 once": lambda: server_error(503),
+    "dropped connection once": dropped,
+    "slow past the timeout once": lambda: slow(2.5),
+    "schema-invalid once": schema_invalid,
+    "truncated once": truncated,
+    "refusal once": refusal,
+}
+PERSISTENT = {  # fails every time: the article keeps its offline summary, marked, and is listed as a problem
+    "500 always": (lambda: server_error(500), "failed", "HTTP 500 after retries"),
+    "malformed JSON body": (malformed_json, "failed", "malformed reply"),
+    "schema-invalid always": (schema_invalid, "model output invalid", "model output invalid after 2 re-asks"),
+    "refusal always": (refusal, "model output invalid", "the model refused"),
+    "truncated always": (truncated, "model output invalid", "cut off"),
+}
+
+
+@pytest.mark.parametrize("fault", sorted(TRANSIENT))
+def test_transient_fault_on_one_article_is_recovered(fake_openai: FakeOpenAI, tmp_path: Path, fault: str) -> None:
+    fake_openai.responder = authored_model
+    victim = SEED_IDS[1]
+    fake_openai.on(for_source(victim), TRANSIENT[fault], times=1)
+    result = llm_brief(fake_openai, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
+    assert brief["run"]["mode"] == "llm" and brief["problems"] == []
+    assert all(s["method"] == "llm" and s["status"] == "ok" for s in brief["summaries"])
+    assert calls_by_source(fake_openai)[victim] == 2  # the failed attempt and the one that worked
+
+
+@pytest.mark.parametrize("fault", sorted(PERSISTENT))
+def test_persistent_fault_on_one_article_keeps_the_rest_and_lists_it(
+    fake_openai: FakeOpenAI, tmp_path: Path, fault: str
+) -> None:
+    make_reply, status, message = PERSISTENT[fault]
+    fake_openai.responder = authored_model
+    victim, victim_path = SEED_IDS[2], str(SEED_FILES[2])
+    fake_openai.on(for_source(victim), make_reply, times=None)
+    result = llm_brief(fake_openai, tmp_path / "out")
+    assert result.exit_code == 3, result.output
+    (line,) = [line for line in result.stderr.splitlines() if "warning" in line]
+    assert victim_path in line and message in line
+    brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
+    by_id = {s["source_id"]: s for s in brief["summaries"]}
+    assert len(by_id) == 5
+    assert by_id[victim]["status"] == status and message in by_id[victim]["error"]
+    assert by_id[victim]["method"] == "extractive" and by_id[victim]["lead"]  # the offline summary is kept
+    assert all(s["status"] == "ok" and s["method"] == "llm" for sid, s in by_id.items() if sid != victim)
+    (problem,) = brief["problems"]
+    assert (problem["source_id"], problem["path"], problem["step"]) == (victim, victim_path, "summarise")
+    assert brief["run"]["mode"] == "llm" and brief["discrepancies"] is not None
+
+
+def test_brief_step_failing_keeps_summaries_and_the_engine_flags(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    fake_openai.responder = authored_model
+    fake_openai.on(lambda call: source_of(call) is None, lambda: server_error(500), times=None)
+    result = llm_brief(fake_openai, tmp_path / "out")
+    assert result.exit_code == 3
+    brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
+    (problem,) = brief["problems"]
+    assert problem["step"] == "brief" and "flags are kept" in problem["message"]
+    assert all(s["method"] == "llm" for s in brief["summaries"])
+    offline = CliRunner().invoke(cli, ["brief", *map(str, SEED_FILES), "--out", str(tmp_path / "off"), "--offline"])
+    assert offline.exit_code == 0
+    engine = json.loads((tmp_path / "off" / "brief.json").read_text(encoding="utf-8"))["discrepancies"]
+    assert [d["id"] for d in brief["discrepancies"]] == [d["id"] for d in engine]
+
+
+def test_rerun_after_faults_resumes_from_the_cache(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    fake_openai.responder = authored_model
+    broken = SEED_IDS[0], SEED_IDS[3], SEED_IDS[4]
+    fake_openai.on(for_source(broken[0]), lambda: server_error(500), times=None)
+    fake_openai.on(for_source(broken[1]), dropped, times=None)
+    fake_openai.on(for_source(broken[2]), schema_invalid, times=None)  # invalid answers must not be cached
+    first = llm_brief(fake_openai, tmp_path / "out")
+    assert first.exit_code == 3
+    first_calls = calls_by_source(fake_openai)
+    assert all(first_calls[sid] == 1 for sid in SEED_IDS if sid not in broken)
+
+    fake_openai._rules.clear()  # the server has recovered
+    fake_openai.calls.clear()
+    second = llm_brief(fake_openai, tmp_path / "out")
+    assert second.exit_code == 0, second.output
+    again = calls_by_source(fake_openai)
+    assert {sid: again[sid] for sid in SEED_IDS} == {sid: (1 if sid in broken else 0) for sid in SEED_IDS}
+    brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
+    assert brief["problems"] == [] and all(s["method"] == "llm" for s in brief["summaries"])
+    assert brief["run"]["usage"]["cached"] == 2 and brief["run"]["usage"]["requests"] == again.total()
+
+
+def test_invented_quotes_never_become_flags_or_summary_quotes(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    fake_openai.responder = with_invented_quotes(authored_model)
+    result = llm_brief(fake_openai, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
+    assert brief["grounding_removals"] and all(r["text"] == INVENTED_QUOTE for r in brief["grounding_removals"])
+    shown = [e["text"] for d in brief["discrepancies"] for e in d["evidence"]]
+    shown += [q["text"] for s in brief["summaries"] for q in s["quotes"]]
+    assert INVENTED_QUOTE not in shown
+
+
+def test_request_cap_stops_sending_and_the_run_finishes(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    fake_openai.responder = authored_model
+    result = llm_brief(fake_openai, tmp_path / "out", "--max-requests", "2", "--concurrency", "1")
+    assert result.exit_code == 3, result.output
+    assert len(fake_openai.chat_calls) == 2
+    brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
+    capped = [p for p in brief["problems"] if "--max-requests 2" in p["message"]]
+    assert len(capped) == 4  # three summaries and the brief were refused, each listed
+    assert sum(s["method"] == "llm" for s in brief["summaries"]) == 2
+    assert sum(s["status"] == "failed" for s in brief["summaries"]) == 3
+
+
+def test_token_cap_stops_sending_and_the_run_finishes(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
+    fake_openai.responder = authored_model
+    result = llm_brief(fake_openai, tmp_path / "out", "--max-tokens", "1", "--concurrency", "1")
+    assert result.exit_code == 3, result.output
+    assert fake_openai.chat_calls == []
+    brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
+    assert len([p for p in brief["problems"] if "--max-tokens 1" in p["message"]]) == 6
+    assert len(brief["summaries"]) == 5 and brief["sources"]

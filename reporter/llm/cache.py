@@ -61,6 +61,11 @@ class ResponseCache:
                 (request.key(), request.prompt_name, request.source_id, response.model_dump_json()),
             )
 
+    def forget(self, request: ModelRequest) -> None:
+        """Drop the response to this request (it failed validation: a re-run must ask again)."""
+        with self._lock:
+            self._db.execute("DELETE FROM responses WHERE key = ?", (request.key(),))
+
     def close(self) -> None:
         """Close the database."""
         with self._lock:

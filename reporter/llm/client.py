@@ -87,6 +87,11 @@ class ModelClient:
                 self.recorder.save(self.config.record)
         return response
 
+    def forget(self, request: ModelRequest) -> None:
+        """Remove a cached answer that proved unusable, so a re-run asks the model again."""
+        if self.cache is not None:
+            self.cache.forget(request)
+
     def _book(self, response: ModelResponse, counted: bool, sent: bool = False) -> None:
         with self._lock:
             if counted:

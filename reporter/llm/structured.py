@@ -97,8 +97,10 @@ class StructuredCaller:
             self.prompts_used[prompt.name] = prompt.version
         extra: list[ChatMessage] = []
         last = ""
+        sent: list[ModelRequest] = []
         for attempt in range(MAX_REASKS + 1):
-            _, response = self._send(partial(self.build, prompt, values, schema, source_id, list(extra)))
+            request, response = self._send(partial(self.build, prompt, values, schema, source_id, list(extra)))
+            sent.append(request)
             result = check_output(response, schema)
             if not isinstance(result, str):
                 return result, attempt
@@ -107,4 +109,8 @@ class StructuredCaller:
                 self.prompts_used[repair.name] = repair.version
             extra += [ChatMessage(role="assistant", content=response.text), *repair.render(errors=result)]
             error = result
+        # A chain that ended invalid must not be replayed from the cache on a re-run: forget its answers.
+        if forget := getattr(self.backend, "forget", None):
+            for request in sent:
+                forget(request)
         raise ModelOutputInvalid(f"model output invalid after {MAX_REASKS} re-asks: {error}", last_output=last)
