@@ -141,6 +141,12 @@ def brief_answer(material: str, sources: list[Source]) -> dict[str, Any]:
                         "the United States warned Beijing against it.",
          "suggestion": "Attribute the material-support warning to the United States.", "confidence": 0.65,
          "evidence": _evidence(sources, "material support")},
+        {"kind": "factual_conflict", "severity": "low",
+         "title": "How Biden's visit to Kyiv is described",
+         "explanation": "The reports place President Biden's surprise trip to Kyiv differently in the timeline "
+                        "of Wang's visit.",
+         "suggestion": None, "confidence": 0.4,
+         "evidence": _evidence(sources, "Biden")},
         {"kind": "factual_conflict", "severity": "medium",
          "title": "When Wang Yi arrived in Moscow",
          "explanation": "A report has Wang landing on Monday, while others say he arrived on Tuesday.",
