@@ -50,7 +50,7 @@ NOTE = ("Responses AUTHORED by tests/cassettes/author_seeds.py from the seed art
 INVENTED_EVIDENCE = "Wang Yi landed in Moscow on Monday evening after cancelling his stop in Budapest."
 
 DELIMITED = re.compile(r"<<<([A-Z]+-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
-CANDIDATE = re.compile(r"^(C\d+) ([a-z_]+): (.*)$")  # the brief material labels candidates C1, C2, ...
+CANDIDATE = re.compile(r"^(C\d+) ([a-z_]+): ")  # "C3 garbled_text: title (S1 P2; S4 P5)"
 QUOTE = re.compile(r"[“\"]([^”\"]{12,}?)[”\"]")
 SPEAKER = re.compile(r"\b(?:Mr |Ms )?([A-Z][a-z]+)\b(?:,[^,]{0,80},)? (?:said|told|stated|added|responded)\b")
 FIGURE = re.compile(r"(?:US)?\$\d[\d,.]*(?: (?:billion|million|trillion))?|\b\d[\d,.]*(?:%| percent| billion"
@@ -91,11 +91,16 @@ def _sentence_with(source: Source, *words: str) -> str | None:
     return next((s for s in sentences(source.text) if all(w in s for w in words)), None)
 
 
+def label(sources: list[Source], source: Source) -> str:
+    """The label the brief request gives a source: S1, S2, ... in input order."""
+    return f"S{sources.index(source) + 1}"
+
+
 def _evidence(sources: list[Source], *words: str) -> list[dict[str, str]]:
     found = []
-    for n, source in enumerate(sources, 1):  # the brief material labels sources S1, S2, ... in order
+    for source in sources:
         if text := _sentence_with(source, *words):
-            found.append({"source_id": f"S{n}", "text": text})
+            found.append({"source_id": label(sources, source), "text": text})
     return found
 
 
@@ -141,17 +146,11 @@ def brief_answer(material: str, sources: list[Source]) -> dict[str, Any]:
                         "the United States warned Beijing against it.",
          "suggestion": "Attribute the material-support warning to the United States.", "confidence": 0.65,
          "evidence": _evidence(sources, "material support")},
-        {"kind": "factual_conflict", "severity": "low",
-         "title": "How Biden's visit to Kyiv is described",
-         "explanation": "The reports place President Biden's surprise trip to Kyiv differently in the timeline "
-                        "of Wang's visit.",
-         "suggestion": None, "confidence": 0.4,
-         "evidence": _evidence(sources, "Biden")},
         {"kind": "factual_conflict", "severity": "medium",
          "title": "When Wang Yi arrived in Moscow",
          "explanation": "A report has Wang landing on Monday, while others say he arrived on Tuesday.",
          "suggestion": None, "confidence": 0.5,
-         "evidence": [{"source_id": f"S{len(sources)}", "text": INVENTED_EVIDENCE}]},
+         "evidence": [{"source_id": label(sources, sources[-1]), "text": INVENTED_EVIDENCE}]},
     ]
     return {"event": "China's top diplomat Wang Yi visits Moscow and meets Vladimir Putin",
             "consensus": consensus, "verdicts": verdicts, "new_discrepancies": new}
