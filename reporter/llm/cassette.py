@@ -207,6 +207,8 @@ class Cassette:
 
     def add(self, request: ModelRequest, response: ModelResponse) -> None:
         """Record one request and its response (a repeated request keeps the latest response)."""
+        if self.header.provenance == "recorded" and self.header.model is None:
+            self.header.model = request.model  # the run used its default model: name it in the header
         self._entries[request.key()] = Entry(key=request.key(), request=request, response=response)
 
     def describe_miss(self, request: ModelRequest) -> str:
