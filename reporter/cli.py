@@ -61,14 +61,21 @@ def cli() -> None:
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Concurrent model requests [4].")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds per model request before it is retried [60].")
+@click.option("--record", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Save every model request and response of the run to this cassette (YAML, or .json).")
+@click.option("--replay", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Answer every model request from this cassette; no network; a missing request fails.")
 def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to: str | None,
           hide_dismissed: bool, max_input_bytes: int | None, max_analysed_chars: int | None, quiet: bool,
           model: str | None, base_url: str | None, no_cache: bool, dry_run: bool, max_requests: int | None,
-          max_tokens: int | None, concurrency: int | None, timeout_s: float | None) -> None:
+          max_tokens: int | None, concurrency: int | None, timeout_s: float | None, record: Path | None,
+          replay: Path | None) -> None:
     """Write the briefing of INPUT files and folders (.txt, .md, .html, .json)."""
     config = Config.from_env(offline=offline or None, hide_dismissed=hide_dismissed or None, model=model,
                              base_url=base_url, use_cache=False if no_cache else None, dry_run=dry_run or None,
-                             concurrency=concurrency, timeout_s=timeout_s)
+                             concurrency=concurrency, timeout_s=timeout_s, record=record, replay=replay)
+    if record and replay:
+        fail("--record and --replay cannot be used together")
     if max_input_bytes:
         config.limits.max_input_bytes = max_input_bytes
     if max_analysed_chars:

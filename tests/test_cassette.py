@@ -245,3 +245,15 @@ def test_saved_cassette_never_contains_a_key(tmp_path):
     assert "REDACTED" in text
     # the key stays the one the run computed, so the scrubbed entry still replays
     assert Cassette.load(path).lookup(leaky) is not None
+
+
+def test_a_hand_edited_request_matches_what_it_now_says(tmp_path):
+    cassette = Cassette.new()
+    cassette.add(request(user="Article as recorded"), response("answer"))
+    path = cassette.save(tmp_path / "c.yaml")
+    edited = path.read_text(encoding="utf-8").replace("content: Article as recorded", "content: Article edited")
+    path.write_text(edited, encoding="utf-8")
+    loaded = Cassette.load(path)
+    assert loaded.lookup(request(user="Article as recorded")) is None
+    assert loaded.lookup(request(user="Article edited")).text == "answer"
+    assert loaded.entries[0].key == request(user="Article edited").key()  # re-saving writes the right key

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import fake_openai as fo
@@ -216,3 +217,14 @@ def test_standalone_server_serves_a_cassette(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=5)
+
+
+def test_slow_answers_are_served_concurrently():
+    with fo.FakeOpenAI(responder=lambda call: call.last_user, latency_s=0.5) as fake:
+        c = client(fake)
+        start = time.monotonic()
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda n: ask(c, f"q{n}").choices[0].message.content, range(4)))
+        elapsed = time.monotonic() - start
+    assert answers == ["q0", "q1", "q2", "q3"]
+    assert 0.5 <= elapsed < 1.5  # four 0.5 s answers overlapped instead of taking 2 s

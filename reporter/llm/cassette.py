@@ -124,7 +124,7 @@ class Cassette:
         self._secrets = [s for s in secrets if s]
         self._entries: dict[str, Entry] = {}
         for entry in entries:
-            self._entries[entry.key] = entry
+            self._entries[_effective_key(entry)] = entry
 
     # -- construction -------------------------------------------------------------------------
 
@@ -289,6 +289,17 @@ class Cassette:
             raise CassetteError(f"{target}: cannot write cassette: {exc.strerror or exc}") from None
         self.path = target
         return target
+
+
+def _effective_key(entry: Entry) -> str:
+    """The key an entry answers to: that of the request as written, so a hand-edited request matches
+    what it now says; only an entry whose text was scrubbed of a secret keeps the key recorded before."""
+    key = entry.request.key()
+    if key != entry.key and any(REDACTED in m.content for m in entry.request.messages):
+        return entry.key
+    if key != entry.key:
+        entry.key = key
+    return key
 
 
 def _kind(path: Path) -> str:
