@@ -13,9 +13,9 @@ from typing import Any
 from reporter.config import Config
 from reporter.ingest import source_from_text
 from reporter.llm.protocol import ModelRequest, ModelResponse
-from reporter.models import ArticleSummary, Source
+from reporter.models import ArticleSummary, Quote, Source
 
-ARTICLE = re.compile(r"<<<(ARTICLE-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
+ARTICLE = re.compile(r"<<<(ARTICLE-[0-9A-F]+)>>>(.*)\n<<<END \1>>>", re.DOTALL)
 QUOTED = re.compile(r"“([^”]+)”")
 
 TEXT_A = ("By Ann Lee\nWang Yi met Vladimir Putin in Moscow on Wednesday.\n"
@@ -32,8 +32,13 @@ def sources() -> list[Source]:
 
 
 def offline(srcs: list[Source]) -> list[ArticleSummary]:
-    return [ArticleSummary(source_id=s.id, headline=f"headline {s.id}", lead="offline lead", method="extractive")
-            for s in srcs]
+    out = []
+    for s in srcs:  # what the offline summary finds by code: verbatim metadata and quotes with offsets
+        quotes = [Quote(text=m.group(1), speaker="Wang", start=m.start(1), end=m.end(1))
+                  for m in QUOTED.finditer(s.text)]
+        out.append(ArticleSummary(source_id=s.id, headline=f"headline {s.id}", lead="offline lead", quotes=quotes,
+                                  method="extractive"))
+    return out
 
 
 def config(tmp_path, **kw: Any) -> Config:
@@ -41,18 +46,16 @@ def config(tmp_path, **kw: Any) -> Config:
 
 
 def article_of(request: ModelRequest) -> str:
-    return ARTICLE.search(request.messages[-1].content if request.messages[-1].role == "user"
-                          else request.messages[1].content).group(2)
+    """The article (part) a summary request carries, without a part note."""
+    body = ARTICLE.search(request.messages[1].content).group(2)[1:]  # after the newline
+    return body.split("\n", 1)[1] if body.startswith("(part ") else body
 
 
 def summary_answer(request: ModelRequest) -> dict[str, Any]:
-    """Quotes the article really has, plus one it does not."""
+    """The article's first line as lead, and one point naming the source's first quotation."""
     text = article_of(request)
-    quotes = [{"text": q, "speaker": "Wang"} for q in QUOTED.findall(text)]
-    quotes.append({"text": "we will crush every critic", "speaker": "Wang"})
-    return {"lead": text.splitlines()[0][:60], "key_points": ["talks held"], "quotes": quotes,
-            "figures": [{"text": f, "measures": "length of talks"} for f in ("3 hours", "9 hours") if f in text
-                        or f == "9 hours"]}
+    quoted = QUOTED.findall(text)
+    return {"lead": text.strip().splitlines()[0][:60], "key_points": [f"quotes: {q}" for q in quoted[:1]]}
 
 
 def brief_answer(request: ModelRequest) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from llm_stub import TEXT_A, TEXT_B, Stub, config, offline, sources
 
 from reporter.ground import Grounder
 from reporter.ids import discrepancy_id
-from reporter.llm.brief import build_material
+from reporter.llm.brief import MAX_PASSAGE_CHARS, build_material, passage
 from reporter.llm.run import dry_run_report, plan_llm, run_llm
 from reporter.models import Discrepancy, Evidence
 
@@ -35,26 +35,23 @@ def brief_answer(request):
     return {
         "event": "Wang Yi met Putin in Moscow",
         "consensus": [
-            {"text": "Wang met Putin in Moscow.",
-             "evidence": [{"source_id": "a", "text": "Wang Yi met Vladimir Putin in Moscow"},
-                          {"source_id": "b", "text": "Wang Yi held talks with Putin in Moscow"}]},
-            {"text": "Both quote a threat.",
-             "evidence": [{"source_id": "a", "text": "we will crush every critic"}]},
+            {"text": "Wang met Putin in Moscow.", "source_ids": ["S1", "[S2]", "S1"]},
+            {"text": "Agreed by an unknown source.", "source_ids": ["S9"]},
         ],
         "verdicts": [
-            {"candidate_id": DAY.id, "verdict": "confirmed", "reason": "Different days.", "suggestion": "Check."},
-            {"candidate_id": QUOTE.id, "verdict": "rejected", "reason": "Two translations.", "suggestion": None},
+            {"candidate_id": "C1", "verdict": "confirmed", "reason": "Different days.", "suggestion": "Check."},
+            {"candidate_id": "C2", "verdict": "rejected", "reason": "Two translations.", "suggestion": None},
         ],
         "new_discrepancies": [
             {"kind": "factual_conflict", "severity": "medium", "title": "Length of talks",
              "explanation": "3 hours vs two hours.", "suggestion": None, "confidence": 1.7,
-             "evidence": [{"source_id": "a", "text": "The talks lasted 3 hours."},
-                          {"source_id": "b", "text": "The talks lasted  two hours."},
-                          {"source_id": "b", "text": "The talks lasted four hours."}]},
+             "evidence": [{"source_id": "S1", "text": "The talks lasted 3 hours."},
+                          {"source_id": "S2", "text": "The talks lasted  two hours."},
+                          {"source_id": "S2", "text": "The talks lasted four hours."}]},
             {"kind": "attribution_conflict", "severity": "high", "title": "Invented quote",
              "explanation": "Made up.", "suggestion": None, "confidence": 0.9,
-             "evidence": [{"source_id": "a", "text": "Putin said the war is over"},
-                          {"source_id": "b", "text": "Lavrov said the war is over"}]},
+             "evidence": [{"source_id": "S1", "text": "Putin said the war is over"},
+                          {"source_id": "S2", "text": "Lavrov said the war is over"}]},
         ],
     }
 
@@ -74,10 +71,10 @@ def test_verdicts_new_flags_and_grounding(tmp_path):
     assert new.origin == "llm" and new.confidence == 1.0
     assert [e.text for e in new.evidence] == ["The talks lasted 3 hours.", "The talks lasted two hours."]
     assert "Invented quote" not in flags
-    assert sorted(c.title for c in result.unverified_claims) == ["Both quote a threat.", "Invented quote"]
+    assert [c.title for c in result.unverified_claims] == ["Invented quote"]
     removed = {r.text for r in result.grounding_removals}
-    assert {"The talks lasted four hours.", "Putin said the war is over", "we will crush every critic"} <= removed
-    assert [c.text for c in result.consensus] == ["Wang met Putin in Moscow."]
+    assert {"The talks lasted four hours.", "Putin said the war is over", "Lavrov said the war is over"} == removed
+    assert [(c.text, c.source_ids) for c in result.consensus] == [("Wang met Putin in Moscow.", ["a", "b"])]
     texts = {"a": TEXT_A, "b": TEXT_B}
     for flag in result.discrepancies:
         for ev in flag.evidence:
@@ -90,15 +87,30 @@ def test_brief_input_has_summaries_passages_and_only_short_articles_in_full(tmp_
     _run(tmp_path, stub)
     (request,) = stub.by_prompt("brief")
     material = request.messages[1].content
-    assert f"[{DAY.id}] factual_conflict, high: factual_conflict found (a P1; b P2)" in material
-    assert "\nP1 a: Wang Yi met Vladimir Putin in Moscow on Wednesday.\n" in material  # the passage around it
-    assert "[a] headline a\nlead: By Ann Lee\n- talks held" in material  # the model's summary
-    assert "SHORT ARTICLES IN FULL\n[a]\n" + TEXT_A.strip() in material
-    twice = build_material(SRC, offline(SRC), [DAY, _candidate("spelling", ("Wednesday", "Tuesday"))], "m")
-    assert twice.count("a: Wang Yi met Vladimir Putin") == 1 and "(a P1; b P2)" in twice.split("PASSAGES")[0]
+    assert "C1 factual_conflict: factual_conflict found (S1 P1; S2 P2)" in material
+    assert "\nP1 S1: Wang Yi met Vladimir Putin in Moscow on Wednesday.\n" in material  # the passage around it
+    assert "[S1] headline a\nlead: By Ann Lee\n- quotes: relations are not" in material  # the model's summary
+    assert "SHORT ARTICLES IN FULL\n[S1]\n" + TEXT_A.strip() in material
+    assert "000_" not in material and DAY.id not in material  # labels, not long ids
+
+
+def test_passages_are_sent_once_and_only_for_cross_source_candidates():
+    spelling = _candidate("spelling", ("Wednesday", "Tuesday")).model_copy(update={"title": "Spelling: x"})
+    twice = build_material(SRC, offline(SRC), [DAY, _candidate("attribution_conflict", ("Wednesday", "Tuesday")),
+                                               spelling], "m")
+    assert twice.text.count("S1: Wang Yi met Vladimir Putin") == 1
+    assert "C2 attribution_conflict: attribution_conflict found (S1 P1; S2 P2)" in twice.text
+    assert "C3 spelling: Spelling: x (S1; S2)" in twice.text
+    assert twice.sources == {"S1": "a", "S2": "b"} and twice.candidates["C3"] == spelling.id
     long_a = SRC[0].model_copy(update={"text": TEXT_A + "More filler words here. " * 200})
-    long_material = build_material([long_a, SRC[1]], offline(SRC), [DAY], "gpt-4o-mini")
-    assert "More filler" not in long_material and "[b]\n" + TEXT_B.strip() in long_material
+    long_material = build_material([long_a, SRC[1]], offline(SRC), [DAY], "gpt-4o-mini").text
+    assert "More filler" not in long_material and "[S2]\n" + TEXT_B.strip() in long_material
+
+
+def test_long_passages_are_clipped():
+    text = "Intro. " + "chrome " * 300 + "end."
+    clipped = passage(text, 7, len(text) - 4)
+    assert len(clipped) <= MAX_PASSAGE_CHARS + 5 and clipped.startswith("chrome") and " … " in clipped
 
 
 def test_model_flag_overlapping_an_engine_flag_marks_it_both(tmp_path):
@@ -108,7 +120,7 @@ def test_model_flag_overlapping_an_engine_flag_marks_it_both(tmp_path):
         answer["new_discrepancies"] = [{
             "kind": "factual_conflict", "severity": "low", "title": "Day differs", "explanation": "x",
             "suggestion": None, "confidence": 0.5,
-            "evidence": [{"source_id": "a", "text": "on Wednesday"}]}]
+            "evidence": [{"source_id": "S1", "text": "on Wednesday"}]}]
         return answer
 
     result = _run(tmp_path, Stub(brief=same_as_engine))

@@ -15,10 +15,10 @@ from fake_openai import INVENTED_QUOTE, with_invented_quotes
 from reporter.cli import cli
 
 SEEDS = str(Path(__file__).resolve().parents[1] / "seeds")
-ARTICLE = re.compile(r"<<<(ARTICLE-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
-PASSAGE = re.compile(r"^P\d+ (\S+): (.{30,})$", re.MULTILINE)
-LEAD = re.compile(r"^\[(\S+)\].*\nlead: (.{30,})$", re.MULTILINE)
-CANDIDATE = re.compile(r"^\[([a-z]{2}-[0-9a-f]{10})\] ", re.MULTILINE)
+ARTICLE = re.compile(r"<<<(ARTICLE-[0-9A-F]+)>>>(.*)\n<<<END \1>>>", re.DOTALL)
+PASSAGE = re.compile(r"^P\d+ (S\d+): ([^…]{30,})$", re.MULTILINE)
+LEAD = re.compile(r"^\[(S\d+)\].*\nlead: (.{30,})$", re.MULTILINE)
+CANDIDATE = re.compile(r"^(C\d+) ", re.MULTILINE)
 MADE_UP = "Wang Yi announced a peace treaty signed by both presidents"
 
 
@@ -31,8 +31,7 @@ def authored_model(call):
         evidence = [{"source_id": sid, "text": text[:40]} for sid, text in passages[:2]]
         return {
             "event": "Wang Yi visits Moscow",
-            "consensus": [{"text": "Wang met Putin.",
-                           "evidence": evidence}],
+            "consensus": [{"text": "Wang met Putin.", "source_ids": [e["source_id"] for e in evidence]}],
             "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked.", "suggestion": None}
                          for c in CANDIDATE.findall(material)],
             "new_discrepancies": [
@@ -40,13 +39,11 @@ def authored_model(call):
                  "explanation": "Authored.", "suggestion": None, "confidence": 0.6, "evidence": evidence},
                 {"kind": "factual_conflict", "severity": "high", "title": "Treaty claim",
                  "explanation": "Authored invention.", "suggestion": None, "confidence": 0.9,
-                 "evidence": [{"source_id": passages[0][0] if passages else "x", "text": MADE_UP}]},
+                 "evidence": [{"source_id": "S1", "text": MADE_UP}]},
             ],
         }
     article = ARTICLE.search(call.last_user).group(2)
-    quotes = [{"text": q, "speaker": ""} for q in re.findall(r"“([^”]{12,})”", article)]
-    return {"lead": article.strip().splitlines()[0][:80], "key_points": ["Authored point."], "quotes": quotes,
-            "figures": []}
+    return {"lead": article.strip().splitlines()[0][:80], "key_points": ["Authored point."]}
 
 
 def _brief(tmp_path, fake_openai, monkeypatch, *extra):
@@ -60,7 +57,6 @@ def _brief(tmp_path, fake_openai, monkeypatch, *extra):
 def _all_evidence_verbatim(brief):
     texts = {s["id"]: s["text"] for s in brief["sources"]}
     spans = [e for d in brief["discrepancies"] for e in d["evidence"]]
-    spans += [e for c in brief["consensus"] for e in c["evidence"]]
     spans += [{**q, "source_id": s["source_id"]} for s in brief["summaries"] for q in s["quotes"]]
     for span in spans:
         assert texts[span["source_id"]][span["start"]:span["end"]] == span["text"]
@@ -92,7 +88,7 @@ def test_quotes_from_no_source_never_reach_the_flags(tmp_path, fake_openai, monk
     brief = _brief(tmp_path, fake_openai, monkeypatch)
     assert INVENTED_QUOTE not in json.dumps(brief["discrepancies"]) + json.dumps(brief["consensus"])
     assert all(d["origin"] != "llm" for d in brief["discrepancies"])
-    assert all(s["quotes"] == [] for s in brief["summaries"])
+    assert INVENTED_QUOTE not in json.dumps(brief["summaries"])
     assert {r["text"] for r in brief["grounding_removals"]} == {INVENTED_QUOTE}
     assert {c["title"] for c in brief["unverified_claims"]} >= {"Passages differ", "Treaty claim"}
     _all_evidence_verbatim(brief)

@@ -12,7 +12,7 @@ from reporter.llm.live import LiveBackend, StructuredOutputUnsupported
 from reporter.llm.protocol import ChatMessage, ModelRequest
 from reporter.llm.schemas import SummaryOutput, json_schema_for
 
-ANSWER = {"lead": "x", "key_points": [], "quotes": [], "figures": []}
+ANSWER = {"lead": "x", "key_points": []}
 
 
 def _request(mode: str = "json_schema") -> ModelRequest:

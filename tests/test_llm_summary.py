@@ -1,4 +1,4 @@
-"""LLM summaries: grounded quotes, re-asks, invalid output kept, chunking, cache, budget, json mode."""
+"""LLM summaries: model lead and points, code-found facts, re-asks, invalid kept, chunking, cache, budget."""
 
 import json
 
@@ -17,18 +17,19 @@ def _run(tmp_path, stub, **kw):
                    show_progress=False)
 
 
-def test_summary_quotes_are_grounded_and_invented_ones_removed(tmp_path):
-    result = _run(tmp_path, Stub())
+def test_summary_takes_lead_and_points_from_the_model_and_verbatim_facts_from_code(tmp_path):
+    stub = Stub()
+    result = _run(tmp_path, stub)
     a = result.summaries[0]
-    assert (a.method, a.status, a.headline) == ("llm", "ok", "headline a")  # metadata found by code
+    assert (a.method, a.status, a.headline) == ("llm", "ok", "headline a")
+    assert a.lead == "By Ann Lee" and a.key_points == ["quotes: relations are not directed against any third country."]
     assert [q.text for q in a.quotes] == ["relations are not directed against any third country."]
-    for q in a.quotes + a.figures:
-        assert TEXT_A[q.start:q.end] == q.text
-    assert [f.text for f in a.figures] == ["3 hours"]
-    removed = {(r.source_id, r.text) for r in result.grounding_removals}
-    assert ("a", "we will crush every critic") in removed and ("a", "9 hours") in removed
+    assert all(TEXT_A[q.start:q.end] == q.text for q in a.quotes)
     assert result.mode == "llm" and result.prompts == {"brief": "1", "summary": "1"}
     assert result.usage.requests == 3 and result.usage.input_tokens == 300
+    request = stub.by_prompt("summary")[0]
+    assert request.json_schema["required"] == ["lead", "key_points"]
+    assert request.json_schema["additionalProperties"] is False
 
 
 def test_article_is_wrapped_in_its_content_derived_delimiter(tmp_path):
@@ -46,7 +47,7 @@ def test_invalid_output_is_reasked_with_the_errors(tmp_path):
 
     def flaky(request):
         calls.append(request)
-        return "{not json" if len(calls) == 1 else {"lead": "x", "key_points": [], "quotes": [], "figures": []}
+        return "{not json" if len(calls) == 1 else {"lead": "x", "key_points": []}
 
     stub = Stub(summary=flaky)
     result = _run(tmp_path, stub, concurrency=1)
@@ -73,7 +74,7 @@ def test_truncated_and_refused_outputs_count_as_invalid(tmp_path):
     replies = iter([ModelResponse(text='{"lead": "cut', model="m", finish_reason="length"),
                     ModelResponse(text="I can't help", model="m", finish_reason="refusal"),
                     ModelResponse(text="{}", model="m", finish_reason="stop")])
-    stub = Stub(summary=lambda r: next(replies, {"lead": "x", "key_points": [], "quotes": [], "figures": []}))
+    stub = Stub(summary=lambda r: next(replies, {"lead": "x", "key_points": []}))
     result = _run(tmp_path, stub, concurrency=1)
     assert result.summaries[0].status == "model output invalid"
     assert "cut off" in stub.by_prompt("summary")[1].messages[-1].content
@@ -92,9 +93,9 @@ def test_long_article_is_summarised_in_parts(tmp_path):
     assert len(parts) > 1
     assert "".join(article_of(p) for p in parts) == long_text  # consecutive parts, nothing lost
     assert f"(part 1 of {len(parts)}" in parts[0].messages[1].content
-    quotes = result.summaries[0].quotes
-    assert {q.text for q in quotes} >= {"quote number 0 is here.", "quote number 59 is here."}
-    assert all(long_text[q.start:q.end] == q.text for q in quotes)
+    points = result.summaries[0].key_points  # every part's points, in order
+    assert points[0] == "quotes: quote number 0 is here." and len(points) == len(parts)
+    assert result.summaries[0].lead.startswith("Paragraph 0 says")
 
 
 def test_second_run_is_answered_from_the_cache(tmp_path):

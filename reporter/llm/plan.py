@@ -13,7 +13,7 @@ from reporter.errors import ConfigError
 from reporter.llm.live import split_model
 
 # Typical answer sizes, used only to estimate cost before anything is sent.
-EXPECTED_OUTPUT_TOKENS = {"summary": 500, "brief": 1500}
+EXPECTED_OUTPUT_TOKENS = {"summary": 150, "brief": 1500}
 
 
 @dataclass(frozen=True)

@@ -87,17 +87,16 @@ def run_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries: 
                 ThreadPoolExecutor(max_workers=config.concurrency) as pool:
             task = progress.add_task("summarising", total=len(sources))
 
-            def one(source: Source) -> tuple[ArticleSummary, list[GroundingRemoval], list[Problem]]:
+            def one(source: Source) -> tuple[ArticleSummary, list[Problem]]:
                 fallback = offline.get(source.id) or ArticleSummary(source_id=source.id, method="extractive")
                 try:
-                    return summarise_source(caller, source, fallback, grounder, window)
+                    return summarise_source(caller, source, fallback, window)
                 finally:
                     progress.advance(task)
 
             results = list(pool.map(one, sources))
         summaries = [r[0] for r in results]
-        for _, removed, failed in results:
-            removals += removed
+        for _, failed in results:
             problems += failed
         result = LlmResult(mode="replay" if config.replay else "llm", model=model, summaries=summaries,
                            consensus=engine_consensus, discrepancies=candidates)
@@ -135,7 +134,7 @@ def plan_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries:
     for source in sources:
         pieces = split_text(source.text, part_budget(window, model), model)
         for n, piece in enumerate(pieces, 1):
-            request = caller.build(summary, summary_values(source.id, piece, n, len(pieces)), SummaryOutput,
+            request = caller.build(summary, summary_values(piece, n, len(pieces)), SummaryOutput,
                                    source.id)
             plan.append(planned("summary", source.id, request_tokens(request), model))
     candidates, _ = _engine_parts(evidence_report)

@@ -2,7 +2,8 @@
 
 Every field is required (nullable where it may be absent) and unknown fields are forbidden, which is
 what OpenAI's strict structured output demands. The model never gives offsets: code finds its quoted
-text in the sources (`reporter.ground`).
+text in the sources (`reporter.ground`). The schemas sent are stripped of titles and descriptions
+(the prompts explain the fields), because every request pays for them in tokens.
 """
 
 from __future__ import annotations
@@ -20,36 +21,21 @@ class _Out(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class QuoteOut(_Out):
-    """A direct quote as the model copied it."""
-
-    text: str = Field(description="The quoted words exactly as in the article, without quotation marks.")
-    speaker: str = Field(description="Who the article says said it, or '' if it does not say.")
-
-
-class FigureOut(_Out):
-    """A figure as the model copied it."""
-
-    text: str = Field(description="The figure exactly as in the article, e.g. 'US$200 billion'.")
-    measures: str = Field(description="What the figure measures.")
-
-
 class SummaryOutput(_Out):
     """The model's summary of one article (or one part of a long article).
 
-    Headline, outlet, byline and date are not asked for: code finds them in the text, as found.
+    Only the abstractive part is asked for. Headline, outlet, byline, date, quotes and figures are
+    verbatim things: code finds them in the text (the offline summary), with exact offsets, for free.
     """
 
     lead: str = Field(description="The news in one sentence.")
     key_points: list[str] = Field(description="Main points, most important first, at most 5.")
-    quotes: list[QuoteOut] = Field(description="Direct quotes, verbatim.")
-    figures: list[FigureOut] = Field(description="Figures that matter, verbatim.")
 
 
 class EvidenceOut(_Out):
     """A passage the model cites: copied character for character from one source."""
 
-    source_id: str = Field(description="Id of the source the text is copied from.")
+    source_id: str = Field(description="Label of the source the text is copied from (S1, S2, ...).")
     text: str = Field(description="Exact excerpt from that source, copied character for character.")
 
 
@@ -57,13 +43,13 @@ class ConsensusOut(_Out):
     """A point several sources agree on."""
 
     text: str = Field(description="The point, in one sentence.")
-    evidence: list[EvidenceOut] = Field(description="One short exact excerpt per supporting source.")
+    source_ids: list[str] = Field(description="Labels of the sources that support it.")
 
 
 class VerdictOut(_Out):
     """The model's judgement of one candidate discrepancy."""
 
-    candidate_id: str = Field(description="Id of the candidate judged.")
+    candidate_id: str = Field(description="Label of the candidate judged (C1, C2, ...).")
     verdict: Literal["confirmed", "rejected"] = Field(description="Whether it is a real discrepancy.")
     reason: str = Field(description="Why, in one or two sentences.")
     suggestion: str | None = Field(description="Proposed correction, or null.")

@@ -1,4 +1,8 @@
-"""Per-article LLM summaries: split to fit the window, ask, validate, ground quotes and figures.
+"""Per-article LLM summaries: split to fit the window, ask for the lead and key points, validate.
+
+The model writes only what needs a model: the lead and the key points. Headline, outlet, byline, date,
+direct quotes with speakers and figures are verbatim facts the offline summary already found in the
+text with exact offsets; they are kept from it, so no model-typed quote can enter a summary.
 
 Delimiters: the issue asks for per-run random delimiters around each article, so an article cannot
 close its own block and smuggle text out as instructions. A random value would change every request
@@ -15,11 +19,10 @@ import json
 import re
 
 from reporter.errors import CassetteMiss, ModelError, ModelOutputInvalid
-from reporter.ground import Grounder
 from reporter.llm.prompts import load_prompt
 from reporter.llm.schemas import SummaryOutput, json_schema_for
 from reporter.llm.structured import StructuredCaller
-from reporter.models import ArticleSummary, Figure, GroundingRemoval, Problem, Quote, Source
+from reporter.models import ArticleSummary, Problem, Source
 from reporter.tokens import count_tokens
 
 MAX_KEY_POINTS = 8
@@ -31,10 +34,10 @@ def delimiter_for(text: str) -> str:
     return "ARTICLE-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16].upper()
 
 
-def summary_values(source_id: str, text: str, part: int = 1, parts: int = 1) -> dict[str, str]:
+def summary_values(text: str, part: int = 1, parts: int = 1) -> dict[str, str]:
     """The summary prompt's variables for one article or one part of it."""
-    note = f" (part {part} of {parts}; summarise only this part)" if parts > 1 else ""
-    return {"delimiter": delimiter_for(text), "source_id": source_id, "part": note, "article": text}
+    note = f"\n(part {part} of {parts}; summarise only this part)" if parts > 1 else ""
+    return {"delimiter": delimiter_for(text), "part": note, "article": text}
 
 
 def split_text(text: str, max_tokens: int, model: str) -> list[str]:
@@ -68,7 +71,7 @@ def split_text(text: str, max_tokens: int, model: str) -> list[str]:
 
 def part_budget(window_tokens: int, model: str) -> int:
     """Article tokens one summary request may carry: the window less the prompt and the answer."""
-    messages = load_prompt("summary").render(**summary_values("x", ""), schema_note="")
+    messages = load_prompt("summary").render(**summary_values(""), schema_note="")
     overhead = sum(count_tokens(m.content, model) for m in messages)
     schema = count_tokens(json.dumps(json_schema_for(SummaryOutput)), model)  # sent in json mode too
     reserve = min(4096, window_tokens // 4)  # room for the answer
@@ -76,60 +79,23 @@ def part_budget(window_tokens: int, model: str) -> int:
 
 
 def _merge(parts: list[SummaryOutput]) -> SummaryOutput:
-    """One summary from the summaries of consecutive parts: first found metadata, all quotes."""
+    """One summary from the summaries of consecutive parts: the first lead, the points in order."""
     points: list[str] = []
     for p in parts:
         points += [k for k in p.key_points if k not in points]
-    return SummaryOutput(
-        lead=next((p.lead for p in parts if p.lead.strip()), ""), key_points=points[:MAX_KEY_POINTS],
-        quotes=[q for p in parts for q in p.quotes], figures=[f for p in parts for f in p.figures],
-    )
+    lead = next((p.lead for p in parts if p.lead.strip()), "")
+    return SummaryOutput(lead=lead, key_points=points[:MAX_KEY_POINTS])
 
 
-def ground_summary(out: SummaryOutput, source: Source, grounder: Grounder,
-                   offline: ArticleSummary) -> tuple[ArticleSummary, list[GroundingRemoval]]:
-    """The ArticleSummary with code-located quotes and figures; what was not found is listed.
-
-    Headline, outlet, byline and date come from the offline summary: code finds them as written.
-    """
-    title = f"summary of {source.id}"
-    removals: list[GroundingRemoval] = []
-    quotes: list[Quote] = []
-    for q in out.quotes:
-        if ev := grounder.locate(source.id, q.text):
-            quotes.append(Quote(text=ev.text, speaker=q.speaker.strip() or None, start=ev.start, end=ev.end))
-        else:
-            removals.append(GroundingRemoval(source_id=source.id, text=q.text, discrepancy_title=title))
-    figures: list[Figure] = []
-    for f in out.figures:
-        if ev := grounder.locate(source.id, f.text):
-            figures.append(Figure(text=ev.text, measures=f.measures, start=ev.start, end=ev.end))
-        else:
-            removals.append(GroundingRemoval(source_id=source.id, text=f.text, discrepancy_title=title))
-    summary = ArticleSummary(
-        source_id=source.id,
-        headline=offline.headline,
-        outlet=offline.outlet,
-        byline=offline.byline,
-        date=offline.date,
-        lead=out.lead.strip() or offline.lead,
-        key_points=out.key_points[:MAX_KEY_POINTS],
-        quotes=quotes,
-        figures=figures,
-        method="llm",
-    )
-    return summary, removals
-
-
-def summarise_source(caller: StructuredCaller, source: Source, offline: ArticleSummary, grounder: Grounder,
-                     window_tokens: int) -> tuple[ArticleSummary, list[GroundingRemoval], list[Problem]]:
+def summarise_source(caller: StructuredCaller, source: Source, offline: ArticleSummary,
+                     window_tokens: int) -> tuple[ArticleSummary, list[Problem]]:
     """Summarise one article (in parts if it is too long); on failure keep the offline summary, marked."""
     prompt = load_prompt("summary")
     pieces = split_text(source.text, part_budget(window_tokens, caller.model), caller.model)
     outputs: list[SummaryOutput] = []
     try:
         for n, piece in enumerate(pieces, 1):
-            out, _ = caller.ask(prompt, summary_values(source.id, piece, n, len(pieces)), SummaryOutput, source.id)
+            out, _ = caller.ask(prompt, summary_values(piece, n, len(pieces)), SummaryOutput, source.id)
             outputs.append(out)
     except CassetteMiss:
         raise  # replay is strict: the run fails, naming the prompt and source
@@ -137,6 +103,7 @@ def summarise_source(caller: StructuredCaller, source: Source, offline: ArticleS
         status = "model output invalid" if isinstance(exc, ModelOutputInvalid) else "failed"
         problem = Problem(path=source.path, source_id=source.id, step="summarise", message=str(exc))
         kept = offline.model_copy(update={"status": status, "error": str(exc)})
-        return kept, [], [problem]
-    summary, removals = ground_summary(_merge(outputs), source, grounder, offline)
-    return summary, removals, []
+        return kept, [problem]
+    merged = _merge(outputs)
+    lead = merged.lead.strip() or offline.lead
+    return offline.model_copy(update={"lead": lead, "key_points": merged.key_points, "method": "llm"}), []
