@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from authored_model import SEED_IDS, authored_model, for_source, source_of
+from authored_model import SEED_IDS, authored_model, for_source, is_brief, source_of
 from bad_input_corpus import SEED_FILES
 from click.testing import CliRunner, Result
 from fake_openai import (
@@ -204,7 +204,7 @@ def test_persistent_fault_on_one_article_keeps_the_rest_and_lists_it(
 
 def test_brief_step_failing_keeps_summaries_and_the_engine_flags(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
     fake_openai.responder = authored_model
-    fake_openai.on(lambda call: source_of(call) is None, lambda: server_error(500), times=None)
+    fake_openai.on(is_brief, lambda: server_error(500), times=None)
     result = llm_brief(fake_openai, tmp_path / "out")
     assert result.exit_code == 3
     brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
