@@ -14,7 +14,7 @@ import pytest
 import yaml
 from cassettes.author_seeds import make_responder
 from click.testing import CliRunner
-from fake_openai import FakeOpenAI
+from fake_openai import FakeOpenAI, Reply
 
 from reporter.cli import cli
 from reporter.config import Config
@@ -90,6 +90,21 @@ def test_recording_with_a_canary_key_leaves_no_trace_on_disk(seeds_server, tmp_p
     assert any(p.is_relative_to(cache_dir) for p in files)  # the cache was written, and is checked too
     for path in files:
         assert canary.encode() not in path.read_bytes(), path
+        assert canary[3:].encode() not in path.read_bytes(), path
+
+
+def test_a_server_echoing_the_key_in_its_errors_leaves_no_trace(seeds_server, tmp_path, monkeypatch,
+                                                                  cache_dir):
+    canary = f"sk-canary-{secrets.token_hex(12)}"
+    monkeypatch.setenv("OPENAI_API_KEY", canary)
+    seeds_server.on(lambda call: True, Reply(status=401, error=f"Incorrect API key provided: {canary}"),
+                    times=None)
+    code, output = brief("--record", str(tmp_path / "run.yaml"), "--out", str(tmp_path / "out"))
+    assert code == 3, output  # finished with failures: every model step failed, the engine's flags kept
+    assert "401" in output and canary not in output
+    files = [p for root in (tmp_path, cache_dir) for p in root.rglob("*") if p.is_file()]
+    assert tmp_path / "out" / "brief.json" in files
+    for path in files:
         assert canary[3:].encode() not in path.read_bytes(), path
 
 
