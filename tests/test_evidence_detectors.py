@@ -192,3 +192,29 @@ def test_seeds_flags_are_verbatim_merged_and_sorted(seeds_report):
 def test_seeds_flags_do_not_depend_on_source_order(seeds_report):
     again = analyse(seed_sources()[::-1], EvidenceThresholds())
     assert [f.id for f in again.discrepancies] == [f.id for f in seeds_report.discrepancies]
+
+
+def test_attribution_statement_credited_to_different_speakers():
+    r = run(
+        a="Regarding the war, President Vladimir Putin said that Beijing could provide material support to the "
+        "invasion of Ukraine.\n",
+        b="Mr Putin smiled, days after the United States warned Beijing against providing material support "
+        "to the invasion of Ukraine.\n",
+    )
+    flag = next(f for f in r.discrepancies if f.kind == "attribution_conflict")
+    assert "Putin" in flag.title and "United States" in flag.title
+
+
+def test_factual_done_versus_only_expected():
+    r = run(
+        a="In their meeting, Lavrov and Wang reportedly also closed new agreements, though details were not "
+        "revealed.\n",
+        b="Wang met Lavrov, saying that he looked forward to clinching new agreements, without giving details.\n",
+    )
+    assert flagged(r, "factual_conflict", "closed new agreements", "a")
+    r = run(
+        a="In their meeting, Lavrov and Wang reportedly also closed new agreements, though details were not "
+        "revealed.\n",
+        b="Wang met Lavrov and said the new agreements were signed, without giving details.\n",
+    )
+    assert "factual_conflict" not in kinds(r)

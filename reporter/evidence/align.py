@@ -133,7 +133,8 @@ def _quote_similarity(a: Unit, b: Unit, shared: frozenset[str], overlap: float) 
     return min(1.0, overlap * size**0.25)
 
 
-def _cluster(units: list[Unit], idf: dict[str, float], threshold: float, kind: str) -> list[Group]:
+def cluster_units(units: list[Unit], idf: dict[str, float], threshold: float, kind: str) -> list[Group]:
+    """Leader clustering over an inverted index of rare stems: each unit meets only a few candidate groups."""
     groups: list[Group] = []
     index: dict[str, list[int]] = defaultdict(list)
     cap = max(50, int(math.sqrt(len(units)) * 8))  # posting lists longer than this are not consulted
@@ -180,7 +181,7 @@ def align(docs: list[Document], threshold: float, quote_threshold: float | None 
     # pseudo-count: in a cluster of two short articles every shared word would otherwise weigh nothing
     idf = {s: math.log((n + _IDF_PSEUDO) / (c + 0.5)) for s, c in df.items()}
     return Alignment(
-        sentence_groups=_cluster(sentences, idf, threshold, "sentence"),
-        quote_groups=_cluster(quotes, idf, quote_threshold or threshold, "quote"),
+        sentence_groups=cluster_units(sentences, idf, threshold, "sentence"),
+        quote_groups=cluster_units(quotes, idf, quote_threshold or threshold, "quote"),
         idf=idf,
     )

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from reporter.evidence.align import figure_key
+from reporter.evidence.align import Unit, cluster_units, figure_key
 from reporter.evidence.flags import Cluster, evidence, make_flag, sentence_evidence
+from reporter.evidence.lexicon import content_stems
 from reporter.evidence.structure import Document, FigureSpan
 from reporter.models import Discrepancy
+
+_STATEMENT_SIMILARITY = 0.45
+_MIN_SHARED = 4  # content words two statements must share to be one statement
 
 
 def figure_speaker(doc: Document, fig: FigureSpan) -> str | None:
@@ -90,6 +94,65 @@ def _quote_conflicts(cluster: Cluster) -> list[Discrepancy]:
     return flags
 
 
+def statement_units(doc: Document) -> list[Unit]:
+    """What each reported statement says: the words after the speech verb up to the next one in the sentence,
+    or, for '“...,” X said', the words before it."""
+    units = []
+    by_sentence: dict[int, list[int]] = defaultdict(list)
+    for st in doc.statements:
+        by_sentence[st.sentence].append(st.verb_start)
+    for st in doc.statements:
+        sent = doc.sentences[st.sentence]
+        later = [v for v in by_sentence[st.sentence] if v > st.verb_start]
+        start, end = st.verb_start + len(st.verb), (later[0] if later else sent.end)
+        if len(doc.text[start:end].split()) < 5:
+            earlier = [v for v in by_sentence[st.sentence] if v < st.verb_start]
+            start, end = (earlier[-1] if earlier else sent.start), st.verb_start
+        stems = frozenset(content_stems(doc.text[start:end]))
+        if len(stems) >= 4:
+            units.append(
+                Unit(doc.source_id, "sentence", st.sentence, start, end, doc.text[start:end], st.speaker, stems)
+            )
+    return units
+
+
+def _statement_conflicts(cluster: Cluster) -> list[Discrepancy]:
+    """The same reported statement with different speakers ('Putin said Beijing could provide material support'
+    vs 'the United States warned Beijing against providing material support')."""
+    units = [u for doc in cluster.docs.values() for u in statement_units(doc)]
+    groups = cluster_units(units, cluster.alignment.idf, _STATEMENT_SIMILARITY, "sentence")
+    flags = []
+    for group in groups:
+        if len(group.docs) < 2:
+            continue
+        rep = group.units[0]
+        for u, score in zip(group.units[1:], group.scores[1:], strict=True):
+            if u.doc == rep.doc or not (rep.speaker and u.speaker) or cluster.same_person(rep.speaker, u.speaker):
+                continue
+            if len(rep.stems & u.stems) < _MIN_SHARED or not (
+                cluster.is_person(rep.speaker) or cluster.is_person(u.speaker)
+            ):
+                continue
+            if rep.speaker.split()[-1] in u.text or u.speaker.split()[-1] in rep.text:
+                continue  # 'Wang told Putin that ...' and 'Putin said ...' may both be right
+            da, db = cluster.docs[rep.doc], cluster.docs[u.doc]
+            flags.append(
+                make_flag(
+                    "attribution_conflict",
+                    "attribution.statement",
+                    "high",
+                    f"Statement credited to {rep.speaker} in one source and {u.speaker} in another",
+                    f"{rep.doc} has {rep.speaker} say “{rep.text.strip()}”; {u.doc} has {u.speaker} say "
+                    f"“{u.text.strip()}”.",
+                    [sentence_evidence(da, rep.index), sentence_evidence(db, u.index)],
+                    0.5 + 0.3 * score,
+                    "Check who made the statement.",
+                )
+            )
+            break
+    return flags
+
+
 def detect(cluster: Cluster) -> list[Discrepancy]:
     """Attribution-conflict flags."""
-    return [*_figure_conflicts(cluster), *_quote_conflicts(cluster)]
+    return [*_figure_conflicts(cluster), *_quote_conflicts(cluster), *_statement_conflicts(cluster)]

@@ -12,10 +12,12 @@ from itertools import combinations
 
 from reporter.evidence.align import Unit
 from reporter.evidence.flags import Cluster, make_flag, sentence_evidence
-from reporter.evidence.lexicon import WEEKDAYS, content_stems
+from reporter.evidence.lexicon import STOPWORDS, WEEKDAYS, content_stems, stem
 from reporter.evidence.structure import Document, FigureSpan
 from reporter.models import Discrepancy
 
+_ADVERBS = frozenset(["new", "further", "yet", "already", "also", "still", "not"])
+_STATUS_SHARED = 3  # topic words (besides the object) two passages must share
 _WEEKDAY = re.compile(rf"\b({WEEKDAYS})\b")
 
 
@@ -82,6 +84,78 @@ def _weekday(cluster: Cluster, a: Unit, b: Unit, score: float) -> Discrepancy | 
     return None
 
 
+_DONE = re.compile(
+    r"\b(closed|signed|sealed|clinched|clinching|reached|agreed|concluded|confirmed|finali[sz]ed|approved|struck)\b"
+)
+_PENDING = re.compile(
+    r"\b(?:look(?:ed|ing|s)? forward to|hop(?:e|es|ed|ing) to|expect(?:s|ed)? to|plan(?:s|ned)? to|aim(?:s|ed)? to|"
+    r"yet to|not yet|(?:has|have|had) not|would|will|might|may|seek(?:s|ing)? to|without)\b[^.;]{0,25}$"
+)
+_MAX_POSTING = 300
+
+
+def status_claims(doc: Document) -> list[tuple[str, bool, int]]:
+    """(object stem, done?, sentence) for completion verbs: 'closed new agreements' is done,
+    'looked forward to clinching new agreements' and 'agreements might be reached' are pending."""
+    claims = []
+    for si, sent in enumerate(doc.sentences):
+        for m in _DONE.finditer(sent.text):
+            before = sent.text[max(0, m.start() - 40) : m.start()]
+            after = re.split(r"[,.;:“”\"]", sent.text[m.end() : m.end() + 40])[0].split()[:3]
+            passive = re.search(r"\b(?:be|been|being|is|are|was|were)\s+$", before)
+            if passive:
+                words = [
+                    w
+                    for w in re.findall(r"[A-Za-z]+", before[: passive.start()])
+                    if w.lower() not in _ADVERBS and w.lower() not in STOPWORDS
+                ]
+                obj = words[-1:]
+            else:
+                obj = [w for w in after if w.lower() not in _ADVERBS and w.lower() not in STOPWORDS][:1]
+                if obj and (after.index(obj[0]) > 1 or after[0].lower() == "to"):
+                    obj = []
+            if obj and obj[0][0].islower():
+                pending = bool(_PENDING.search(before)) or m.group(1) == "clinching"
+                claims.append((obj[0], not pending, si))
+    return claims
+
+
+def _status(cluster: Cluster) -> list[Discrepancy]:
+    """The same thing done in one source and only expected in another ('closed new agreements' vs 'looked
+    forward to clinching new agreements'), in passages that share their topic."""
+    index: dict[str, list[tuple[str, bool, int]]] = {}
+    for sid, doc in cluster.docs.items():
+        for word, done, si in status_claims(doc):
+            index.setdefault(stem(word), []).append((sid, done, si))
+    flags = []
+    for obj, claims in index.items():
+        done = [c for c in claims if c[1]][:_MAX_POSTING]
+        pending = [c for c in claims if not c[1]][:_MAX_POSTING]
+        for da, _, sa in done:
+            for db, _, sb in pending:
+                if da == db:
+                    continue
+                a, b = cluster.docs[da], cluster.docs[db]
+                shared = set(content_stems(a.sentences[sa].text)) & set(content_stems(b.sentences[sb].text))
+                if len(shared - {obj}) < _STATUS_SHARED:
+                    continue
+                flags.append(
+                    make_flag(
+                        "factual_conflict",
+                        "factual.status",
+                        "medium",
+                        "Reported as done in one source, only expected in another",
+                        f"{da} reports it as done (“{a.sentences[sa].text}”), while {db} reports it as not yet done "
+                        f"(“{b.sentences[sb].text}”).",
+                        [sentence_evidence(a, sa), sentence_evidence(b, sb)],
+                        0.6,
+                        "Check whether it actually happened.",
+                    )
+                )
+                break
+    return flags
+
+
 def detect(cluster: Cluster) -> list[Discrepancy]:
     """Factual-conflict flags from aligned sentence groups."""
     flags = []
@@ -100,4 +174,4 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         for a, b in combinations(list(by_signature.values())[:20], 2):
             if a.doc != b.doc and (flag := _numeric(cluster, a, b)):
                 flags.append(flag)
-    return flags
+    return [*flags, *_status(cluster)]
