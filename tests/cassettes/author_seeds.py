@@ -50,7 +50,7 @@ NOTE = ("Responses AUTHORED by tests/cassettes/author_seeds.py from the seed art
 INVENTED_EVIDENCE = "Wang Yi landed in Moscow on Monday evening after cancelling his stop in Budapest."
 
 DELIMITED = re.compile(r"<<<([A-Z]+-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
-CANDIDATE = re.compile(r"^\[([^\]]+)\] ([a-z_]+), (low|medium|high): (.*)$")
+CANDIDATE = re.compile(r"^(C\d+) ([a-z_]+): ")  # "C3 garbled_text: title (S1 P2; S4 P5)"
 QUOTE = re.compile(r"[“\"]([^”\"]{12,}?)[”\"]")
 SPEAKER = re.compile(r"\b(?:Mr |Ms )?([A-Z][a-z]+)\b(?:,[^,]{0,80},)? (?:said|told|stated|added|responded)\b")
 FIGURE = re.compile(r"(?:US)?\$\d[\d,.]*(?: (?:billion|million|trillion))?|\b\d[\d,.]*(?:%| percent| billion"
@@ -91,11 +91,16 @@ def _sentence_with(source: Source, *words: str) -> str | None:
     return next((s for s in sentences(source.text) if all(w in s for w in words)), None)
 
 
+def label(sources: list[Source], source: Source) -> str:
+    """The label the brief request gives a source: S1, S2, ... in input order."""
+    return f"S{sources.index(source) + 1}"
+
+
 def _evidence(sources: list[Source], *words: str) -> list[dict[str, str]]:
     found = []
     for source in sources:
         if text := _sentence_with(source, *words):
-            found.append({"source_id": source.id, "text": text})
+            found.append({"source_id": label(sources, source), "text": text})
     return found
 
 
@@ -145,7 +150,7 @@ def brief_answer(material: str, sources: list[Source]) -> dict[str, Any]:
          "title": "When Wang Yi arrived in Moscow",
          "explanation": "A report has Wang landing on Monday, while others say he arrived on Tuesday.",
          "suggestion": None, "confidence": 0.5,
-         "evidence": [{"source_id": sources[-1].id, "text": INVENTED_EVIDENCE}]},
+         "evidence": [{"source_id": label(sources, sources[-1]), "text": INVENTED_EVIDENCE}]},
     ]
     return {"event": "China's top diplomat Wang Yi visits Moscow and meets Vladimir Putin",
             "consensus": consensus, "verdicts": verdicts, "new_discrepancies": new}
