@@ -23,6 +23,8 @@ _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
 # Control characters other than tab/newline/CR/form feed: text has next to none, binary data plenty.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# The files of a briefing reporter writes: in a folder holding all three, they are output, not articles.
+BRIEFING_FILES = frozenset({"brief.md", "brief.html", "brief.json"})
 # Below this many words trafilatura has found page chrome (menus, cookie notices), not an article.
 MIN_HTML_WORDS = 15
 
@@ -154,8 +156,10 @@ def _walk(folder: str) -> Iterator[str]:
     """Supported files under `folder`, recursively, in a stable order; symlinked folders are not followed."""
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        # A briefing written earlier (e.g. `reporter brief . --out reports/x`) is output, not an article.
+        own = BRIEFING_FILES | {"review.json"} if set(files) >= BRIEFING_FILES else set()
         for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in FORMATS:
+            if not name.startswith(".") and Path(name).suffix.lower() in FORMATS and name not in own:
                 yield os.path.join(root, name)
 
 
