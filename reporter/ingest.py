@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -129,13 +130,19 @@ def read_source(path: str, config: Config, source_id: str | None = None) -> Sour
     if fmt is None:
         raise InputError(path, f"unsupported file type {Path(path).suffix or '(none)'!r}; "
                                "use .txt, .md, .html or .json")
+    limit = config.limits.max_input_bytes
     try:
-        size = os.path.getsize(path)
-        if size > config.limits.max_input_bytes:
-            raise InputError(path, f"file is {size:,} bytes, over the limit of "
-                                   f"{config.limits.max_input_bytes:,} (raise it with --max-input-bytes)")
-        with open(path, "rb") as handle:
-            data = handle.read()
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a named pipe or device would block or never end
+            raise InputError(path, "not a regular file (a pipe, device or socket)")
+        size = info.st_size
+        if size <= limit:
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)  # never more than the limit, even if the file grows meanwhile
+            size = max(size, len(data))
+        if size > limit:
+            raise InputError(path, f"file is {size:,} bytes, over the limit of {limit:,} "
+                                   "(raise it with --max-input-bytes)")
     except OSError as exc:
         raise InputError(path, f"can't read: {exc.strerror or exc}") from exc
     text, encoding = decode(data, path)

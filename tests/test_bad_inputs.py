@@ -308,3 +308,11 @@ def test_an_earlier_briefing_inside_an_input_folder_is_not_read_as_articles(tmp_
     brief = json.loads((folder / "reports" / "run2" / "brief.json").read_text(encoding="utf-8"))
     assert sorted(Path(s["path"]).name for s in brief["sources"]) == sorted([*(p.name for p in SEED_FILES[:2]),
                                                                              "notes.md"])
+
+
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    sources, (problem,) = read_inputs([str(fifo), str(SEED_FILES[0])], Config())
+    assert [s.path for s in sources] == [str(SEED_FILES[0])]
+    assert problem.path == str(fifo) and "not a regular file" in problem.message
