@@ -41,6 +41,9 @@ _SECRET_PATTERNS = (
 
 Provenance = Literal["recorded", "authored"]
 
+# Identifiers derived from content, such as per-article delimiters: not themselves the change to report.
+_DERIVED_ID = re.compile(r"\b[A-Z]+-[0-9A-F]{12,}\b")
+
 _AUTHORED_NOTE = (
     "Responses written by hand in the model's output format, for tests. They are not model output."
 )
@@ -391,8 +394,13 @@ def _first_difference(old: list[ChatMessage], new: list[ChatMessage]) -> str:
     for n, (a, b) in enumerate(zip(old, new, strict=True), 1):
         if a.role != b.role:
             return f"message {n}: role '{a.role}' became '{b.role}'"
-        if a.content != b.content:
-            at = len(os.path.commonprefix([a.content, b.content]))
-            return (f"message {n} ({b.role}) at character {at}: "
-                    f"{a.content[at:at + 40]!r} became {b.content[at:at + 40]!r}")
-    return "messages differ"
+    changed = [(n, a, b) for n, (a, b) in enumerate(zip(old, new, strict=True), 1) if a.content != b.content]
+    # Delimiters derived from the content (e.g. ARTICLE-3F2A...) change with it: show the change behind them.
+    for n, a, b in changed:
+        was, now = _DERIVED_ID.sub("<id>", a.content), _DERIVED_ID.sub("<id>", b.content)
+        if was != now:
+            at = len(os.path.commonprefix([was, now]))
+            return f"message {n} ({b.role}) at character {at}: {was[at:at + 40]!r} became {now[at:at + 40]!r}"
+    n, a, b = changed[0]
+    at = len(os.path.commonprefix([a.content, b.content]))
+    return f"message {n} ({b.role}) at character {at}: {a.content[at:at + 40]!r} became {b.content[at:at + 40]!r}"
