@@ -14,6 +14,7 @@ from bad_input_corpus import SEED_FILES
 from click.testing import CliRunner, Result
 from fake_openai import (
     INVENTED_QUOTE,
+    ChatCall,
     FakeOpenAI,
     dropped,
     malformed_json,
@@ -240,7 +241,16 @@ def test_rerun_after_faults_resumes_from_the_cache(fake_openai: FakeOpenAI, tmp_
 
 
 def test_invented_quotes_never_become_flags_or_summary_quotes(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
-    fake_openai.responder = with_invented_quotes(authored_model)
+    def flagging_model(call: ChatCall) -> dict:
+        """authored_model, plus one new flag in the brief (its evidence is what gets replaced)."""
+        answer = authored_model(call)
+        if "verdicts" in answer:
+            answer["new_discrepancies"] = [{
+                "kind": "factual_conflict", "severity": "high", "title": "Authored flag", "explanation": "x",
+                "suggestion": None, "confidence": 0.9, "evidence": [{"source_id": "S1", "text": "Wang Yi"}]}]
+        return answer
+
+    fake_openai.responder = with_invented_quotes(flagging_model)
     result = llm_brief(fake_openai, tmp_path / "out")
     assert result.exit_code == 0, result.output
     brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
