@@ -159,7 +159,7 @@ def authored_model(call: ChatCall) -> dict:
     if source_of(call) is None:
         material = first_user(call)
         return {"event": "Wang Yi meets Putin in Moscow", "consensus": [],
-                "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked.", "suggestion": None}
+                "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked."}
                              for c in re.findall(r"^(C\d+) ", material, re.MULTILINE)],
                 "new_discrepancies": []}
     article = ARTICLE.search(first_user(call)).group(2)
