@@ -231,6 +231,7 @@ def test_scrub_replaces_key_like_strings_and_given_secrets():
     assert "sk-canary" not in dumped and "abcdefghijklmnop" not in dumped and "my-secret-value" not in dumped
     assert out["a"] == "key sk-REDACTED in text"
     assert out["d"] == 3
+    assert scrub("run ollama locally", ["ollama"]) == "run ollama locally"  # a placeholder key, not a secret
 
 
 def test_saved_cassette_never_contains_a_key(tmp_path):

@@ -32,6 +32,7 @@ from reporter.llm.protocol import ChatMessage, ModelRequest, ModelResponse
 FORMAT_NAME = "reporter-cassette"
 FORMAT_VERSION = 1
 REDACTED = "REDACTED"
+MIN_SECRET_CHARS = 8
 
 # Anything shaped like an OpenAI-style secret, or a bearer token, is replaced before writing.
 _SECRET_PATTERNS = (
@@ -88,8 +89,12 @@ class Entry(BaseModel):
 
 
 def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
-    """Return `value` with every key-like string and every given secret replaced by REDACTED."""
-    secrets = [s for s in secrets if s]
+    """Return `value` with every key-like string and every given secret replaced by REDACTED.
+
+    Secrets shorter than MIN_SECRET_CHARS (e.g. `OPENAI_API_KEY=ollama` for a local server) are not keys
+    worth hiding, and replacing such a common word everywhere would garble the recorded articles.
+    """
+    secrets = [s for s in secrets if s and len(s) >= MIN_SECRET_CHARS]
     if isinstance(value, str):
         for secret in secrets:
             value = value.replace(secret, REDACTED)
@@ -207,6 +212,8 @@ class Cassette:
 
     def add(self, request: ModelRequest, response: ModelResponse) -> None:
         """Record one request and its response (a repeated request keeps the latest response)."""
+        if self.header.provenance == "recorded" and self.header.model is None:
+            self.header.model = request.model  # the run used its default model: name it in the header
         self._entries[request.key()] = Entry(key=request.key(), request=request, response=response)
 
     def describe_miss(self, request: ModelRequest) -> str:
