@@ -308,16 +308,16 @@ def test_canary_key_never_leaves_the_authorization_header(fake_openai: FakeOpenA
     fake_openai.on(for_source(SEED_IDS[1]), lambda: server_error(500), times=None)
     fake_openai.on(for_source(SEED_IDS[2]), schema_invalid, times=None)
     out, cassette, json_copy = tmp_path / "out", tmp_path / "run.yaml", tmp_path / "copy.json"
-    args = ["brief", *map(str, SEED_FILES), "--out", str(out), "--base-url", fake_openai.url, "--json", "-"]
-    if "--record" in CliRunner().invoke(cli, ["brief", "--help"]).output:
-        args += ["--record", str(cassette)]
-    result = CliRunner().invoke(cli, [*args, "--timeout", "1"], env={"OPENAI_API_KEY": key})
+    args = ["brief", *map(str, SEED_FILES), "--out", str(out), "--base-url", fake_openai.url, "--json", "-",
+            "--record", str(cassette), "--timeout", "1"]
+    result = CliRunner().invoke(cli, args, env={"OPENAI_API_KEY": key})
     assert result.exit_code == 3, result.output
     assert len(fake_openai.chat_calls) >= 5
     assert fake_openai.leaks(key) == []  # the key travelled in the Authorization header only
     json_copy.write_text(result.stdout, encoding="utf-8")
     files = [p for folder in (out, cache_dir) for p in folder.rglob("*") if p.is_file()]
-    files += [p for p in (cassette, json_copy) if p.exists()]
+    assert cassette.exists() and "sk-" not in cassette.read_text(encoding="utf-8")
+    files += [cassette, json_copy]
     assert any(p.suffix == ".sqlite3" for p in files) and len(files) >= 5
     tail = key[-16:].encode()  # also catches a masked key such as "sk-can***...<tail>"
     for path in files:
