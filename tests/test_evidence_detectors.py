@@ -61,7 +61,7 @@ def test_garbled_ignores_idioms_and_numbers():
 
 def test_garbled_stray_quote_but_not_the_paragraph_continuation_convention():
     r = run(a="He said ties were “strong.” ” Then he left.\n")
-    assert flagged(r, "garbled_text", "He said ties were")
+    assert flagged(r, "garbled_text", "“strong.” ”")
     r = run(a="Peskov said: “We have nothing to add.\n\n“They have denied it.”\n")
     assert "garbled_text" not in kinds(r)
 

@@ -146,6 +146,11 @@ def brief_answer(material: str, sources: list[Source]) -> dict[str, Any]:
                         "the United States warned Beijing against it.",
          "suggestion": "Attribute the material-support warning to the United States.", "confidence": 0.65,
          "evidence": _evidence(sources, "material support")},
+        {"kind": "factual_conflict", "severity": "medium",  # one the evidence engine does not find (model-only)
+         "title": "Is Xi Jinping's visit to Russia agreed?",
+         "explanation": "One report says the visit had yet to be confirmed; others quote Putin saying it was agreed.",
+         "suggestion": "Check the Kremlin transcript.", "confidence": 0.6,
+         "evidence": _evidence(sources, "yet to be confirmed") + _evidence(sources, "agreed on this")},
         {"kind": "factual_conflict", "severity": "medium",
          "title": "When Wang Yi arrived in Moscow",
          "explanation": "A report has Wang landing on Monday, while others say he arrived on Tuesday.",
