@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
+import os
 import sys
 import time
 import traceback
@@ -44,7 +45,8 @@ def main() -> int:
 
     started = dt.datetime.now(dt.UTC)
     results: dict = {"generated_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": git_commit(),
-                     "machine": machine(), "quick": args.quick, "benchmarks": {}, "rows": []}
+                     "machine": machine(), "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+                     "quick": args.quick, "benchmarks": {}, "rows": []}
     for name in names:
         print(f"[bench] {name} ...", file=sys.stderr)
         t0 = time.perf_counter()

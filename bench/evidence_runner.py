@@ -29,7 +29,7 @@ def run(quick: bool = False) -> tuple[dict, list[dict]]:
         data["stderr_tail"] = proc.stderr.strip().splitlines()[-5:]
     with contextlib.suppress(json.JSONDecodeError):
         data["data"] = json.loads(lines[-1]) if lines else None
-    summary = lines[-1][:150] if lines else "no output"
+    summary = " ".join(lines[-1].split())[:150] if lines else "no output"
     data["markdown"] = "```\n" + "\n".join(lines[-40:]) + "\n```" if lines else "No output."
     return data, [row("evidence", "bench/evidence_quality.py (its last line)",
                       summary if proc.returncode == 0 else f"exit {proc.returncode}: {summary}")]

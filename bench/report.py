@@ -33,16 +33,18 @@ def _scaling_md(data: dict) -> str:
     lines = []
     for r in data.get("runs", []):
         if "error" in r:
-            lines.append([r["target"], r["cluster"], "", "", "", "", f"error: {r['error']}"])
+            lines.append([r["target"], r["cluster"], "", "", "", "", "", f"error: {r['error']}"])
             continue
         name = "seeds" if r["cluster"] == "seeds" else "WMT"
-        lines.append([r["target"], name, r["sources"], f"{r['seconds']:.2f}", f"{r['s_per_source']:.4f}",
+        lines.append([r["target"], name, r["sources"], f"{r['seconds']:.2f}", f"{r.get('cpu_seconds', 0):.2f}",
+                      f"{r['s_per_source']:.4f}",
                       f"{r['peak_rss_mb']:.0f}", f"{r['peak_rss_mb'] - r['rss_before_mb']:.0f}"])
-    text = _md_table(["timed", "cluster", "sources", "total s", "s / source", "peak RSS MB",
+    text = _md_table(["timed", "cluster", "sources", "total s", "CPU s", "s / source", "peak RSS MB",
                       "RSS growth MB"], lines)
     for target in ("brief", "analyse"):
-        text += (f"\n\nGrowth exponent, `{target}`: {data.get(f'{target}_exponent')} over sizes "
-                 f"{data.get('sizes')} (local 50->200: {data.get(f'{target}_exponent_50_200')}).")
+        text += (f"\n\nGrowth exponent, `{target}`: wall {data.get(f'{target}_exponent')}, CPU "
+                 f"{data.get(f'{target}_exponent_cpu')} over sizes {data.get('sizes')}; local 50->200: wall "
+                 f"{data.get(f'{target}_exponent_50_200')}, CPU {data.get(f'{target}_exponent_cpu_50_200')}.")
     return text
 
 
@@ -70,7 +72,8 @@ def figures_markdown(results: dict) -> str:
     parts = [
         f"Generated {results['generated_at']} on commit `{results['commit']}`"
         + (" (quick mode)" if results.get("quick") else "") + ".",
-        f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gb']} GB RAM, Python {m['python']}, {m['platform']}.",
+        f"Machine: {m['nproc']} cores, {m['cpu']}, {m['ram_gb']} GB RAM, Python {m['python']}, {m['platform']}; "
+        f"load average at start {results.get('load_average_at_start')} (the machine is shared).",
         "",
         "### Summary",
         "",

@@ -195,46 +195,42 @@ def render_markdown(brief: Brief, config: Config | None = None) -> str:
     return "\n".join(out)
 
 
+def _section(title: str, items: list[str], intro: str | None = None) -> list[str]:
+    """A Markdown section listing `items`, or nothing at all when there are none."""
+    if not items:
+        return []
+    return [f"## {title}", "", *([f"*{intro}*", ""] if intro else []), *(f"- {item}" for item in items), ""]
+
+
 def _render_lists(brief: Brief, labels: dict[str, str]) -> list[str]:
     """Sections that only appear when they have content: nothing is hidden from the editor."""
-    out: list[str] = []
-    if brief.unverified_claims:
-        out += ["## Unverified model claims", "", "*The model raised these, but none of their quoted evidence "
-                "was found in the sources. They are not flags.*", ""]
-        for claim in brief.unverified_claims:
-            out.append(f"- **{md_escape(claim.title)}** ({md_escape(claim.kind)}): {md_escape(claim.explanation)}")
-        out.append("")
-    if brief.grounding_removals:
-        out += ["## Evidence removed by the grounding check", ""]
-        for r in brief.grounding_removals:
-            out.append(f"- {md_escape(labels.get(r.source_id, r.source_id))}: “{md_escape(r.text)}” "
-                       f"(for “{md_escape(r.discrepancy_title)}”) is not in that source")
-        out.append("")
-    if brief.duplicates:
-        out += ["## Duplicate sources", ""]
-        for group in brief.duplicates:
-            out.append(f"- identical text: {', '.join(md_escape(i) for i in group)} (only the first is compared)")
-        out.append("")
-    if brief.suspicious:
-        out += ["## Suspicious passages", "", "*These passages read like instructions to an AI model (prompt "
-                "injection). They were treated as article text and never obeyed; check the source.*", ""]
-        for ev in brief.suspicious:
-            out.append(f"- {md_escape(labels.get(ev.source_id, ev.source_id))}: “{md_escape(ev.text)}”")
-        out.append("")
-    if brief.problems:
-        out += ["## Problems", ""]
-        for p in brief.problems:
-            where = p.path or (labels.get(p.source_id, p.source_id) if p.source_id else "run")
-            out.append(f"- **{md_escape(where)}** ({p.step}): {md_escape(p.message)}")
-        out.append("")
-    if brief.orphaned_reviews:
-        out += ["## Orphaned decisions", "", "*Editor decisions whose flag is not in this run; kept in review.json.*",
-                ""]
-        for o in brief.orphaned_reviews:
-            note = f" — {md_escape(o.review.note)}" if o.review.note else ""
-            out.append(f"- `{o.discrepancy_id}` {md_escape(o.title or '')}: {o.review.status}{note}")
-        out.append("")
-    return out
+    def label(source_id: str | None) -> str:
+        return md_escape(labels.get(source_id, source_id)) if source_id else "run"
+
+    return [
+        *_section("Unverified model claims",
+                  [f"**{md_escape(c.title)}** ({md_escape(c.kind)}): {md_escape(c.explanation)}"
+                   for c in brief.unverified_claims],
+                  "The model raised these, but none of their quoted evidence was found in the sources. "
+                  "They are not flags."),
+        *_section("Evidence removed by the grounding check",
+                  [f"{label(r.source_id)}: “{md_escape(r.text)}” (for “{md_escape(r.discrepancy_title)}”) "
+                   "is not in that source" for r in brief.grounding_removals]),
+        *_section("Duplicate sources",
+                  [f"identical text: {', '.join(md_escape(i) for i in group)} (only the first is compared)"
+                   for group in brief.duplicates]),
+        *_section("Suspicious passages",
+                  [f"{label(ev.source_id)}: “{md_escape(ev.text)}”" for ev in brief.suspicious],
+                  "These passages read like instructions to an AI model (prompt injection). They were treated as "
+                  "article text and never obeyed; check the source."),
+        *_section("Problems",
+                  [f"**{md_escape(p.path) if p.path else label(p.source_id)}** ({p.step}): {md_escape(p.message)}"
+                   for p in brief.problems]),
+        *_section("Orphaned decisions",
+                  [f"`{o.discrepancy_id}` {md_escape(o.title or '')}: {o.review.status}"
+                   + (f" — {md_escape(o.review.note)}" if o.review.note else "") for o in brief.orphaned_reviews],
+                  "Editor decisions whose flag is not in this run; kept in review.json."),
+    ]
 
 
 def _render_summary(summary, labels: dict[str, str]) -> list[str]:

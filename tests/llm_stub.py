@@ -46,9 +46,8 @@ def config(tmp_path, **kw: Any) -> Config:
 
 
 def article_of(request: ModelRequest) -> str:
-    """The article (part) a summary request carries, without a part note."""
-    body = ARTICLE.search(request.messages[1].content).group(2)[1:]  # after the newline
-    return body.split("\n", 1)[1] if body.startswith("(part ") else body
+    """The article (part) a summary request carries."""
+    return ARTICLE.search(request.messages[1].content).group(2)[1:]  # after the newline
 
 
 def summary_answer(request: ModelRequest) -> dict[str, Any]:

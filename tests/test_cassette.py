@@ -231,6 +231,7 @@ def test_scrub_replaces_key_like_strings_and_given_secrets():
     assert "sk-canary" not in dumped and "abcdefghijklmnop" not in dumped and "my-secret-value" not in dumped
     assert out["a"] == "key sk-REDACTED in text"
     assert out["d"] == 3
+    assert scrub("run ollama locally", ["ollama"]) == "run ollama locally"  # a placeholder key, not a secret
 
 
 def test_saved_cassette_never_contains_a_key(tmp_path):
@@ -257,3 +258,13 @@ def test_a_hand_edited_request_matches_what_it_now_says(tmp_path):
     assert loaded.lookup(request(user="Article as recorded")) is None
     assert loaded.lookup(request(user="Article edited")).text == "answer"
     assert loaded.entries[0].key == request(user="Article edited").key()  # re-saving writes the right key
+
+
+def test_miss_looks_past_delimiters_derived_from_the_content():
+    cassette = Cassette.new()
+    old = "Compare between <<<MATERIAL-0A1B2C3D4E5F6071>>> markers.\n"
+    new = "Compare between <<<MATERIAL-99AA88BB77CC66DD>>> markers.\n"
+    cassette.add(request(user=old + "Candidate C1 spelling: 'offical'"), response())
+    message = cassette.describe_miss(request(user=new + "Candidate C1 garbled_text: 'offical'"))
+    assert "message 2 (user)" in message
+    assert "at character 49" in message and "spelling:" in message and "garbled_text:" in message

@@ -160,12 +160,10 @@ def authored_model(call: ChatCall) -> dict:
         material = first_user(call)
         return {"event": "Wang Yi meets Putin in Moscow", "consensus": [],
                 "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked.", "suggestion": None}
-                             for c in re.findall(r"^\[([a-z]{2}-[0-9a-f]{10})\] ", material, re.MULTILINE)],
+                             for c in re.findall(r"^(C\d+) ", material, re.MULTILINE)],
                 "new_discrepancies": []}
     article = ARTICLE.search(first_user(call)).group(2)
-    quotes = [{"text": q, "speaker": ""} for q in re.findall(r"“([^”]{12,})”", article)[:3]]
-    return {"lead": article.strip().splitlines()[0][:100], "key_points": ["Authored point."], "quotes": quotes,
-            "figures": []}
+    return {"lead": article.strip().splitlines()[0][:100], "key_points": ["Authored point."]}
 
 
 def for_source(source_id: str):
@@ -280,7 +278,16 @@ def test_rerun_after_faults_resumes_from_the_cache(fake_openai: FakeOpenAI, tmp_
 
 
 def test_invented_quotes_never_become_flags_or_summary_quotes(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
-    fake_openai.responder = with_invented_quotes(authored_model)
+    def flagging_model(call: ChatCall) -> dict:
+        """authored_model, plus one new flag in the brief (its evidence is what gets replaced)."""
+        answer = authored_model(call)
+        if "verdicts" in answer:
+            answer["new_discrepancies"] = [{
+                "kind": "factual_conflict", "severity": "high", "title": "Authored flag", "explanation": "x",
+                "suggestion": None, "confidence": 0.9, "evidence": [{"source_id": "S1", "text": "Wang Yi"}]}]
+        return answer
+
+    fake_openai.responder = with_invented_quotes(flagging_model)
     result = llm_brief(fake_openai, tmp_path / "out")
     assert result.exit_code == 0, result.output
     brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))

@@ -92,7 +92,7 @@ def test_long_article_is_summarised_in_parts(tmp_path):
     parts = stub.by_prompt("summary")
     assert len(parts) > 1
     assert "".join(article_of(p) for p in parts) == long_text  # consecutive parts, nothing lost
-    assert f"(part 1 of {len(parts)}" in parts[0].messages[1].content
+    assert f"(part 1 of {len(parts)};" in parts[0].messages[1].content
     points = result.summaries[0].key_points  # every part's points, in order
     assert points[0] == "quotes: quote number 0 is here." and len(points) == len(parts)
     assert result.summaries[0].lead.startswith("Paragraph 0 says")

@@ -88,7 +88,9 @@ def test_golden_briefing_shows_what_the_authored_brief_exercises(monkeypatch):
             assert flag["origin"] == "evidence" and "(rejected)" in flag["explanation"]
         else:
             assert flag["origin"] == "both"
-    assert "llm" in [d["origin"] for d in brief["discrepancies"]]  # a model-only flag, grounded
+    assert "llm" in [d["origin"] for d in brief["discrepancies"]], (
+        "no model-only flag left: the engine now finds every flag the authored brief adds; "
+        "add one it does not find in tests/cassettes/author_seeds.py")
     for flag in brief["discrepancies"]:
         for ev in flag["evidence"]:
             assert sources[ev["source_id"]][ev["start"]:ev["end"]] == ev["text"]

@@ -55,8 +55,9 @@ def test_record_then_replay_round_trip(seeds_server, tmp_path, monkeypatch):
     cassette = Cassette.load(cassette_path)
     assert cassette.header.provenance == "recorded"
     assert cassette.header.endpoint_host == "127.0.0.1"
-    assert len(cassette) == sent == 6  # five summaries and one brief
     live = load(tmp_path / "live")
+    assert cassette.header.model == live["run"]["model"]  # the default model, named
+    assert len(cassette) == sent == 6  # five summaries and one brief
     assert live["run"]["mode"] == "llm" and live["run"]["usage"]["requests"] == sent
 
     monkeypatch.delenv("OPENAI_BASE_URL")

@@ -32,6 +32,7 @@ from reporter.llm.protocol import ChatMessage, ModelRequest, ModelResponse
 FORMAT_NAME = "reporter-cassette"
 FORMAT_VERSION = 1
 REDACTED = "REDACTED"
+MIN_SECRET_CHARS = 8
 
 # Anything shaped like an OpenAI-style secret, or a bearer token, is replaced before writing.
 _SECRET_PATTERNS = (
@@ -40,6 +41,9 @@ _SECRET_PATTERNS = (
 )
 
 Provenance = Literal["recorded", "authored"]
+
+# Identifiers derived from content, such as per-article delimiters: not themselves the change to report.
+_DERIVED_ID = re.compile(r"\b[A-Z]+-[0-9A-F]{12,}\b")
 
 _AUTHORED_NOTE = (
     "Responses written by hand in the model's output format, for tests. They are not model output."
@@ -85,8 +89,12 @@ class Entry(BaseModel):
 
 
 def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
-    """Return `value` with every key-like string and every given secret replaced by REDACTED."""
-    secrets = [s for s in secrets if s]
+    """Return `value` with every key-like string and every given secret replaced by REDACTED.
+
+    Secrets shorter than MIN_SECRET_CHARS (e.g. `OPENAI_API_KEY=ollama` for a local server) are not keys
+    worth hiding, and replacing such a common word everywhere would garble the recorded articles.
+    """
+    secrets = [s for s in secrets if s and len(s) >= MIN_SECRET_CHARS]
     if isinstance(value, str):
         for secret in secrets:
             value = value.replace(secret, REDACTED)
@@ -204,6 +212,8 @@ class Cassette:
 
     def add(self, request: ModelRequest, response: ModelResponse) -> None:
         """Record one request and its response (a repeated request keeps the latest response)."""
+        if self.header.provenance == "recorded" and self.header.model is None:
+            self.header.model = request.model  # the run used its default model: name it in the header
         self._entries[request.key()] = Entry(key=request.key(), request=request, response=response)
 
     def describe_miss(self, request: ModelRequest) -> str:
@@ -391,8 +401,13 @@ def _first_difference(old: list[ChatMessage], new: list[ChatMessage]) -> str:
     for n, (a, b) in enumerate(zip(old, new, strict=True), 1):
         if a.role != b.role:
             return f"message {n}: role '{a.role}' became '{b.role}'"
-        if a.content != b.content:
-            at = len(os.path.commonprefix([a.content, b.content]))
-            return (f"message {n} ({b.role}) at character {at}: "
-                    f"{a.content[at:at + 40]!r} became {b.content[at:at + 40]!r}")
-    return "messages differ"
+    changed = [(n, a, b) for n, (a, b) in enumerate(zip(old, new, strict=True), 1) if a.content != b.content]
+    # Delimiters derived from the content (e.g. ARTICLE-3F2A...) change with it: show the change behind them.
+    for n, a, b in changed:
+        was, now = _DERIVED_ID.sub("<id>", a.content), _DERIVED_ID.sub("<id>", b.content)
+        if was != now:
+            at = len(os.path.commonprefix([was, now]))
+            return f"message {n} ({b.role}) at character {at}: {was[at:at + 40]!r} became {now[at:at + 40]!r}"
+    n, a, b = changed[0]
+    at = len(os.path.commonprefix([a.content, b.content]))
+    return f"message {n} ({b.role}) at character {at}: {a.content[at:at + 40]!r} became {b.content[at:at + 40]!r}"

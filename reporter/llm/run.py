@@ -134,7 +134,7 @@ def plan_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries:
     for source in sources:
         pieces = split_text(source.text, part_budget(window, model), model)
         for n, piece in enumerate(pieces, 1):
-            request = caller.build(summary, summary_values(piece, n, len(pieces)), SummaryOutput,
+            request = caller.build(summary, summary_values(source.id, piece, n, len(pieces)), SummaryOutput,
                                    source.id)
             plan.append(planned("summary", source.id, request_tokens(request), model))
     candidates, _ = _engine_parts(evidence_report)

@@ -34,10 +34,10 @@ def delimiter_for(text: str) -> str:
     return "ARTICLE-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16].upper()
 
 
-def summary_values(text: str, part: int = 1, parts: int = 1) -> dict[str, str]:
+def summary_values(source_id: str, text: str, part: int = 1, parts: int = 1) -> dict[str, str]:
     """The summary prompt's variables for one article or one part of it."""
-    note = f"\n(part {part} of {parts}; summarise only this part)" if parts > 1 else ""
-    return {"delimiter": delimiter_for(text), "part": note, "article": text}
+    note = f" (part {part} of {parts}; summarise only this part)" if parts > 1 else ""
+    return {"delimiter": delimiter_for(text), "source_id": source_id, "part": note, "article": text}
 
 
 def split_text(text: str, max_tokens: int, model: str) -> list[str]:
@@ -71,7 +71,7 @@ def split_text(text: str, max_tokens: int, model: str) -> list[str]:
 
 def part_budget(window_tokens: int, model: str) -> int:
     """Article tokens one summary request may carry: the window less the prompt and the answer."""
-    messages = load_prompt("summary").render(**summary_values(""), schema_note="")
+    messages = load_prompt("summary").render(**summary_values("x" * 20, ""), schema_note="")
     overhead = sum(count_tokens(m.content, model) for m in messages)
     schema = count_tokens(json.dumps(json_schema_for(SummaryOutput)), model)  # sent in json mode too
     reserve = min(4096, window_tokens // 4)  # room for the answer
@@ -95,7 +95,7 @@ def summarise_source(caller: StructuredCaller, source: Source, offline: ArticleS
     outputs: list[SummaryOutput] = []
     try:
         for n, piece in enumerate(pieces, 1):
-            out, _ = caller.ask(prompt, summary_values(piece, n, len(pieces)), SummaryOutput, source.id)
+            out, _ = caller.ask(prompt, summary_values(source.id, piece, n, len(pieces)), SummaryOutput, source.id)
             outputs.append(out)
     except CassetteMiss:
         raise  # replay is strict: the run fails, naming the prompt and source

@@ -113,6 +113,16 @@ VERDICT_REASONS = {
 }
 
 
+def _evidence_any(sources: list[Source], *phrases: str) -> list[dict[str, str]]:
+    """Per source, the first sentence containing any of the phrases."""
+    found = []
+    for source in sources:
+        text = next((t for p in phrases if (t := _sentence_with(source, p))), None)
+        if text:
+            found.append({"source_id": label(sources, source), "text": text})
+    return found
+
+
 def brief_answer(material: str, sources: list[Source]) -> dict[str, Any]:
     """The cross-source brief: consensus, verdicts on every candidate, new flags (one ungrounded)."""
     verdicts = []
@@ -146,11 +156,13 @@ def brief_answer(material: str, sources: list[Source]) -> dict[str, Any]:
                         "the United States warned Beijing against it.",
          "suggestion": "Attribute the material-support warning to the United States.", "confidence": 0.65,
          "evidence": _evidence(sources, "material support")},
-        {"kind": "factual_conflict", "severity": "medium",  # one the evidence engine does not find (model-only)
-         "title": "Is Xi Jinping's visit to Russia agreed?",
-         "explanation": "One report says the visit had yet to be confirmed; others quote Putin saying it was agreed.",
-         "suggestion": "Check the Kremlin transcript.", "confidence": 0.6,
-         "evidence": _evidence(sources, "yet to be confirmed") + _evidence(sources, "agreed on this")},
+        {"kind": "factual_conflict", "severity": "medium",
+         "title": "Whether Xi Jinping's visit to Russia is agreed",
+         "explanation": "One report says Putin indicated the meeting had yet to be confirmed; others quote him "
+                        "saying the visit was agreed.",
+         "suggestion": "Say the visit was announced as agreed but its date not yet fixed, if the transcript "
+                       "supports it.", "confidence": 0.6,
+         "evidence": _evidence_any(sources, "yet to be confirmed", "agreed on this")},
         {"kind": "factual_conflict", "severity": "medium",
          "title": "When Wang Yi arrived in Moscow",
          "explanation": "A report has Wang landing on Monday, while others say he arrived on Tuesday.",
