@@ -40,6 +40,9 @@ class Tally:
     gold_chars: int = 0
     kind_chars: Counter = field(default_factory=Counter)  # predicted chars per kind
     kind_hits: Counter = field(default_factory=Counter)  # of those, inside a major span
+    kind_recall: Counter = field(default_factory=Counter)  # major chars covered by each kind
+    detector_chars: Counter = field(default_factory=Counter)  # predicted chars per engine detector
+    detector_hits: Counter = field(default_factory=Counter)
     flags: Counter = field(default_factory=Counter)  # scored flags per kind
     clipped_spans: int = 0
     skipped_spans: int = 0
@@ -71,27 +74,32 @@ def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def score_article(article: Article, predicted: list[tuple[int, int, str]]) -> Tally:
-    """Score predicted (start, end, kind) spans of one article against its gold spans."""
+def score_article(article: Article, predicted: list[tuple]) -> Tally:
+    """Score predicted (start, end, kind[, detector]) spans of one article against its gold spans."""
     n = len(article.text)
     damaged = chars_of(article.damaged, n)
     tally = Tally(chars=n - len(damaged), clipped_spans=article.clipped_spans, skipped_spans=article.skipped_spans,
                   damaged_segments=len(article.damaged), damaged_chars=len(damaged))
     major = chars_of([(s.start, s.end) for s in article.spans if s.severity == "major"], n) - damaged
     anysev = chars_of([(s.start, s.end) for s in article.spans], n) - damaged
-    pred = chars_of([(s, e) for s, e, _ in predicted], n) - damaged
+    pred = chars_of([(p[0], p[1]) for p in predicted], n) - damaged
     tally.gold_chars = len(major)
     tally.char_tp, tally.char_fp, tally.char_fn = len(pred & major), len(pred - major), len(major - pred)
     tally.any_tp, tally.any_fp, tally.any_fn = len(pred & anysev), len(pred - anysev), len(anysev - pred)
-    for start, end, kind in predicted:
+    for start, end, kind, *detector in predicted:
         own = chars_of([(start, end)], n) - damaged
         tally.kind_chars[kind] += len(own)
         tally.kind_hits[kind] += len(own & major)
+        if detector:
+            tally.detector_chars[detector[0]] += len(own)
+            tally.detector_hits[detector[0]] += len(own & major)
+    for kind in {p[2] for p in predicted}:
+        tally.kind_recall[kind] += len(chars_of([(p[0], p[1]) for p in predicted if p[2] == kind], n) & major)
     for seg_start, seg_end in article.segments:
         if (seg_start, seg_end) in article.damaged:
             continue
         positive = any(s.severity == "major" and s.start < seg_end and s.end > seg_start for s in article.spans)
-        flagged = any(s < seg_end and e > seg_start for s, e, _ in predicted)
+        flagged = any(p[0] < seg_end and p[1] > seg_start for p in predicted)
         if positive and flagged:
             tally.seg_tp += 1
         elif flagged:
@@ -120,7 +128,7 @@ def score_doc(doc: dict, detect) -> Tally:
     articles = doc_articles(doc)
     sources = [make_source(a.text, a.source_name) for a in articles]
     by_id = {src.id: art for src, art in zip(sources, articles, strict=True)}
-    predicted: dict[str, list[tuple[int, int, str]]] = {src.id: [] for src in sources}
+    predicted: dict[str, list[tuple[int, int, str, str]]] = {src.id: [] for src in sources}
     total = Tally()
     for disc in detect(sources):
         if disc.kind not in SCORED_KINDS:
@@ -128,7 +136,7 @@ def score_doc(doc: dict, detect) -> Tally:
         total.flags[disc.kind] += 1
         for ev in disc.evidence:
             if ev.source_id in predicted:
-                predicted[ev.source_id].append((ev.start, ev.end, disc.kind))
+                predicted[ev.source_id].append((ev.start, ev.end, disc.kind, disc.detector or disc.kind))
     for source_id, article in by_id.items():
         total.add(score_article(article, predicted[source_id]))
     return total
@@ -151,12 +159,17 @@ def summarise(tally: Tally, docs: int, seconds: float) -> dict:
         "positive_segments": tally.seg_tp + tally.seg_fn,
         "flagged_segments": tally.seg_tp + tally.seg_fp,
         "chars": tally.chars, "gold_major_chars": tally.gold_chars,
+        "flag_everything_precision": round(density, 4),
         "flag_everything_f1": round(2 * density / (1 + density), 4) if density else 0.0,
         "segment_base_rate": round((tally.seg_tp + tally.seg_fn) / max(1, tally.seg_tp + tally.seg_fp
                                                                           + tally.seg_fn + tally.seg_tn), 4),
         "flags_by_kind": dict(tally.flags),
         "precision_by_kind": {k: round(tally.kind_hits[k] / v, 4) for k, v in tally.kind_chars.items() if v},
         "predicted_chars_by_kind": dict(tally.kind_chars),
+        "recall_by_kind": {k: round(v / tally.gold_chars, 4) for k, v in tally.kind_recall.items()
+                           if tally.gold_chars},
+        "precision_by_detector": {k: {"chars": v, "precision": round(tally.detector_hits[k] / v, 4)}
+                                  for k, v in sorted(tally.detector_chars.items()) if v},
         "clipped_spans": tally.clipped_spans, "skipped_spans": tally.skipped_spans,
         "damaged_segments_excluded": tally.damaged_segments, "damaged_chars_excluded": tally.damaged_chars,
     }
@@ -184,7 +197,8 @@ def run(quick: bool = False) -> tuple[dict, list[dict]]:
         s = results[name]
         rows.append(row("detection", f"{name} ({s['docs']} docs): char P / R / F1 (major)",
                         f"{s['char_precision']:.3f} / {s['char_recall']:.3f} / {s['char_f1']:.3f}",
-                        f"context: flag-all F1 {s['flag_everything_f1']:.3f}; WMT23 QE ~0.27"))
+                        f"context: flag-all P {s['flag_everything_precision']:.3f}, F1 "
+                        f"{s['flag_everything_f1']:.3f}; WMT23 QE ~0.27"))
         rows.append(row("detection", f"{name}: segment P / R (positive {s['positive_segments']}"
                         f" of {s['segments']})", f"{s['segment_precision']:.3f} / {s['segment_recall']:.3f}",
                         f"context: flag-all P {s['segment_base_rate']:.3f}"))

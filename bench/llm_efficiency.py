@@ -94,13 +94,12 @@ def tokens_sent(calls) -> int:
 
 
 def _llm_config(url: str, cache_dir: Path):
-    """Default settings, pointed at the fake server, with a private cache folder."""
+    """Default settings (default model, concurrency, retries), pointed at the fake server, private cache."""
     from pydantic import SecretStr
 
     from reporter.config import Config
 
-    return Config(base_url=url, api_key=SecretStr("sk-bench-not-a-secret"), model="gpt-4o-mini",
-                  cache_dir=cache_dir)
+    return Config(base_url=url, api_key=SecretStr("sk-bench-not-a-secret"), cache_dir=cache_dir)
 
 
 def _timed_brief(sources, config):

@@ -60,7 +60,9 @@ def _detection_md(data: dict) -> str:
     for half in ("test", "dev"):
         s = data[half]
         text += (f"\n\n{half}: flags by kind {s['flags_by_kind']}; character precision by kind "
-                 f"{s['precision_by_kind']}; spans clipped {s['clipped_spans']}, skipped {s['skipped_spans']}; "
+                 f"{s['precision_by_kind']}; character recall by kind {s.get('recall_by_kind')}; "
+                 f"precision by detector {s.get('precision_by_detector')}; "
+                 f"spans clipped {s['clipped_spans']}, skipped {s['skipped_spans']}; "
                  f"damaged segments left out of scoring {s['damaged_segments_excluded']} "
                  f"({s['damaged_chars_excluded']} chars).")
     return text

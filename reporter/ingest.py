@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -23,13 +24,15 @@ _WORD = re.compile(r"\w+(?:[’'-]\w+)*")
 _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
 # Control characters other than tab/newline/CR/form feed: text has next to none, binary data plenty.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# The files of a briefing reporter writes: in a folder holding all three, they are output, not articles.
+BRIEFING_FILES = frozenset({"brief.md", "brief.html", "brief.json"})
 # Below this many words trafilatura has found page chrome (menus, cookie notices), not an article.
 MIN_HTML_WORDS = 15
 
 
 def count_words(text: str) -> int:
     """Words as a reader counts them."""
-    return len(_WORD.findall(text))
+    return sum(1 for _ in _WORD.finditer(text))  # no list of every word: inputs may be 20 MB
 
 
 def _looks_binary(text: str) -> bool:
@@ -127,13 +130,19 @@ def read_source(path: str, config: Config, source_id: str | None = None) -> Sour
     if fmt is None:
         raise InputError(path, f"unsupported file type {Path(path).suffix or '(none)'!r}; "
                                "use .txt, .md, .html or .json")
+    limit = config.limits.max_input_bytes
     try:
-        size = os.path.getsize(path)
-        if size > config.limits.max_input_bytes:
-            raise InputError(path, f"file is {size:,} bytes, over the limit of "
-                                   f"{config.limits.max_input_bytes:,} (raise it with --max-input-bytes)")
-        with open(path, "rb") as handle:
-            data = handle.read()
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a named pipe or device would block or never end
+            raise InputError(path, "not a regular file (a pipe, device or socket)")
+        size = info.st_size
+        if size <= limit:
+            with open(path, "rb") as handle:
+                data = handle.read(limit + 1)  # never more than the limit, even if the file grows meanwhile
+            size = max(size, len(data))
+        if size > limit:
+            raise InputError(path, f"file is {size:,} bytes, over the limit of {limit:,} "
+                                   "(raise it with --max-input-bytes)")
     except OSError as exc:
         raise InputError(path, f"can't read: {exc.strerror or exc}") from exc
     text, encoding = decode(data, path)
@@ -154,8 +163,10 @@ def _walk(folder: str) -> Iterator[str]:
     """Supported files under `folder`, recursively, in a stable order; symlinked folders are not followed."""
     for root, dirs, files in os.walk(folder, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        # A briefing written earlier (e.g. `reporter brief . --out reports/x`) is output, not an article.
+        own = BRIEFING_FILES | {"review.json"} if set(files) >= BRIEFING_FILES else set()
         for name in sorted(files):
-            if not name.startswith(".") and Path(name).suffix.lower() in FORMATS:
+            if not name.startswith(".") and Path(name).suffix.lower() in FORMATS and name not in own:
                 yield os.path.join(root, name)
 
 

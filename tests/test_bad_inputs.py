@@ -293,3 +293,26 @@ def test_ten_mb_article_gives_a_briefing_analysing_a_bounded_prefix(corpus: dict
         for quote in summary["quotes"]:
             assert texts[summary["source_id"]][quote["start"] : quote["end"]] == quote["text"]
     assert (out / "brief.html").stat().st_size < 2_000_000  # the HTML shows the analysis, not 10 MB of text
+
+
+def test_an_earlier_briefing_inside_an_input_folder_is_not_read_as_articles(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for seed in SEED_FILES[:2]:
+        (folder / seed.name).write_text(seed.read_text(encoding="utf-8"), encoding="utf-8")
+    first = run_cli(str(folder), "--out", str(folder / "reports" / "run1"))
+    assert first.exit_code == 0, first.output
+    (folder / "notes.md").write_text(SEED_FILES[2].read_text(encoding="utf-8"), encoding="utf-8")
+    second = run_cli(str(folder), "--out", str(folder / "reports" / "run2"))
+    assert second.exit_code == 0, second.output
+    brief = json.loads((folder / "reports" / "run2" / "brief.json").read_text(encoding="utf-8"))
+    assert sorted(Path(s["path"]).name for s in brief["sources"]) == sorted([*(p.name for p in SEED_FILES[:2]),
+                                                                             "notes.md"])
+
+
+def test_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    sources, (problem,) = read_inputs([str(fifo), str(SEED_FILES[0])], Config())
+    assert [s.path for s in sources] == [str(SEED_FILES[0])]
+    assert problem.path == str(fifo) and "not a regular file" in problem.message

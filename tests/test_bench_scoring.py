@@ -111,3 +111,11 @@ def test_segments_with_upstream_tsv_rows_are_left_out_of_scoring():
     assert (t.char_tp, t.char_fp, t.char_fn) == (0, 0, 6 + 8)  # nothing counted inside the damaged segment
     assert (t.seg_tp + t.seg_fp + t.seg_fn + t.seg_tn, t.damaged_segments) == (2, 1)
     assert t.chars == len(art.text) - (end - start)
+
+
+def test_breakdown_by_kind_and_detector():
+    art = build_article("d", "sys", _segments())
+    t = score_article(art, [(0, 12, "garbled_text", "garbled.repeat"), (6, 9, "spelling", "spelling.nonword")])
+    assert t.kind_recall == {"garbled_text": 6, "spelling": 3}
+    assert (t.detector_chars["garbled.repeat"], t.detector_hits["garbled.repeat"]) == (12, 6)
+    assert (t.char_tp, t.char_fp) == (6, 6)  # overlapping predictions are counted once

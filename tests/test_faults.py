@@ -5,11 +5,11 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from authored_model import SEED_IDS, authored_model, for_source, is_brief, source_of
 from bad_input_corpus import SEED_FILES
 from click.testing import CliRunner, Result
 from fake_openai import (
@@ -134,43 +134,6 @@ def test_a_successful_rerun_replaces_all_three_files_and_keeps_their_mode(good_b
 #
 # The fake model's answers below are authored (written by hand in the model's output format), not model output.
 
-ARTICLE = re.compile(r"<<<(ARTICLE-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
-SOURCE_LINE = re.compile(r"^Source (\S+)", re.MULTILINE)
-SEED_IDS = [p.stem for p in SEED_FILES]
-
-
-def first_user(call: ChatCall) -> str:
-    """The first user message: the article (summary) or the material (brief), also on a re-ask."""
-    users = [m for m in call.messages if m.get("role") == "user"]
-    content = users[0].get("content") if users else ""
-    return content if isinstance(content, str) else ""
-
-
-def source_of(call: ChatCall) -> str | None:
-    """Which source a summary request is about (None for the brief)."""
-    if call.json_schema is not None and "verdicts" in call.json_schema.get("properties", {}):
-        return None
-    match = SOURCE_LINE.search(first_user(call))
-    return match.group(1) if match else None
-
-
-def authored_model(call: ChatCall) -> dict:
-    """A well-behaved fake model: quotes the article's real quotations; confirms every candidate."""
-    if source_of(call) is None:
-        material = first_user(call)
-        return {"event": "Wang Yi meets Putin in Moscow", "consensus": [],
-                "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked.", "suggestion": None}
-                             for c in re.findall(r"^(C\d+) ", material, re.MULTILINE)],
-                "new_discrepancies": []}
-    article = ARTICLE.search(first_user(call)).group(2)
-    return {"lead": article.strip().splitlines()[0][:100], "key_points": ["Authored point."]}
-
-
-def for_source(source_id: str):
-    """Predicate: a summary request (first ask or re-ask) about `source_id`."""
-    return lambda call: source_of(call) == source_id
-
-
 def calls_by_source(fake: FakeOpenAI) -> Counter:
     return Counter(source_of(c) or "brief" for c in fake.chat_calls)
 
@@ -242,7 +205,7 @@ def test_persistent_fault_on_one_article_keeps_the_rest_and_lists_it(
 
 def test_brief_step_failing_keeps_summaries_and_the_engine_flags(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
     fake_openai.responder = authored_model
-    fake_openai.on(lambda call: source_of(call) is None, lambda: server_error(500), times=None)
+    fake_openai.on(is_brief, lambda: server_error(500), times=None)
     result = llm_brief(fake_openai, tmp_path / "out")
     assert result.exit_code == 3
     brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
