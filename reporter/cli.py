@@ -76,6 +76,9 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
                              concurrency=concurrency, timeout_s=timeout_s, record=record, replay=replay)
     if record and replay:
         fail("--record and --replay cannot be used together")
+    if record and not config.llm_configured:  # else the user finds out only when replaying a missing file
+        fail(f"--record {record}: no model is configured, so there is nothing to record "
+             "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --base-url; not --offline)")
     if max_input_bytes:
         config.limits.max_input_bytes = max_input_bytes
     if max_analysed_chars:
