@@ -81,16 +81,22 @@ def responder(call) -> dict[str, Any]:
 
 def tokens_sent(calls) -> int:
     """o200k_base tokens of what the server received: every message and the response schema."""
+    return sum(token_parts(calls).values())
+
+
+def token_parts(calls) -> dict[str, int]:
+    """Tokens sent, by part: system messages, user messages, response schemas."""
     from reporter.tokens import count_tokens
 
-    total = 0
+    parts = {"system": 0, "user": 0, "response_schema": 0}
     for call in calls:
         for message in call.messages:
             content = message.get("content") or ""
-            total += count_tokens(content if isinstance(content, str) else json.dumps(content))
+            role = "system" if message.get("role") == "system" else "user"
+            parts[role] += count_tokens(content if isinstance(content, str) else json.dumps(content))
         if call.response_format:
-            total += count_tokens(json.dumps(call.response_format, separators=(",", ":")))
-    return total
+            parts["response_schema"] += count_tokens(json.dumps(call.response_format, separators=(",", ":")))
+    return parts
 
 
 def _llm_config(url: str, cache_dir: Path):
@@ -170,6 +176,7 @@ def measure() -> tuple[dict, list[dict]]:
             "mode": brief.run.mode, "requests": len(seed_calls), "wall_s": round(wall, 3),
             "article_tokens": article_tokens, "tokens_sent": sent, "ratio": round(sent / article_tokens, 3),
             "tokens_sent_by_prompt": _by_prompt(seed_calls),
+            "tokens_sent_by_part": token_parts(seed_calls),
             "usage": brief.run.usage.model_dump(),
             "second_run_requests_received": len(fake.chat_calls) - before - len(seed_calls),
             "second_run_usage": again.run.usage.model_dump(), "second_run_wall_s": round(wall2, 3),
@@ -186,7 +193,8 @@ def measure() -> tuple[dict, list[dict]]:
         f"{warm['first_request_after_s']} s). Seeds: {seeds_res['requests']} requests, "
         f"{seeds_res['tokens_sent']} tokens sent (messages + response schema, o200k_base) for "
         f"{seeds_res['article_tokens']} article tokens: ratio {seeds_res['ratio']} "
-        f"(by prompt: {seeds_res['tokens_sent_by_prompt']}). Second identical run: {second} requests "
+        f"(by prompt: {seeds_res['tokens_sent_by_prompt']}; "
+        f"by part: {seeds_res['tokens_sent_by_part']}). Second identical run: {second} requests "
         f"reached the server (usage {seeds_res['second_run_usage']})."
     )
     rows = [
