@@ -1,6 +1,6 @@
 """Run every benchmark: `python -m bench` prints a table and writes bench/results/latest.json.
 
-    python -m bench                      # all benchmarks (several minutes on 2 cores)
+    python -m bench                      # all benchmarks (about two minutes on 2 cores)
     python -m bench --only detection     # one or more, comma-separated; writes results/partial.json
     python -m bench --quick              # smaller sizes, for a smoke run
     python -m bench --update-md          # also rewrite the figures block of BENCHMARKS.md
@@ -41,6 +41,8 @@ def main() -> int:
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
     full = not args.only and not args.quick
+    if args.update_md and not full:
+        parser.error("--update-md needs a full run (no --only, no --quick): BENCHMARKS.md shows every figure")
     out = RESULTS / ("latest.json" if full else "partial.json") if not args.out else ROOT / args.out
 
     started = dt.datetime.now(dt.UTC)
