@@ -37,7 +37,6 @@ def test_every_evidence_text_is_verbatim_at_its_offsets(seeds_brief):
             assert texts[s["source_id"]][q["start"]:q["end"]] == q["text"]
 
 
-@pytest.mark.xfail(reason="until the evidence engine's detectors land", strict=False)
 def test_seeds_have_flags(seeds_brief):
     _, out = seeds_brief
     assert len(json.loads((out / "brief.json").read_text())["discrepancies"]) >= 5
