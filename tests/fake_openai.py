@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import re
 import socket
 import threading
 import time
@@ -87,6 +88,23 @@ class ChatCall:
         fmt = self.response_format or {}
         if fmt.get("type") == "json_schema":
             return (fmt.get("json_schema") or {}).get("schema")
+        return None
+
+    @property
+    def requested_schema(self) -> dict[str, Any] | None:
+        """The output schema: from response_format, or in json mode the first JSON schema in the messages."""
+        if self.json_schema is not None:
+            return self.json_schema
+        decoder = json.JSONDecoder()
+        for message in self.messages:
+            text = _content_text(message.get("content"))
+            for start in (m.start() for m in re.finditer(r"\{", text)):
+                try:
+                    value, _ = decoder.raw_decode(text, start)
+                except ValueError:
+                    continue
+                if isinstance(value, dict) and "properties" in value:
+                    return value
         return None
 
     @property
@@ -191,8 +209,10 @@ class FakeOpenAI:
     """An OpenAI-compatible HTTP server on 127.0.0.1 answering from a script, a responder or a cassette."""
 
     def __init__(self, responder: Responder | None = None, cassette: Cassette | str | Path | None = None,
-                 latency_s: float = 0.0, model: str = DEFAULT_MODEL, port: int = 0) -> None:
+                 latency_s: float = 0.0, model: str = DEFAULT_MODEL, port: int = 0,
+                 json_schema_supported: bool = True) -> None:
         self.responder = responder
+        self.json_schema_supported = json_schema_supported  # False: like servers with json mode only
         self.cassette = cassette
         self.latency_s = latency_s
         self.model = model
@@ -279,6 +299,9 @@ class FakeOpenAI:
     # -- answering
 
     def _answer(self, call: ChatCall) -> Reply:
+        if not self.json_schema_supported and (call.response_format or {}).get("type") == "json_schema":
+            return Reply(status=400, error="Invalid parameter: 'response_format' of type 'json_schema' is not "
+                                           "supported with this model.")
         with self._lock:
             if self._script:
                 return self._script.popleft()

@@ -268,3 +268,12 @@ def test_miss_looks_past_delimiters_derived_from_the_content():
     message = cassette.describe_miss(request(user=new + "Candidate C1 garbled_text: 'offical'"))
     assert "message 2 (user)" in message
     assert "at character 49" in message and "spelling:" in message and "garbled_text:" in message
+
+
+def test_json_mode_only_tells_a_json_mode_recording_apart():
+    cassette = Cassette.new()
+    assert not cassette.json_mode_only()  # empty: nothing to tell
+    cassette.add(request(params={"response_format": "json_object"}), response())
+    assert cassette.json_mode_only()
+    cassette.add(request(user="B", params={"response_format": "json_schema"}), response())
+    assert not cassette.json_mode_only()

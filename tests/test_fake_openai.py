@@ -228,3 +228,15 @@ def test_slow_answers_are_served_concurrently():
         elapsed = time.monotonic() - start
     assert answers == ["q0", "q1", "q2", "q3"]
     assert 0.5 <= elapsed < 1.5  # four 0.5 s answers overlapped instead of taking 2 s
+
+
+def test_a_server_without_json_schema_support_rejects_it_and_serves_json_mode():
+    schema = {"type": "object", "properties": {"lead": {"type": "string"}}}
+    with fo.FakeOpenAI(responder=lambda call: {"lead": sorted(call.requested_schema["properties"])[0]},
+                       json_schema_supported=False) as fake:
+        with pytest.raises(openai.BadRequestError, match="'json_schema' is not supported"):
+            client(fake).chat.completions.parse(
+                model="gpt-test", messages=[{"role": "user", "content": "x"}], response_format=Lead)
+        prompt = f"Answer in JSON following this schema: {json.dumps(schema)} thanks"
+        answer = ask(client(fake), prompt, response_format={"type": "json_object"})
+        assert json.loads(answer.choices[0].message.content) == {"lead": "lead"}

@@ -76,6 +76,24 @@ def test_record_then_replay_round_trip(seeds_server, tmp_path, monkeypatch):
         assert replayed["run"]["usage"][tokens] == live["run"]["usage"][tokens] > 0
 
 
+@pytest.mark.filterwarnings("ignore:This model does not support OpenAI's structured output")
+def test_json_mode_fallback_records_and_replays(seeds_server, tmp_path, monkeypatch):
+    """A server without json_schema support: the run falls back to json mode; its cassette replays."""
+    seeds_server.json_schema_supported = False
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-jsonmode-000")
+    cassette_path = tmp_path / "run.yaml"
+    code, output = brief("--record", str(cassette_path), "--out", str(tmp_path / "live"))
+    assert code == 0, output
+    modes = {e.request.params.get("response_format") for e in Cassette.load(cassette_path).entries}
+    assert modes == {"json_object"}
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    code, output = brief("--replay", str(cassette_path), "--out", str(tmp_path / "replayed"))
+    assert code == 0, output
+    live, replayed = load(tmp_path / "live"), load(tmp_path / "replayed")
+    for field in SAME_IN_RECORD_AND_REPLAY:
+        assert replayed[field] == live[field], field
+
+
 def test_recording_with_a_canary_key_leaves_no_trace_on_disk(seeds_server, tmp_path, monkeypatch, cache_dir):
     canary = f"sk-canary-{secrets.token_hex(12)}"
     monkeypatch.setenv("OPENAI_API_KEY", canary)

@@ -203,6 +203,11 @@ class Cassette:
         entry = self._entries.get(request.key())
         return entry.response if entry else None
 
+    def json_mode_only(self) -> bool:
+        """True when every entry asked for JSON without a schema (recorded from a server lacking json_schema)."""
+        modes = {e.request.params.get("response_format") for e in self._entries.values()}
+        return bool(modes) and "json_schema" not in modes
+
     def require(self, request: ModelRequest) -> ModelResponse:
         """The recorded response, or CassetteMiss with a message saying what changed."""
         response = self.lookup(request)

@@ -69,6 +69,12 @@ class ModelClient:
     def complete(self, request: ModelRequest) -> ModelResponse:
         """Answer one request from the first layer that can."""
         if self.replay is not None:
+            if (request.params.get("response_format") == "json_schema" and self.replay.json_mode_only()
+                    and self.replay.lookup(request) is None):
+                # Recorded from a json-mode-only server: answer as that server did, so the run falls back.
+                from reporter.llm.live import StructuredOutputUnsupported
+
+                raise StructuredOutputUnsupported("the cassette was recorded in json mode")
             response = self.replay.require(request)
             self._book(response, counted=True)
             return response

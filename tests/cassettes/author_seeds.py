@@ -203,7 +203,7 @@ def make_responder(sources: list[Source], errors: list[str] | None = None):
             raise
 
     def authored_reply(call: ChatCall) -> Reply:
-        schema = call.json_schema or {}
+        schema = call.requested_schema or {}  # json mode: the schema stated in the prompt
         properties = schema.get("properties", {})
         users = [m.get("content") or "" for m in call.messages if m.get("role") == "user"]
         if len(users) != 1:
