@@ -58,7 +58,7 @@ def authored_model(call: ChatCall) -> dict:
         material = first_user(call)
         return {"event": "Wang Yi meets Putin in Moscow",
                 "consensus": [{"text": "Wang Yi met Vladimir Putin.", "source_ids": SOURCE_LABEL.findall(material)}],
-                "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked.", "suggestion": None}
+                "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked."}
                              for c in CANDIDATE.findall(material)],
                 "new_discrepancies": [
                     {"kind": "wording_variant", "severity": "low", "title": "Authored: passages differ",

@@ -39,8 +39,8 @@ def brief_answer(request):
             {"text": "Agreed by an unknown source.", "source_ids": ["S9"]},
         ],
         "verdicts": [
-            {"candidate_id": "C1", "verdict": "confirmed", "reason": "Different days.", "suggestion": "Check."},
-            {"candidate_id": "C2", "verdict": "rejected", "reason": "Two translations.", "suggestion": None},
+            {"candidate_id": "C1", "verdict": "confirmed", "reason": "Different days."},
+            {"candidate_id": "C2", "verdict": "rejected", "reason": "Two translations."},
         ],
         "new_discrepancies": [
             {"kind": "factual_conflict", "severity": "medium", "title": "Length of talks",
@@ -89,7 +89,7 @@ def test_brief_input_has_summaries_passages_and_only_short_articles_in_full(tmp_
     material = request.messages[1].content
     assert "C1 factual_conflict: factual_conflict found (S1 P1; S2 P2)" in material
     assert "\nP1 S1: Wang Yi met Vladimir Putin in Moscow on Wednesday.\n" in material  # the passage around it
-    assert "[S1] headline a\nlead: By Ann Lee\n- quotes: relations are not" in material  # the model's summary
+    assert "[S1]\nlead: By Ann Lee\n- quotes: relations are not" in material  # the model's summary
     assert "SHORT ARTICLES IN FULL\n[S1]\n" + TEXT_A.strip() in material
     assert "000_" not in material and DAY.id not in material  # labels, not long ids
 

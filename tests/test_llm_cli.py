@@ -32,7 +32,7 @@ def authored_model(call):
         return {
             "event": "Wang Yi visits Moscow",
             "consensus": [{"text": "Wang met Putin.", "source_ids": [e["source_id"] for e in evidence]}],
-            "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked.", "suggestion": None}
+            "verdicts": [{"candidate_id": c, "verdict": "confirmed", "reason": "Checked."}
                          for c in CANDIDATE.findall(material)],
             "new_discrepancies": [
                 {"kind": "wording_variant", "severity": "medium", "title": "Passages differ",

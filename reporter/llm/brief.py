@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import get_args
 
 from reporter.ground import Grounder
 from reporter.ids import discrepancy_id
@@ -26,7 +25,6 @@ from reporter.models import (
     ArticleSummary,
     ConsensusPoint,
     Discrepancy,
-    DiscrepancyKind,
     Evidence,
     GroundingRemoval,
     Source,
@@ -84,7 +82,8 @@ def build_material(sources: list[Source], summaries: list[ArticleSummary], candi
         source = by_id.get(summary.source_id)
         if source is None:
             continue
-        head = " | ".join(x for x in (summary.outlet or source.outlet, summary.headline, summary.date) if x)
+        # outlet and date only: the headline repeats the lead, and every token is paid for
+        head = ", ".join(x for x in (summary.outlet or source.outlet, summary.date) if x)
         lines.append(f"[{label[source.id]}] {head}".rstrip())
         if summary.lead:
             lines.append(f"lead: {summary.lead}")
@@ -120,7 +119,7 @@ def build_material(sources: list[Source], summaries: list[ArticleSummary], candi
 def brief_values(material: Material) -> dict[str, str]:
     """The brief prompt's variables; the delimiter derives from the material (see llm.summarise)."""
     delimiter = "MATERIAL-" + hashlib.sha256(material.text.encode("utf-8")).hexdigest()[:16].upper()
-    return {"delimiter": delimiter, "kinds": ", ".join(get_args(DiscrepancyKind)), "material": material.text}
+    return {"delimiter": delimiter, "material": material.text}
 
 
 @dataclass
@@ -159,7 +158,6 @@ def apply_brief(out: BriefOutput, candidates: list[Discrepancy], grounder: Groun
             flags.append(cand.model_copy(update={
                 "origin": "both",
                 "explanation": f"{cand.explanation} Model check: {verdict.reason}",
-                "suggestion": cand.suggestion or verdict.suggestion,
             }))
         else:
             flags.append(cand.model_copy(update={

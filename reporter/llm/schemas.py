@@ -52,7 +52,6 @@ class VerdictOut(_Out):
     candidate_id: str = Field(description="Label of the candidate judged (C1, C2, ...).")
     verdict: Literal["confirmed", "rejected"] = Field(description="Whether it is a real discrepancy.")
     reason: str = Field(description="Why, in one or two sentences.")
-    suggestion: str | None = Field(description="Proposed correction, or null.")
 
 
 class NewDiscrepancyOut(_Out):
