@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from reporter.evidence.align import Unit
-from reporter.evidence.flags import Cluster, evidence, make_flag, sentence_evidence
+from reporter.evidence.flags import Cluster, evidence, make_flag
 from reporter.evidence.lexicon import STOPWORDS
 from reporter.evidence.structure import Document
 from reporter.ids import normalise_text
@@ -57,6 +57,8 @@ _FUNCTION_END = {
     "her",
     "our",
 }
+_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "his", "her", "its", "their", "our", "my", "your"}
+_ADVERBS = {"also", "already", "then", "again", "too", "not", "never", "later", "finally", "still", "just"}
 _AUXILIARY = {"was", "were", "been", "be", "is", "are", "had", "has", "have", "being", "get", "got"}
 
 
@@ -99,7 +101,7 @@ def _repeats(doc: Document, si: int) -> list[Discrepancy]:
     # a two-word phrase repeated within a few words, outside quotes ('to visit Moscow ... to visit in 2023')
     for i in range(len(toks) - 1):
         big = (low[i], low[i + 1])
-        if (big[0] in STOPWORDS and big[1] in STOPWORDS) or not toks[i].group().islower():
+        if (big[0] in STOPWORDS and big[1] in STOPWORDS) or not toks[i].group().islower() or big[0] in _DETERMINERS:
             continue
         if not toks[i + 1].group().islower() or re.search(r"\d", doc.text[toks[i].start() : toks[i + 1].end()]):
             continue
@@ -142,7 +144,7 @@ def _repeats(doc: Document, si: int) -> list[Discrepancy]:
                     f"Dangling repeated word: '{doc.text[s:e]}'",
                     f"The sentence ends on '{toks[-1].group()}', already used earlier in the sentence; the end of "
                     "the sentence looks spliced or garbled.",
-                    [sentence_evidence(doc, si)],
+                    [evidence(doc, s, e)],
                     0.7,
                 )
             )
@@ -156,19 +158,16 @@ def _quotes(doc: Document) -> list[Discrepancy]:
         si = doc.sentence_at(pos)
         if si is None:
             si = doc.sentence_at(pos - 2)
-        spans = [sentence_evidence(doc, si)] if si is not None else [evidence(doc, pos, pos + 1)]
-        flags.append(
-            make_flag(
-                "garbled_text",
-                "garbled.quotes",
-                "low",
-                "Unbalanced quotation mark",
-                f"The quotation mark '{doc.text[pos]}' has no partner: a quote may have been cut or pasted twice.",
-                spans,
-                0.8,
-                None,
-            )
-        )
+        lo, hi = (doc.sentences[si].start, doc.sentences[si].end) if si is not None else (pos, pos + 1)
+        hi = max(hi, pos + 1)
+        # the mark with a few words either side: enough to find it, short enough to see it
+        left = [m.start() for m in re.finditer(r"\S+", doc.text[lo:pos])][-4:]
+        right = [m.end() for m in re.finditer(r"\S+", doc.text[pos + 1:hi])][:2]
+        s, e = lo + (left[0] if left else pos - lo), pos + 1 + (right[-1] if right else 0)
+        flags.append(make_flag(
+            "garbled_text", "garbled.quotes", "low", "Unbalanced quotation mark",
+            f"The quotation mark '{doc.text[pos]}' has no partner: a quote may have been cut or pasted twice.",
+            [evidence(doc, s, e)], 0.8, None))
     for q in doc.quotes:
         cut = re.search(r"\b(?:the|a|an|to|of|and|or|with|for|in|on|by|from)\s?(?:…|\.\.\.)\s*[a-z]", q.text)
         last = _WORD.findall(q.text)[-1].lower() if _WORD.findall(q.text) else ""

@@ -255,9 +255,15 @@ class _Names:
         self.text = text
         self.lower_words = {w for w in re.findall(r"\b[a-z]+\b", text)}
         self.runs: list[tuple[int, int, list[str], str]] = []  # start, end, tokens, prev word
+        self.title_case: set[int] = set()  # run starts in headlines or Title Case lines: no fused-name guess
         for sent in sentences:
+            words = sent.text.split()
+            title_case = sent.role == "headline" or sum(w[:1].isupper() for w in words) > 0.6 * len(words)
             for m in _NAME_RUN.finditer(text, sent.start, sent.end):
+                before = len(self.runs)
                 self._add_run(sent, m.start(), m.group())
+                if title_case:
+                    self.title_case.update(r[0] for r in self.runs[before:])
         self.persons: dict[str, str] = {}
         self.fused: list[tuple[int, int]] = []
 
@@ -294,7 +300,9 @@ class _Names:
         """Two passes: find titled/full person names, then resolve single surnames and fused names."""
         spans: list[NameSpan] = []
         pending: list[tuple[int, int, str, str]] = []
+        unfusable: set[str] = set()
         for s, e, toks, prev in self.runs:
+            run_start = s
             words = [t.rstrip(".,").replace("’s", "").replace("'s", "") for t in toks]
             i = 0
             titled = prev in TITLE_WORDS
@@ -310,6 +318,8 @@ class _Names:
                 s = self.text.index(toks[i], s)
                 words = words[i:]
             name = self.text[s:e]
+            if run_start in self.title_case:
+                unfusable.add(name)
             low = [w.lower() for w in words]
             if any(w in ORG_WORDS for w in low):
                 spans.append(NameSpan(s, e, name, "org"))
@@ -323,7 +333,16 @@ class _Names:
         short = {n for n in full_names if len(n.split()) == 2}
         short_alias = {part for n in short for part in (n.split()[0], n.split()[-1])}
         # 'Wang Nikolai Patrushev': a known person's alias fused with another full name
-        fused_names = {n for n in full_names if len(n.split()) >= 3 and n.split()[0] in short_alias}
+        fused_names = {
+            n
+            for n in full_names
+            if len(n.split()) >= 3
+            and n.split()[0] in short_alias
+            and "’s" not in n
+            and "'s" not in n
+            and n not in unfusable
+            and not any(p in n.split()[1:] for f in short if n.split()[0] in f.split() for p in f.split())
+        }
         full_names = (full_names - fused_names) | {" ".join(n.split()[1:]) for n in fused_names}
         alias_count: dict[str, set[str]] = {}
         for full in full_names:
