@@ -277,3 +277,14 @@ def test_json_mode_only_tells_a_json_mode_recording_apart():
     assert cassette.json_mode_only()
     cassette.add(request(user="B", params={"response_format": "json_schema"}), response())
     assert not cassette.json_mode_only()
+
+
+def test_checkpoint_saves_at_first_then_not_again_at_once(tmp_path):
+    cassette = Cassette.new()
+    cassette.add(request(), response())
+    assert cassette.checkpoint(tmp_path / "c.yaml") is True
+    cassette.add(request(user="B"), response())
+    assert cassette.checkpoint(tmp_path / "c.yaml") is False  # just saved: skipped
+    assert len(Cassette.load(tmp_path / "c.yaml")) == 1
+    cassette.save()
+    assert len(Cassette.load(tmp_path / "c.yaml")) == 2

@@ -160,3 +160,16 @@ def test_record_then_replay_answers_everything_without_the_model(tmp_path):
     with pytest.raises(CassetteMiss, match="prompt 'summary'.*'b'"):
         run_llm(changed, None, offline(changed), config(tmp_path, replay=cassette), backend=Stub(),
                 show_progress=False)
+
+
+def test_a_run_recorded_in_json_mode_replays(tmp_path):
+    class NoStrict(Stub):
+        def complete(self, request):
+            if request.params["response_format"] == "json_schema":
+                raise StructuredOutputUnsupported("json_schema output rejected: 400")
+            return super().complete(request)
+
+    cassette = tmp_path / "json-mode.yaml"
+    recorded = _run(tmp_path, NoStrict(), record=cassette, use_cache=False, concurrency=1)
+    replayed = _run(tmp_path, Stub(summary=None, brief=None), replay=cassette, concurrency=1)
+    assert replayed.summaries == recorded.summaries and replayed.event == recorded.event

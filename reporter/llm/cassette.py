@@ -19,6 +19,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -33,6 +34,7 @@ FORMAT_NAME = "reporter-cassette"
 FORMAT_VERSION = 1
 REDACTED = "REDACTED"
 MIN_SECRET_CHARS = 8
+CHECKPOINT_MIN_S = 1.0  # a recording run saves its cassette at most this often until the end
 
 # Anything shaped like an OpenAI-style secret, or a bearer token, is replaced before writing.
 _SECRET_PATTERNS = (
@@ -130,6 +132,8 @@ class Cassette:
         self.header = header
         self.path = path
         self._secrets = [s for s in secrets if s]
+        self._saved_at = float("-inf")  # monotonic time of the last save
+        self._save_cost = 0.0  # seconds the last save took
         self._entries: dict[str, Entry] = {}
         for entry in entries:
             self._entries[_effective_key(entry)] = entry
@@ -283,8 +287,20 @@ class Cassette:
         return banner + yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True,
                                   width=100_000, default_flow_style=False)
 
+    def checkpoint(self, path: str | os.PathLike[str]) -> bool:
+        """Save now unless the last save was very recent; `save` once more at the end of the run.
+
+        Rewriting a growing file after every response costs time quadratic in the run's length; this
+        keeps saving to at most a fifth of the run's time while an interrupted run loses seconds at most.
+        """
+        if time.monotonic() - self._saved_at < max(CHECKPOINT_MIN_S, 4 * self._save_cost):
+            return False
+        self.save(path)
+        return True
+
     def save(self, path: str | os.PathLike[str] | None = None, secrets: Iterable[str] = ()) -> Path:
         """Write the cassette atomically (temp file in the same folder, then rename)."""
+        started = time.monotonic()
         target = Path(path) if path is not None else self.path
         if target is None:
             raise CassetteError("cassette has no file name to save to")
@@ -303,6 +319,8 @@ class Cassette:
         except OSError as exc:
             raise CassetteError(f"{target}: cannot write cassette: {exc.strerror or exc}") from None
         self.path = target
+        self._saved_at = time.monotonic()
+        self._save_cost = self._saved_at - started
         return target
 
 

@@ -90,7 +90,7 @@ class ModelClient:
         if self.recorder is not None and self.config.record is not None:
             with self._lock:
                 self.recorder.add(request, response)
-                self.recorder.save(self.config.record)
+                self.recorder.checkpoint(self.config.record)
         return response
 
     def forget(self, request: ModelRequest) -> None:
@@ -107,6 +107,9 @@ class ModelClient:
                 self.usage.requests += 1
 
     def close(self) -> None:
-        """Release the cache."""
+        """Write the whole cassette when recording; release the cache."""
+        if self.recorder is not None and self.config.record is not None and len(self.recorder):
+            with self._lock:
+                self.recorder.save(self.config.record)
         if self.cache is not None:
             self.cache.close()

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from reporter.errors import ModelOutputInvalid
+from reporter.errors import CassetteMiss, ModelOutputInvalid
 from reporter.llm.live import StructuredOutputUnsupported
 from reporter.llm.prompts import PromptTemplate, load_prompt
 from reporter.llm.protocol import ChatMessage, ModelBackend, ModelRequest, ModelResponse
@@ -88,6 +88,17 @@ class StructuredCaller:
                 self.json_mode = True
             request = build()
             return request, self.backend.complete(request)
+        except CassetteMiss as miss:
+            if self.json_mode:
+                raise
+            # A run recorded against a server without json_schema holds the json-mode requests instead.
+            self.json_mode = True
+            try:
+                request = build()
+                return request, self.backend.complete(request)
+            except CassetteMiss:
+                self.json_mode = False
+                raise miss from None
 
     def ask(self, prompt: PromptTemplate, values: dict[str, str], schema: type[T],
             source_id: str | None = None) -> tuple[T, int]:
