@@ -54,16 +54,27 @@ def _detection_md(data: dict) -> str:
         s = data[half]
         lines.append([half, s["docs"], s["char_precision"], s["char_recall"], s["char_f1"],
                       s["char_f1_major_minor"], s["segment_precision"], s["segment_recall"],
-                      f"{s['positive_segments']}/{s['segments']}", s["flag_everything_f1"], s["seconds"]])
+                      f"{s['positive_segments']}/{s['segments']}", s.get("flag_everything_precision", ""),
+                      s["flag_everything_f1"], s["seconds"]])
     text = _md_table(["half", "docs", "char P", "char R", "char F1", "char F1 (major+minor)", "segment P",
-                      "segment R", "positive segments", "flag-everything F1", "s"], lines)
+                      "segment R", "positive segments", "flag-all char P", "flag-all char F1", "s"], lines)
+    kinds = []
     for half in ("test", "dev"):
         s = data[half]
-        text += (f"\n\n{half}: flags by kind {s['flags_by_kind']}; character precision by kind "
-                 f"{s['precision_by_kind']}; character recall by kind {s.get('recall_by_kind')}; "
-                 f"precision by detector {s.get('precision_by_detector')}; "
-                 f"spans clipped {s['clipped_spans']}, skipped {s['skipped_spans']}; "
-                 f"damaged segments left out of scoring {s['damaged_segments_excluded']} "
+        for kind in sorted(s["flags_by_kind"]):
+            kinds.append([half, kind, s["flags_by_kind"][kind], s["predicted_chars_by_kind"].get(kind, 0),
+                          s["precision_by_kind"].get(kind, ""), s.get("recall_by_kind", {}).get(kind, "")])
+    text += "\n\nBy kind (character precision and recall against major spans):\n\n" + _md_table(
+        ["half", "kind", "flags", "flagged chars", "char P", "char R"], kinds)
+    detectors = []
+    for half in ("test", "dev"):
+        for name, d in data[half].get("precision_by_detector", {}).items():
+            detectors.append([half, name, d["chars"], d["precision"]])
+    text += "\n\nBy engine detector:\n\n" + _md_table(["half", "detector", "flagged chars", "char P"], detectors)
+    for half in ("test", "dev"):
+        s = data[half]
+        text += (f"\n\n{half}: spans clipped {s['clipped_spans']}, skipped {s['skipped_spans']}; damaged "
+                 f"segments left out of scoring {s['damaged_segments_excluded']} "
                  f"({s['damaged_chars_excluded']} chars).")
     return text
 

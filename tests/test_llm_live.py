@@ -78,3 +78,10 @@ def test_slow_server_times_out(fake_openai):
     fake_openai.script(slow(2.0))
     with pytest.raises(ModelError, match="timed out"):
         _backend(fake_openai, max_retries=0, timeout_s=0.3).complete(_request())
+
+
+def test_other_providers_need_their_langchain_package():
+    from reporter.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="langchain-anthropic"):
+        LiveBackend(Config(model="anthropic:claude-x", base_url="http://127.0.0.1:9/v1"))

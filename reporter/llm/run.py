@@ -80,7 +80,6 @@ def run_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries: 
     grounder = Grounder({s.id: s for s in sources})
     client = ModelClient(config, live=backend)
     caller = StructuredCaller(client, model)
-    removals: list[GroundingRemoval] = []
     problems: list[Problem] = []
     try:
         with _progress(show_progress and sys.stderr.isatty()) as progress, \
@@ -113,10 +112,9 @@ def run_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries: 
             result.discrepancies = sorted(brief.discrepancies,
                                           key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence))
             result.unverified_claims = brief.unverified_claims
-            removals += brief.grounding_removals
+            result.grounding_removals = brief.grounding_removals
     finally:
         client.close()
-    result.grounding_removals = removals
     result.problems = problems
     result.usage = client.usage.model_copy()
     result.prompts = dict(sorted(caller.prompts_used.items()))
