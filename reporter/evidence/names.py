@@ -8,6 +8,7 @@ import re
 from reporter.evidence.document import NameSpan, Sentence
 from reporter.evidence.lexicon import DEMONYMS, MONTHS, ORG_WORDS, PLACE_WORDS, STOPWORDS, TITLE_WORDS, WEEKDAYS, zipf
 
+_ROLE_TITLES = frozenset({"minister", "secretary", "president", "chancellor", "spokesman", "spokeswoman", "governor"})
 _NAME_TOKEN = r"[A-Z][\w’'\-]*\.?"
 _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:\s(?:of\s)?{_NAME_TOKEN})*")
 _CALENDAR = frozenset(m.lower() for m in (MONTHS + "|" + WEEKDAYS).split("|"))
@@ -79,6 +80,10 @@ class NameFinder:
             ):
                 titled = titled or words[i].lower() in TITLE_WORDS
                 i += 1
+            # a portfolio before the title: 'Energy Minister Priya Nair', 'Health Secretary Ann Lee'
+            last_title = max((k for k in range(len(words) - 2) if words[k].lower() in _ROLE_TITLES), default=-1)
+            if last_title >= i:
+                titled, i = True, last_title + 1
             if i:
                 s = self.text.index(toks[i], s)
                 words = words[i:]
