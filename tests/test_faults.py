@@ -26,6 +26,7 @@ from fake_openai import (
     truncated,
     with_invented_quotes,
 )
+from html_safety import page_text
 
 from reporter import atomic, render
 from reporter.cli import cli
@@ -202,6 +203,8 @@ def test_persistent_fault_on_one_article_keeps_the_rest_and_lists_it(
     assert all(s["status"] == "ok" and s["method"] == "llm" for sid, s in by_id.items() if sid != victim)
     (problem,) = brief["problems"]
     assert (problem["source_id"], problem["path"], problem["step"]) == (victim, victim_path, "summarise")
+    page = page_text((tmp_path / "out" / "brief.html").read_text(encoding="utf-8"))
+    assert f"{status}: " in page and message in page  # the editor sees it beside the article's summary
     assert brief["run"]["mode"] == "llm" and brief["discrepancies"] is not None
 
 
