@@ -9,14 +9,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reporter.config import EvidenceThresholds
-from reporter.evidence import attribution, boilerplate, factual, garbled, spelling, wording
+from reporter.evidence import attribution, boilerplate, factual, garbled, minority, spelling, wording
 from reporter.evidence.align import Group, Unit, align
 from reporter.evidence.flags import Cluster, evidence, merge_flags
 from reporter.evidence.structure import Document, parse
 from reporter.evidence.wording import contained
 from reporter.models import ConsensusPoint, Discrepancy, Source
 
-DETECTORS = (boilerplate.detect, spelling.detect, garbled.detect, wording.detect, attribution.detect, factual.detect)
+DETECTORS = (
+    boilerplate.detect,
+    spelling.detect,
+    garbled.detect,
+    wording.detect,
+    minority.detect,
+    attribution.detect,
+    factual.detect,
+)
 _CONSENSUS_MIN_SCORE = 0.6
 _CONSENSUS_MIN_QUOTE_WORDS = 4  # 'no limits' alone is not a point anyone needs listed
 
