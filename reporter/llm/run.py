@@ -35,6 +35,7 @@ from reporter.models import (
     UnverifiedClaim,
     Usage,
 )
+from reporter.tokens import count_tokens
 
 
 @dataclass
@@ -93,7 +94,13 @@ class LlmRun:
             finally:
                 self._progress.advance(task)
 
+        count_tokens("", self.model)  # load the tokenizer once here, not in every worker at once
         self._pending = {s.id: self._pool.submit(one, s) for s in sources}
+        # Hold the (CPU-bound) analysis back until the workers have loaded the live model and started
+        # sending, or need none (cache, replay): otherwise the two share one core and the requests leave late.
+        while not self.client.live_ready.wait(0.01):
+            if all(f.done() for f in self._pending.values()):
+                break
 
     def finish(self, sources: Sequence[Source], evidence_report: Any,
                offline_summaries: Sequence[ArticleSummary]) -> LlmResult:
