@@ -1,7 +1,7 @@
 """The command line: a thin click layer over `reporter.pipeline`.
 
 Exit codes: 0 success; 1 error (nothing written); 2 usage error; 3 briefing written, but some inputs
-or model steps failed (they are listed in the briefing and on stderr).
+or model steps failed (they are listed in the briefing and on stderr); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from reporter.errors import ReporterError
 from reporter.render import render_json, write_outputs
 from reporter.review_cli import review
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -129,13 +129,18 @@ cli.add_command(review)
 def main() -> None:
     """Console-script entry point: known errors are one line; anything else too, unless REPORTER_DEBUG is set."""
     try:
-        cli.main(prog_name="reporter", standalone_mode=True)
-    except KeyboardInterrupt:
-        console.print("reporter: interrupted; existing outputs were left as they were")
-        sys.exit(130)
+        # Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1; an interrupt is 130.
+        code = cli.main(prog_name="reporter", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        console.print("reporter: interrupted; existing outputs were left as they were", markup=False)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         if os.environ.get("REPORTER_DEBUG"):
             raise
         console.print(f"reporter: internal error: {type(exc).__name__}: {exc} "
                       "(set REPORTER_DEBUG=1 for the traceback, and please report it)", markup=False)
         sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

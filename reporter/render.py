@@ -109,8 +109,22 @@ def _join_marked(text: str, tokens: list[str], keep: set[int]) -> str:
 
 
 def source_label(brief: Brief) -> dict[str, str]:
-    """Short readable label per source id: its outlet, else its id."""
-    return {s.id: s.outlet or s.id for s in brief.sources}
+    """Short readable label per source id: its outlet (with the id where two share one), else its id."""
+    outlets = Counter(s.outlet for s in brief.sources if s.outlet)
+    return {s.id: (s.outlet if outlets[s.outlet] == 1 else f"{s.outlet} ({s.id})") if s.outlet else s.id
+            for s in brief.sources}
+
+
+def with_labels(text: str, labels: dict[str, str]) -> str:
+    """Engine and model texts name sources by id; the editor reads outlets.
+
+    Only ids that can't be ordinary words (a digit, '_' or '-' in them) are replaced, as whole tokens.
+    """
+    ids = [i for i, label in labels.items() if label != i and re.search(r"[\d_-]", i)]
+    if not ids:
+        return text
+    pattern = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, sorted(ids, key=len, reverse=True))) + r")(?![\w-])")
+    return pattern.sub(lambda m: labels[m.group(1)], text)
 
 
 def visible_flags(brief: Brief, config: Config) -> list[Discrepancy]:
@@ -127,13 +141,13 @@ def _flag_counts(brief: Brief) -> Counter[str]:
 
 def render_flag(flag: Discrepancy, labels: dict[str, str]) -> list[str]:
     """One discrepancy: heading, meta line, side-by-side evidence, explanation, suggestion, review."""
-    lines = [f"#### [{flag.severity}] {md_escape(flag.title)}", "",
+    lines = [f"#### [{flag.severity}] {md_escape(with_labels(flag.title, labels))}", "",
              f"*id `{flag.id}` · confidence {flag.confidence:.2f} · origin {flag.origin}"
              + (f" · detector {md_escape(flag.detector)}" if flag.detector else "") + "*", ""]
     lines += ["| Source | Evidence (differing words in bold) |", "|---|---|"]
     for ev, marked in zip(flag.evidence, marked_evidence(flag.evidence), strict=True):
         lines.append(f"| {md_escape(labels.get(ev.source_id, ev.source_id))} | “{marked}” |")
-    lines += ["", md_escape(flag.explanation), ""]
+    lines += ["", md_escape(with_labels(flag.explanation, labels)), ""]
     if flag.suggestion:
         lines += [f"**Suggestion:** {md_escape(flag.suggestion)}", ""]
     if flag.review:

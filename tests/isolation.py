@@ -66,17 +66,48 @@ def _guarded_getaddrinfo(host: object, *args: object, **kwargs: object) -> list:
     return _real_getaddrinfo(host, *args, **kwargs)
 
 
+def _guarded_gethostbyname(host: str) -> str:
+    if not _is_local((host, 0)):
+        raise NetworkBlocked(f"network access blocked in tests: resolve {host!r}")
+    return _real_gethostbyname(host)
+
+
+def _guarded_gethostbyname_ex(host: str) -> tuple[str, list[str], list[str]]:
+    if not _is_local((host, 0)):
+        raise NetworkBlocked(f"network access blocked in tests: resolve {host!r}")
+    return _real_gethostbyname_ex(host)
+
+
+def _guarded_sendto(self: socket.socket, data: bytes, *args: object) -> int:
+    address = args[-1]  # sendto(data, address) or sendto(data, flags, address): UDP, e.g. DNS
+    if self.family != getattr(socket, "AF_UNIX", None) and not _is_local(address):
+        raise NetworkBlocked(f"network access blocked in tests: send to {address!r}")
+    return _real_sendto(self, data, *args)
+
+
+_real_gethostbyname = socket.gethostbyname
+_real_gethostbyname_ex = socket.gethostbyname_ex
+_real_sendto = socket.socket.sendto
+
+# (owner, attribute, guard, original)
+_PATCHES = (
+    (socket.socket, "connect", _guarded_connect, _real_connect),
+    (socket.socket, "connect_ex", _guarded_connect_ex, _real_connect_ex),
+    (socket.socket, "sendto", _guarded_sendto, _real_sendto),
+    (socket, "create_connection", _guarded_create_connection, _real_create_connection),
+    (socket, "getaddrinfo", _guarded_getaddrinfo, _real_getaddrinfo),
+    (socket, "gethostbyname", _guarded_gethostbyname, _real_gethostbyname),
+    (socket, "gethostbyname_ex", _guarded_gethostbyname_ex, _real_gethostbyname_ex),
+)
+
+
 def block_network() -> None:
-    """Patch socket so only loopback and Unix-socket connections succeed."""
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
-    socket.create_connection = _guarded_create_connection  # type: ignore[assignment]
-    socket.getaddrinfo = _guarded_getaddrinfo  # type: ignore[assignment]
+    """Patch socket so only loopback and Unix-socket connections succeed, and no remote name resolves."""
+    for owner, name, guard, _ in _PATCHES:
+        setattr(owner, name, guard)
 
 
 def unblock_network() -> None:
     """Undo block_network."""
-    socket.socket.connect = _real_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
-    socket.create_connection = _real_create_connection  # type: ignore[assignment]
-    socket.getaddrinfo = _real_getaddrinfo  # type: ignore[assignment]
+    for owner, name, _, original in _PATCHES:
+        setattr(owner, name, original)

@@ -70,3 +70,22 @@ def test_nothing_usable_is_a_one_line_error(tmp_path):
 
 def test_usage_error_exit_code():
     assert CliRunner().invoke(cli, ["brief"]).exit_code == 2
+
+
+def test_ctrl_c_exits_130_and_leaves_the_previous_briefing(tmp_path, monkeypatch, capsys):
+    from reporter import cli as cli_module
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "brief.md").write_text("previous briefing")
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_module.pipeline, "run", interrupted)
+    monkeypatch.setattr("sys.argv", ["reporter", "brief", str(SEEDS), "--out", str(out), "--offline"])
+    with pytest.raises(SystemExit) as info:
+        cli_module.main()
+    assert info.value.code == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert (out / "brief.md").read_text() == "previous briefing"

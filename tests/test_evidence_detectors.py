@@ -104,6 +104,19 @@ def test_wording_excerpt_or_identical_quote_is_agreement_not_variant():
     assert any({"a", "b"} <= set(c.source_ids) for c in r.consensus)
 
 
+def test_minority_wording_flags_only_the_words_no_other_rendering_uses():
+    same = "The port authority reopened the northern harbour on Tuesday after the storm.\n"
+    odd = "The port authority reopened the northern harbour on Tuesday after the earthquake.\n"
+    r = run(**{sid: same for sid in "abcdef"}, g=odd)
+    minority = [f for f in r.discrepancies if f.detector == "wording.minority"]
+    assert [(e.source_id, e.text) for f in minority for e in f.evidence] == [("g", "earthquake")]
+    e = minority[0].evidence[0]
+    assert odd[e.start : e.end] == "earthquake"
+    # too few renderings to know what the majority says
+    r = run(**{sid: same for sid in "abcd"}, g=odd)
+    assert not any(f.detector == "wording.minority" for f in r.discrepancies)
+
+
 # ---- attribution
 def test_attribution_same_figure_different_speakers():
     r = run(

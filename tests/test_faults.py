@@ -26,6 +26,7 @@ from fake_openai import (
     truncated,
     with_invented_quotes,
 )
+from html_safety import page_text
 
 from reporter import atomic, render
 from reporter.cli import cli
@@ -160,6 +161,8 @@ TRANSIENT = {  # fails once, then the SDK's retry or the re-ask recovers: the ar
 }
 PERSISTENT = {  # fails every time: the article keeps its offline summary, marked, and is listed as a problem
     "500 always": (lambda: server_error(500), "failed", "HTTP 500 after retries"),
+    "dropped connection always": (dropped, "failed", "connection failed after retries"),
+    "slower than the timeout always": (lambda: slow(2.5), "failed", "timed out after retries"),
     "malformed JSON body": (malformed_json, "failed", "malformed reply"),
     "schema-invalid always": (schema_invalid, "model output invalid", "model output invalid after 2 re-asks"),
     "refusal always": (refusal, "model output invalid", "the model refused"),
@@ -200,6 +203,8 @@ def test_persistent_fault_on_one_article_keeps_the_rest_and_lists_it(
     assert all(s["status"] == "ok" and s["method"] == "llm" for sid, s in by_id.items() if sid != victim)
     (problem,) = brief["problems"]
     assert (problem["source_id"], problem["path"], problem["step"]) == (victim, victim_path, "summarise")
+    page = page_text((tmp_path / "out" / "brief.html").read_text(encoding="utf-8"))
+    assert f"{status}: " in page and message in page  # the editor sees it beside the article's summary
     assert brief["run"]["mode"] == "llm" and brief["discrepancies"] is not None
 
 

@@ -173,3 +173,13 @@ def test_a_run_recorded_in_json_mode_replays(tmp_path):
     recorded = _run(tmp_path, NoStrict(), record=cassette, use_cache=False, concurrency=1)
     replayed = _run(tmp_path, Stub(summary=None, brief=None), replay=cassette, concurrency=1)
     assert replayed.summaries == recorded.summaries and replayed.event == recorded.event
+
+
+def test_a_damaged_cache_is_skipped_with_a_warning_not_a_failed_run(tmp_path, capsys):
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    (cache_dir / "llm-cache.sqlite3").write_bytes(b"this is not a database" * 100)
+    stub = Stub()
+    result = _run(tmp_path, stub)
+    assert [s.status for s in result.summaries] == ["ok", "ok"] and len(stub.requests) == 3
+    assert "continuing without the cache" in capsys.readouterr().err

@@ -26,6 +26,18 @@ def test_outbound_tcp_connection_is_blocked():
 def test_dns_lookup_of_a_remote_name_is_blocked():
     with pytest.raises(NetworkBlocked):
         socket.getaddrinfo("api.openai.com", 443)
+    with pytest.raises(NetworkBlocked):
+        socket.gethostbyname("example.com")
+    with pytest.raises(NetworkBlocked):
+        socket.gethostbyname_ex("example.com")
+    assert socket.gethostbyname("localhost").startswith("127.")
+
+
+def test_udp_datagrams_leave_only_for_loopback():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+        with pytest.raises(NetworkBlocked):
+            udp.sendto(b"\x00", ("8.8.8.8", 53))
+        assert udp.sendto(b"ping", ("127.0.0.1", 9)) == 4
 
 
 def test_http_clients_cannot_reach_a_real_model():

@@ -3,7 +3,7 @@
 from html.parser import HTMLParser
 
 from reporter.models import Brief, Discrepancy, Evidence, RunInfo, Source
-from reporter.render import marked_evidence, md_escape, render_html, render_markdown
+from reporter.render import marked_evidence, md_escape, render_html, render_markdown, source_label, with_labels
 
 XSS = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>'
 
@@ -49,3 +49,15 @@ def test_differing_words_are_marked():
     b = Evidence(source_id="b", text="ties are solid as a rock", start=0, end=24)
     marked = marked_evidence([a, b])
     assert marked == ["ties are **strong** as a rock", "ties are **solid** as a rock"]
+
+
+def test_flags_name_sources_by_outlet_and_shared_outlets_stay_distinct():
+    brief = _brief("text")
+    first, second = brief.sources[0], brief.sources[0].model_copy(update={"id": "s_2"})
+    brief.sources = [first.model_copy(update={"id": "a", "outlet": "CNN"}), second.model_copy(update={"outlet": "AP"})]
+    labels = source_label(brief)
+    assert labels == {"a": "CNN", "s_2": "AP"}
+    # 's_2' can't be a word, so it is replaced; 'a' could be, so it is left alone.
+    assert with_labels("said in a source s_2, not s_23", labels) == "said in a source AP, not s_23"
+    brief.sources[0] = brief.sources[0].model_copy(update={"outlet": "AP"})
+    assert source_label(brief) == {"a": "AP (a)", "s_2": "AP (s_2)"}

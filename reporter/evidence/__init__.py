@@ -9,15 +9,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reporter.config import EvidenceThresholds
-from reporter.evidence import attribution, boilerplate, factual, garbled, spelling, wording
+from reporter.evidence import attribution, boilerplate, factual, garbled, minority, spelling, wording
 from reporter.evidence.align import Group, Unit, align
 from reporter.evidence.flags import Cluster, evidence, merge_flags
 from reporter.evidence.structure import Document, parse
 from reporter.evidence.wording import contained
 from reporter.models import ConsensusPoint, Discrepancy, Source
 
-DETECTORS = (boilerplate.detect, spelling.detect, garbled.detect, wording.detect, attribution.detect, factual.detect)
+DETECTORS = (
+    boilerplate.detect,
+    spelling.detect,
+    garbled.detect,
+    wording.detect,
+    minority.detect,
+    attribution.detect,
+    factual.detect,
+)
 _CONSENSUS_MIN_SCORE = 0.6
+_CONSENSUS_MIN_QUOTE_WORDS = 4  # 'no limits' alone is not a point anyone needs listed
 
 
 @dataclass
@@ -52,10 +61,18 @@ def _consensus(cluster: Cluster, flags: list[Discrepancy]) -> list[ConsensusPoin
             for e in f.evidence:
                 flagged.setdefault(e.source_id, []).append((e.start, e.end))
     points: list[tuple[int, ConsensusPoint]] = []
+    covered: dict[str, list[tuple[int, int]]] = {}  # spans already used: a quote inside an agreed sentence
     for group in [*cluster.alignment.cross_source("sentence"), *cluster.alignment.cross_source("quote")]:
+        if group.kind == "quote" and len(group.units[0].text.split()) < _CONSENSUS_MIN_QUOTE_WORDS:
+            continue
         point = _point(cluster, group, flagged)
-        if point:
-            points.append((len(point.source_ids), point))
+        if point is None or any(
+            s <= e.start and e.end <= t for e in point.evidence for s, t in covered.get(e.source_id, ())
+        ):
+            continue
+        for e in point.evidence:
+            covered.setdefault(e.source_id, []).append((e.start, e.end))
+        points.append((len(point.source_ids), point))
     points.sort(key=lambda p: -p[0])
     return [p for _, p in points]
 

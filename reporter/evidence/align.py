@@ -22,7 +22,8 @@ from reporter.ids import normalise_text
 _KEYS_PER_UNIT = 10  # rarest stems used to look a unit up
 _CANDIDATES = 12  # groups compared per unit at most
 _EVIDENCE_WEIGHT = 4.0
-_IDF_PSEUDO = 20  # idf mass at which shared words count half
+_IDF_PSEUDO = 20
+_SAME_SPEAKER_W = 12.0  # shared idf mass that makes two quotes of one speaker one remark
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Group:
 
     kind: Literal["sentence", "quote"]
     units: list[Unit] = field(default_factory=list)
-    scores: list[float] = field(default_factory=list)  # similarity of each unit to the representative
+    scores: list[float] = field(default_factory=list)  # similarity of each unit to the group when it joined
 
     @property
     def docs(self) -> set[str]:
@@ -114,7 +115,11 @@ def similarity(a: Unit, b: Unit, idf: dict[str, float]) -> float:
     wb = sum(idf.get(s, 1.0) for s in b.stems)
     shared_w = sum(idf.get(s, 1.0) for s in shared)
     if a.kind == "quote":
-        return _quote_similarity(a, b, shared, shared_w / max(1e-9, min(wa, wb)))
+        score = _quote_similarity(a, b, shared, shared_w / max(1e-9, min(wa, wb)))
+        if a.speaker and b.speaker and a.speaker.split()[-1] == b.speaker.split()[-1] and shared_w >= _SAME_SPEAKER_W:
+            # one speaker, much rare vocabulary in common: two translations of one remark
+            score = max(score, 0.55)
+        return score
     # overlap coefficient, shrunk when little is shared in absolute terms (two common words prove nothing)
     score = shared_w / max(1e-9, min(wa, wb)) * (shared_w / (shared_w + _EVIDENCE_WEIGHT))
     if any(s.startswith("#") for s in shared):
@@ -147,12 +152,14 @@ def cluster_units(units: list[Unit], idf: dict[str, float], threshold: float, ki
                 votes.update(posting)
         best, best_score = None, 0.0
         for gi, _ in votes.most_common(_CANDIDATES):
-            rep = groups[gi].units[0]
-            if rep.doc == unit.doc and rep.index == unit.index:
-                continue
-            score = similarity(unit, rep, idf)
-            if score > best_score:
-                best, best_score = gi, score
+            members = groups[gi].units
+            # the representative and the latest member: a paraphrase chain still joins its group
+            for member in {id(m): m for m in (members[0], members[-1])}.values():
+                if member.doc == unit.doc and member.index == unit.index:
+                    continue
+                score = similarity(unit, member, idf)
+                if score > best_score:
+                    best, best_score = gi, score
         if best is not None and best_score >= threshold:
             groups[best].units.append(unit)
             groups[best].scores.append(best_score)

@@ -124,9 +124,11 @@ def _status(cluster: Cluster) -> list[Discrepancy]:
     """The same thing done in one source and only expected in another ('closed new agreements' vs 'looked
     forward to clinching new agreements'), in passages that share their topic."""
     index: dict[str, list[tuple[str, bool, int]]] = {}
+    obj_word: dict[tuple[str, int], str] = {}
     for sid, doc in cluster.docs.items():
         for word, done, si in status_claims(doc):
             index.setdefault(stem(word), []).append((sid, done, si))
+            obj_word[(sid, si)] = word
     flags = []
     for obj, claims in index.items():
         done = [c for c in claims if c[1]][:_MAX_POSTING]
@@ -139,14 +141,16 @@ def _status(cluster: Cluster) -> list[Discrepancy]:
                 shared = set(content_stems(a.sentences[sa].text)) & set(content_stems(b.sentences[sb].text))
                 if len(shared - {obj}) < _STATUS_SHARED:
                     continue
+                word = obj_word[(da, sa)]
+                pronoun = "them" if word.endswith("s") else "it"
                 flags.append(
                     make_flag(
                         "factual_conflict",
                         "factual.status",
                         "medium",
                         "Reported as done in one source, only expected in another",
-                        f"{da} reports it as done (“{a.sentences[sa].text}”), while {db} reports it as not yet done "
-                        f"(“{b.sentences[sb].text}”).",
+                        f"{da} reports the {word} as done; {db} reports {pronoun} as only expected or not yet done. "
+                        "Both cannot be right at the time of writing.",
                         [sentence_evidence(a, sa), sentence_evidence(b, sb)],
                         0.6,
                         "Check whether it actually happened.",

@@ -162,12 +162,20 @@ def _quotes(doc: Document) -> list[Discrepancy]:
         hi = max(hi, pos + 1)
         # the mark with a few words either side: enough to find it, short enough to see it
         left = [m.start() for m in re.finditer(r"\S+", doc.text[lo:pos])][-4:]
-        right = [m.end() for m in re.finditer(r"\S+", doc.text[pos + 1:hi])][:2]
+        right = [m.end() for m in re.finditer(r"\S+", doc.text[pos + 1 : hi])][:2]
         s, e = lo + (left[0] if left else pos - lo), pos + 1 + (right[-1] if right else 0)
-        flags.append(make_flag(
-            "garbled_text", "garbled.quotes", "low", "Unbalanced quotation mark",
-            f"The quotation mark '{doc.text[pos]}' has no partner: a quote may have been cut or pasted twice.",
-            [evidence(doc, s, e)], 0.8, None))
+        flags.append(
+            make_flag(
+                "garbled_text",
+                "garbled.quotes",
+                "low",
+                "Unbalanced quotation mark",
+                f"The quotation mark '{doc.text[pos]}' has no partner: a quote may have been cut or pasted twice.",
+                [evidence(doc, s, e)],
+                0.8,
+                None,
+            )
+        )
     for q in doc.quotes:
         cut = re.search(r"\b(?:the|a|an|to|of|and|or|with|for|in|on|by|from)\s?(?:…|\.\.\.)\s*[a-z]", q.text)
         last = _WORD.findall(q.text)[-1].lower() if _WORD.findall(q.text) else ""

@@ -8,110 +8,16 @@ Boilerplate (page chrome, appended stories) is found first and left out of every
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Literal
 
 from reporter.evidence import chrome
+from reporter.evidence.document import Document, FigureSpan, NameSpan, QuoteSpan, Sentence, Statement
 from reporter.evidence.figures import find_figures
-from reporter.evidence.lexicon import (
-    DEMONYMS,
-    MONTHS,
-    ORG_WORDS,
-    PLACE_WORDS,
-    SPEECH_VERBS,
-    STOPWORDS,
-    TITLE_WORDS,
-    WEEKDAYS,
-    zipf,
-)
+from reporter.evidence.lexicon import MONTHS, WEEKDAYS
+from reporter.evidence.names import NameFinder
+from reporter.evidence.speakers import VERB_RE, after_preposition, speaker_near_verb
 from reporter.models import Source
 
-
-@dataclass(frozen=True)
-class Sentence:
-    """One sentence (or headline/byline line); `text == source.text[start:end]`."""
-
-    start: int
-    end: int
-    text: str
-    paragraph: int
-    role: Literal["headline", "byline", "body"] = "body"
-
-
-@dataclass(frozen=True)
-class QuoteSpan:
-    """A direct quote: the span inside the quotation marks, and who said it."""
-
-    start: int
-    end: int
-    text: str
-    speaker: str | None
-    sentence: int
-    closed: bool = True
-
-
-@dataclass(frozen=True)
-class Statement:
-    """A reported statement: a sentence in which `speaker` said/told/warned ... something."""
-
-    sentence: int
-    speaker: str
-    verb: str
-    verb_start: int = -1
-
-
-@dataclass(frozen=True)
-class FigureSpan:
-    """A figure with its kind, numeric value and unit (currency code, '%', 'year', or the counted noun)."""
-
-    start: int
-    end: int
-    text: str
-    kind: Literal["money", "percent", "count", "date"]
-    value: float | None
-    unit: str | None
-    sentence: int
-
-
-@dataclass(frozen=True)
-class NameSpan:
-    """A proper name as written; `full` is the person's full name where the article gives it."""
-
-    start: int
-    end: int
-    text: str
-    kind: Literal["person", "place", "org", "unknown"]
-    full: str | None = None
-
-
-@dataclass
-class Document:
-    """Everything the engine knows about one article's structure."""
-
-    source_id: str
-    text: str
-    headline: Sentence | None
-    byline: str | None
-    date: str | None
-    paragraphs: list[tuple[int, int]]
-    sentences: list[Sentence]
-    quotes: list[QuoteSpan]
-    statements: list[Statement]
-    figures: list[FigureSpan]
-    names: list[NameSpan]
-    boilerplate: list[tuple[int, int]]
-    boilerplate_reasons: list[str] = field(default_factory=list)
-    persons: dict[str, str] = field(default_factory=dict)  # alias ('Wang', 'Putin') -> full name
-    stray_quotes: list[int] = field(default_factory=list)  # offsets of quotation marks with no partner
-    fused_names: list[tuple[int, int]] = field(default_factory=list)  # 'Wang Nikolai Patrushev': two names run together
-
-    def sentence_at(self, offset: int) -> int | None:
-        """Index of the sentence containing an offset, if any."""
-        for i, s in enumerate(self.sentences):
-            if s.start <= offset < s.end:
-                return i
-        return None
-
+__all__ = ["Document", "FigureSpan", "NameSpan", "QuoteSpan", "Sentence", "Statement", "parse", "split_sentences"]
 
 _ABBREV = frozenset(
     [
@@ -170,12 +76,6 @@ _BYLINE = re.compile(r"^\s*By\s+[A-Z][\w.’'-]+(?:\s+(?:and\s+)?[A-Z][\w.’'-]
 _DATE_FOUND = re.compile(
     rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b(?:{WEEKDAYS})\s\(\d{{1,2}}\s(?:{MONTHS})\)"
     rf"|\b(?:{MONTHS})\.?\s\d{{1,2}},?\s\d{{4}}\b|\b\d{{1,2}}\s(?:{MONTHS})\s\d{{4}}\b"
-)
-_NAME_TOKEN = r"[A-Z][\w’'\-]*\.?"
-_NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:\s(?:of\s)?{_NAME_TOKEN})*")
-_CALENDAR = frozenset(m.lower() for m in (MONTHS + "|" + WEEKDAYS).split("|"))
-_PREPOSITIONS = frozenset(
-    ["with", "to", "by", "met", "from", "at", "in", "on", "for", "against", "toward", "towards", "into", "of"]
 )
 _OPEN = "“"
 _CLOSE = "”"
@@ -248,181 +148,6 @@ def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
     return s2, max(s2, e2)
 
 
-class _Names:
-    """Capitalised runs classified as person/place/org, with person aliases."""
-
-    def __init__(self, text: str, sentences: list[Sentence]) -> None:
-        self.text = text
-        self.lower_words = {w for w in re.findall(r"\b[a-z]+\b", text)}
-        self.runs: list[tuple[int, int, list[str], str]] = []  # start, end, tokens, prev word
-        self.title_case: set[int] = set()  # run starts in headlines or Title Case lines: no fused-name guess
-        for sent in sentences:
-            words = sent.text.split()
-            title_case = sent.role == "headline" or sum(w[:1].isupper() for w in words) > 0.6 * len(words)
-            for m in _NAME_RUN.finditer(text, sent.start, sent.end):
-                before = len(self.runs)
-                self._add_run(sent, m.start(), m.group())
-                if title_case:
-                    self.title_case.update(r[0] for r in self.runs[before:])
-        self.persons: dict[str, str] = {}
-        self.fused: list[tuple[int, int]] = []
-
-    def _add_run(self, sent: Sentence, start: int, run: str) -> None:
-        toks = [(t.start() + start, t.group()) for t in re.finditer(r"\S+", run)]
-        # drop calendar words and a sentence-initial ordinary word ("However", "The")
-        while toks:
-            pos, tok = toks[0]
-            low = tok.lower().rstrip(".")
-            first = pos == sent.start or self.text[sent.start : pos].strip(' “"‘(') == ""
-            if low in _CALENDAR or low == "of" or (first and (low in STOPWORDS or low in self.lower_words)):
-                toks.pop(0)
-            else:
-                break
-        # split at calendar words inside the run
-        group: list[tuple[int, str]] = []
-        for pos, tok in [*toks, (-1, "")]:
-            if pos == -1 or tok.lower().rstrip(".") in _CALENDAR:
-                while group and group[-1][1].lower() == "of":
-                    group.pop()
-                if group:
-                    s = group[0][0]
-                    last_pos, last_tok = group[-1]
-                    e = last_pos + len(last_tok.rstrip(".,"))
-                    if last_tok.endswith(("’s", "'s")):
-                        e -= 2
-                    prev = re.findall(r"([\w’']+)\W*$", self.text[max(0, s - 40) : s])
-                    self.runs.append((s, e, [t for _, t in group], prev[0].lower() if prev else ""))
-                group = []
-            else:
-                group.append((pos, tok))
-
-    def classify(self) -> list[NameSpan]:
-        """Two passes: find titled/full person names, then resolve single surnames and fused names."""
-        spans: list[NameSpan] = []
-        pending: list[tuple[int, int, str, str]] = []
-        unfusable: set[str] = set()
-        for s, e, toks, prev in self.runs:
-            run_start = s
-            words = [t.rstrip(".,").replace("’s", "").replace("'s", "") for t in toks]
-            i = 0
-            titled = prev in TITLE_WORDS
-            while i < len(words) - 1 and (
-                words[i].lower() in TITLE_WORDS
-                or words[i].lower() in DEMONYMS
-                or words[i] == "of"
-                or toks[i].endswith(("’s", "'s"))
-            ):
-                titled = titled or words[i].lower() in TITLE_WORDS
-                i += 1
-            if i:
-                s = self.text.index(toks[i], s)
-                words = words[i:]
-            name = self.text[s:e]
-            if run_start in self.title_case:
-                unfusable.add(name)
-            low = [w.lower() for w in words]
-            if any(w in ORG_WORDS for w in low):
-                spans.append(NameSpan(s, e, name, "org"))
-            elif all(w in PLACE_WORDS or w in DEMONYMS for w in low) or low[-1] in PLACE_WORDS:
-                spans.append(NameSpan(s, e, name, "place"))
-            elif titled or (2 <= len(words) <= 3 and zipf(low[-1]) < 4.2 and not any(w in DEMONYMS for w in low)):
-                pending.append((s, e, name, "person"))
-            else:
-                pending.append((s, e, name, "unknown"))
-        full_names = {n for _, _, n, k in pending if k == "person" and " " in n}
-        short = {n for n in full_names if len(n.split()) == 2}
-        short_alias = {part for n in short for part in (n.split()[0], n.split()[-1])}
-        # 'Wang Nikolai Patrushev': a known person's alias fused with another full name
-        fused_names = {
-            n
-            for n in full_names
-            if len(n.split()) >= 3
-            and n.split()[0] in short_alias
-            and "’s" not in n
-            and "'s" not in n
-            and n not in unfusable
-            and not any(p in n.split()[1:] for f in short if n.split()[0] in f.split() for p in f.split())
-        }
-        full_names = (full_names - fused_names) | {" ".join(n.split()[1:]) for n in fused_names}
-        alias_count: dict[str, set[str]] = {}
-        for full in full_names:
-            for part in (full.split()[0], full.split()[-1]):
-                alias_count.setdefault(part, set()).add(full)
-        for alias, fulls in alias_count.items():
-            if len(fulls) == 1:
-                self.persons[alias] = next(iter(fulls))
-        for full in full_names:
-            self.persons.setdefault(full, full)
-        for s, e, name, kind in pending:
-            parts = name.split()
-            if name in fused_names:
-                cut = s + len(parts[0])
-                self.fused.append((s, e))
-                spans.append(NameSpan(s, cut, parts[0], "person", self.persons.get(parts[0])))
-                rs = self.text.index(parts[1], cut)
-                rest = " ".join(parts[1:])
-                spans.append(NameSpan(rs, e, self.text[rs:e], "person", self.persons.get(rest, rest)))
-                continue
-            full = self.persons.get(name) or (self.persons.get(parts[-1]) if kind == "person" else None)
-            if kind == "unknown" and name in self.persons:
-                kind = "person"
-            spans.append(
-                NameSpan(s, e, name, kind if not full else "person", full if kind == "person" or full else None)
-            )
-        return sorted(spans, key=lambda n: n.start)
-
-
-def _speaker_near_verb(
-    text: str, sent: Sentence, vpos: int, verb: str, names: list[NameSpan], quotes: list[tuple[int, int]]
-) -> str | None:
-    """The named subject of a speech verb: 'Wang said', 'said Peskov', 'Mr Putin ..., telling'."""
-
-    def inside_quote(pos: int) -> bool:
-        return any(qs <= pos < qe for qs, qe in quotes)
-
-    in_sent = [
-        n
-        for n in names
-        if sent.start <= n.start < sent.end and not inside_quote(n.start) and n.kind in ("person", "org", "place")
-    ]
-    label = lambda n: n.full or n.text  # noqa: E731
-    if verb == "according to":
-        after = [n for n in in_sent if n.start >= vpos and n.start - vpos < 40]
-        return label(after[0]) if after else None
-    before = [n for n in in_sent if n.end <= vpos]
-    gap_text = text[before[-1].end : vpos] if before else ""
-    if verb.endswith("ing") and "," in text[sent.start : vpos]:
-        subj = [n for n in before if not _after_preposition(text, n.start)]
-        if subj:
-            return label(subj[0])
-    if "quoted" in gap_text and before:
-        subj = [n for n in before if not _after_preposition(text, n.start)]
-        if subj:
-            return label(subj[0])
-    plain_gap = before and len(gap_text) <= 30 and not re.search(r"[“”\"]", gap_text) and "," not in gap_text
-    if plain_gap and (not _after_preposition(text, before[-1].start) or "quoted" in gap_text):
-        return label(before[-1])
-    if before and "," in gap_text:  # appositive: 'Patrushev, the head of ..., said'
-        subj = [n for n in before if not _after_preposition(text, n.start) and n.kind == "person"]
-        if subj and not re.search(r"[“”\"]", gap_text):
-            return label(subj[0])
-    after = [n for n in in_sent if n.start > vpos]
-    if after and re.fullmatch(
-        r"(?:\s+(?:[A-Z][\w’'.-]*|the|[a-z]+man|[a-z]+woman|minister|secretary))*\s*",
-        text[vpos + len(verb) : after[0].start],
-    ):
-        return label(after[0])
-    return None
-
-
-def _after_preposition(text: str, pos: int) -> bool:
-    prev = re.findall(r"([A-Za-z]+)\W*$", text[max(0, pos - 25) : pos])
-    return bool(prev) and prev[-1].lower() in _PREPOSITIONS
-
-
-_VERB_RE = re.compile(r"\b(" + "|".join(SPEECH_VERBS) + r"|[Aa]ccording to)\b")
-
-
 def parse(source: Source) -> Document:
     """Parse one source into its structure; offsets refer to `source.text`."""
     text = source.text
@@ -460,7 +185,7 @@ def parse(source: Source) -> Document:
     date_m = next((m for s in sentences[:6] for m in [_DATE_FOUND.search(s.text)] if m), None)
     date = date_m.group() if date_m else None
 
-    names_finder = _Names(text, sentences)
+    names_finder = NameFinder(text, sentences)
     names = names_finder.classify()
 
     raw_quotes, stray = _find_quotes(text, paragraphs)
@@ -480,7 +205,7 @@ def parse(source: Source) -> Document:
     for si, sent in enumerate(sentences):
         if sent.role != "body":
             continue
-        for m in _VERB_RE.finditer(text, sent.start, sent.end):
+        for m in VERB_RE.finditer(text, sent.start, sent.end):
             vpos = m.start()
             if any(qs <= vpos < qe for qs, qe in quote_pairs):
                 continue
@@ -495,12 +220,12 @@ def parse(source: Source) -> Document:
                     for n in person_mentions
                     if sent.start <= n.start < vpos
                     and n.full
-                    and not _after_preposition(text, n.start)
+                    and not after_preposition(text, n.start)
                     and not any(qs <= n.start < qe for qs, qe in quote_pairs)
                 ]
                 speaker = mentions[0].full if mentions else (last_person_speaker or last_person)
             else:
-                speaker = _speaker_near_verb(text, sent, vpos, verb, names, quote_pairs)
+                speaker = speaker_near_verb(text, sent, vpos, verb, names, quote_pairs)
             if speaker:
                 statements.append(Statement(si, speaker, verb, vpos))
                 if speaker in persons_full:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import sys
 import threading
 from pathlib import Path
 
@@ -29,8 +30,17 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("reporter", appauthor=False))
 
 
+def open_cache(directory: Path | None) -> ResponseCache | None:
+    """The cache, or None (said once on stderr) when it can't be opened: a cache is never worth a failed run."""
+    try:
+        return ResponseCache(directory)
+    except ConfigError as exc:
+        print(f"reporter: warning: {exc}; continuing without the cache", file=sys.stderr)
+        return None
+
+
 class ResponseCache:
-    """A thread-safe SQLite map from request key to response."""
+    """A thread-safe SQLite map from request key to response; a failing disk turns it off, not the run."""
 
     def __init__(self, directory: Path | None = None) -> None:
         self.path = (directory or default_cache_dir()) / "llm-cache.sqlite3"
@@ -41,30 +51,39 @@ class ResponseCache:
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"{self.path}: cannot open the response cache: {exc}") from exc
         self._lock = threading.Lock()
+        self._broken = False
+
+    def _run(self, sql: str, args: tuple) -> list:
+        """Execute under the lock; on a database error warn once and act as an empty cache from then on."""
+        with self._lock:
+            if self._broken:
+                return []
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                self._broken = True
+                print(f"reporter: warning: {self.path}: response cache failed ({exc}); continuing without it",
+                      file=sys.stderr)
+                return []
 
     def get(self, request: ModelRequest) -> ModelResponse | None:
         """The cached response to this exact request, or None (a damaged row counts as a miss)."""
-        with self._lock:
-            row = self._db.execute("SELECT response FROM responses WHERE key = ?", (request.key(),)).fetchone()
-        if row is None:
+        rows = self._run("SELECT response FROM responses WHERE key = ?", (request.key(),))
+        if not rows:
             return None
         try:
-            return ModelResponse.model_validate_json(row[0])
+            return ModelResponse.model_validate_json(rows[0][0])
         except ValueError:
             return None
 
     def put(self, request: ModelRequest, response: ModelResponse) -> None:
         """Store the response to this request."""
-        with self._lock:
-            self._db.execute(
-                "INSERT OR REPLACE INTO responses (key, prompt, source_id, response) VALUES (?, ?, ?, ?)",
-                (request.key(), request.prompt_name, request.source_id, response.model_dump_json()),
-            )
+        self._run("INSERT OR REPLACE INTO responses (key, prompt, source_id, response) VALUES (?, ?, ?, ?)",
+                  (request.key(), request.prompt_name, request.source_id, response.model_dump_json()))
 
     def forget(self, request: ModelRequest) -> None:
         """Drop the response to this request (it failed validation: a re-run must ask again)."""
-        with self._lock:
-            self._db.execute("DELETE FROM responses WHERE key = ?", (request.key(),))
+        self._run("DELETE FROM responses WHERE key = ?", (request.key(),))
 
     def close(self) -> None:
         """Close the database."""

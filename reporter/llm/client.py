@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from reporter.config import Config
 from reporter.limits import Budget, BudgetedBackend
-from reporter.llm.cache import ResponseCache
+from reporter.llm.cache import open_cache
 from reporter.llm.protocol import ModelBackend, ModelRequest, ModelResponse
 from reporter.models import Usage
 from reporter.tokens import count_tokens
@@ -46,9 +46,10 @@ class ModelClient:
         self._lock = threading.Lock()
         self._live = live
         self._budgeted: ModelBackend | None = None
+        self.live_ready = threading.Event()  # set once the live model is loaded (LangChain imported)
         self.budget = Budget(config.limits.max_requests, config.limits.max_tokens)
         self.replay = _cassette().load(config.replay) if config.replay else None
-        self.cache = ResponseCache(config.cache_dir) if config.use_cache and self.replay is None else None
+        self.cache = open_cache(config.cache_dir) if config.use_cache and self.replay is None else None
         self.recorder = None
         if config.record and self.replay is None:
             secret = config.api_key.get_secret_value() if config.api_key else None
@@ -64,6 +65,7 @@ class ModelClient:
 
                     self._live = LiveBackend(self.config)
                 self._budgeted = BudgetedBackend(self._live, self.budget, request_tokens)
+                self.live_ready.set()
             return self._budgeted
 
     def complete(self, request: ModelRequest) -> ModelResponse:

@@ -8,6 +8,7 @@ and error messages are built from the error class and status, never from request
 from __future__ import annotations
 
 import importlib
+import warnings
 from typing import Any
 
 import openai
@@ -70,7 +71,11 @@ class LiveBackend:
         if (fmt := _response_format(request)) is not None:
             kwargs["response_format"] = fmt
         try:
-            reply = self.chat.invoke(messages, **kwargs)
+            with warnings.catch_warnings():
+                # LangChain warns on stderr when a server lacks strict json_schema support; we fall back
+                # to json mode ourselves (structured.py), so the user needs no Python warning about it.
+                warnings.filterwarnings("ignore", message="This model does not support OpenAI's structured output")
+                reply = self.chat.invoke(messages, **kwargs)
         except openai.LengthFinishReasonError as exc:
             return _from_completion(exc.completion, request, "length")
         except openai.ContentFilterFinishReasonError as exc:

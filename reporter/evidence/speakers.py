@@ -1,0 +1,63 @@
+"""Who said it: the named subject of a speech verb ('Wang said', 'said Peskov', 'according to Patrushev')."""
+
+from __future__ import annotations
+
+import re
+
+from reporter.evidence.document import NameSpan, Sentence
+from reporter.evidence.lexicon import SPEECH_VERBS
+
+_PREPOSITIONS = frozenset(
+    ["with", "to", "by", "met", "from", "at", "in", "on", "for", "against", "toward", "towards", "into", "of"]
+)
+
+
+def speaker_near_verb(
+    text: str, sent: Sentence, vpos: int, verb: str, names: list[NameSpan], quotes: list[tuple[int, int]]
+) -> str | None:
+    """The named subject of a speech verb: 'Wang said', 'said Peskov', 'Mr Putin ..., telling'."""
+
+    def inside_quote(pos: int) -> bool:
+        return any(qs <= pos < qe for qs, qe in quotes)
+
+    in_sent = [
+        n
+        for n in names
+        if sent.start <= n.start < sent.end and not inside_quote(n.start) and n.kind in ("person", "org", "place")
+    ]
+    label = lambda n: n.full or n.text  # noqa: E731
+    if verb == "according to":
+        after = [n for n in in_sent if n.start >= vpos and n.start - vpos < 40]
+        return label(after[0]) if after else None
+    before = [n for n in in_sent if n.end <= vpos]
+    gap_text = text[before[-1].end : vpos] if before else ""
+    if verb.endswith("ing") and "," in text[sent.start : vpos]:
+        subj = [n for n in before if not after_preposition(text, n.start)]
+        if subj:
+            return label(subj[0])
+    if "quoted" in gap_text and before:
+        subj = [n for n in before if not after_preposition(text, n.start)]
+        if subj:
+            return label(subj[0])
+    plain_gap = before and len(gap_text) <= 30 and not re.search(r"[“”\"]", gap_text) and "," not in gap_text
+    if plain_gap and (not after_preposition(text, before[-1].start) or "quoted" in gap_text):
+        return label(before[-1])
+    if before and "," in gap_text:  # appositive: 'Patrushev, the head of ..., said'
+        subj = [n for n in before if not after_preposition(text, n.start) and n.kind == "person"]
+        if subj and not re.search(r"[“”\"]", gap_text):
+            return label(subj[0])
+    after = [n for n in in_sent if n.start > vpos]
+    if after and re.fullmatch(
+        r"(?:\s+(?:[A-Z][\w’'.-]*|the|[a-z]+man|[a-z]+woman|minister|secretary))*\s*",
+        text[vpos + len(verb) : after[0].start],
+    ):
+        return label(after[0])
+    return None
+
+
+def after_preposition(text: str, pos: int) -> bool:
+    prev = re.findall(r"([A-Za-z]+)\W*$", text[max(0, pos - 25) : pos])
+    return bool(prev) and prev[-1].lower() in _PREPOSITIONS
+
+
+VERB_RE = re.compile(r"\b(" + "|".join(SPEECH_VERBS) + r"|[Aa]ccording to)\b")
