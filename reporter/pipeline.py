@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reporter import __version__
 from reporter.config import Config
@@ -18,6 +18,9 @@ from reporter.render import OFFLINE_HINT
 from reporter.review import apply_reviews
 from reporter.summarise import event_line, extractive_summary, guess_outlet
 from reporter.suspicious import find_all_suspicious
+
+if TYPE_CHECKING:
+    from reporter.llm.run import LlmRun
 
 
 def split_duplicates(sources: list[Source]) -> tuple[list[Source], list[list[str]]]:
@@ -49,55 +52,53 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
     if not sources:
         raise NoUsableSources("no usable articles: " + "; ".join(f"{p.path}: {p.message}" for p in problems[:5]))
     unique, duplicates = split_duplicates(sources)
-    if config.llm_configured:  # load LangChain and the tokenizer while the engine works
-        threading.Thread(target=_warm_up_llm, args=(config,), daemon=True).start()
-    analysed = []  # what the engine reads: very long articles are cut (a prefix, so offsets stay valid)
-    for source in unique:
-        bounded, problem = bound_for_analysis(source, config.limits.max_analysed_chars)
-        analysed.append(bounded)
-        problems += [problem] if problem else []
-    report = analyse(analysed, config.thresholds)
-    by_id = {s.id: _with_metadata(s, report) for s in unique}
-    sources = [by_id.get(s.id, s) for s in sources]
-    summaries = {s.id: extractive_summary(s, report.documents[s.id]) for s in analysed}
-    for s in sources:  # a duplicate shares the summary of the copy that was analysed
-        if s.id not in summaries:
-            original = next(u for u in unique if u.sha256 == s.sha256)
-            summaries[s.id] = summaries[original.id].model_copy(update={"source_id": s.id})
-    if len(unique) == 1:
-        problems.append(Problem(step="evidence", message="only one distinct source: no cross-source comparison"))
-    ordered = [summaries[s.id] for s in sources]
-    run = RunInfo(mode="offline", reporter_version=__version__, note=OFFLINE_HINT)
-    brief = Brief(
-        event=event_line(ordered),
-        sources=sources,
-        summaries=ordered,
-        consensus=report.consensus,
-        discrepancies=report.discrepancies,
-        duplicates=duplicates,
-        problems=problems,
-        suspicious=find_all_suspicious(unique),
-        run=run,
-    )
-    if config.llm_configured:
-        brief = _with_llm(brief, [by_id[s.id] for s in unique], report, summaries, config)
+    with contextlib.ExitStack() as stack:
+        # Summary requests need only the texts: send them now, and analyse while they wait on the network.
+        llm = stack.enter_context(contextlib.closing(_start_llm(unique, config))) if config.llm_configured else None
+        analysed = []  # what the engine reads: very long articles are cut (a prefix, so offsets stay valid)
+        for source in unique:
+            bounded, problem = bound_for_analysis(source, config.limits.max_analysed_chars)
+            analysed.append(bounded)
+            problems += [problem] if problem else []
+        report = analyse(analysed, config.thresholds)
+        by_id = {s.id: _with_metadata(s, report) for s in unique}
+        sources = [by_id.get(s.id, s) for s in sources]
+        summaries = {s.id: extractive_summary(s, report.documents[s.id]) for s in analysed}
+        for s in sources:  # a duplicate shares the summary of the copy that was analysed
+            if s.id not in summaries:
+                original = next(u for u in unique if u.sha256 == s.sha256)
+                summaries[s.id] = summaries[original.id].model_copy(update={"source_id": s.id})
+        if len(unique) == 1:
+            problems.append(Problem(step="evidence", message="only one distinct source: no cross-source comparison"))
+        ordered = [summaries[s.id] for s in sources]
+        run = RunInfo(mode="offline", reporter_version=__version__, note=OFFLINE_HINT)
+        brief = Brief(
+            event=event_line(ordered),
+            sources=sources,
+            summaries=ordered,
+            consensus=report.consensus,
+            discrepancies=report.discrepancies,
+            duplicates=duplicates,
+            problems=problems,
+            suspicious=find_all_suspicious(unique),
+            run=run,
+        )
+        if llm is not None:
+            brief = _with_llm(brief, llm, [by_id[s.id] for s in unique], report, summaries)
     brief.run.duration_s = None if brief.run.mode == "replay" else round(time.perf_counter() - started, 3)
     return brief
 
 
-def _warm_up_llm(config: Config) -> None:
-    from reporter.llm import warm_up
+def _start_llm(unique: list[Source], config: Config) -> LlmRun:
+    from reporter.llm import start_llm  # LangChain loads only when a model is configured
 
-    with contextlib.suppress(Exception):  # only a head start: the real import reports any problem
-        warm_up(config)
+    return start_llm(unique, config)
 
 
-def _with_llm(brief: Brief, unique: list[Source], report: EvidenceReport, summaries: dict[str, ArticleSummary],
-              config: Config) -> Brief:
+def _with_llm(brief: Brief, run: LlmRun, unique: list[Source], report: EvidenceReport,
+              summaries: dict[str, ArticleSummary]) -> Brief:
     """The briefing with the model's summaries, verdicts, flags and consensus, all grounded."""
-    from reporter.llm import run_llm  # LangChain loads only when a model is configured
-
-    llm = run_llm(unique, report, [summaries[s.id] for s in unique], config)
+    llm = run.finish(unique, report, [summaries[s.id] for s in unique])
     by_id = {s.source_id: s for s in llm.summaries}
     copies = {s.id: next(u.id for u in unique if u.sha256 == s.sha256) for s in brief.sources}
     return brief.model_copy(update={

@@ -12,6 +12,7 @@ import base64
 import gzip
 import hashlib
 import sys
+import threading
 from functools import cache
 from importlib import resources
 from unittest import mock
@@ -28,6 +29,7 @@ EXPECTED_SHA256 = {
 }
 DEFAULT_ENCODING = "o200k_base"
 _warned: set[str] = set()
+_build_lock = threading.Lock()
 
 
 def _load_ranks(name: str) -> dict[bytes, int]:
@@ -41,9 +43,14 @@ def _load_ranks(name: str) -> dict[bytes, int]:
     return {base64.b64decode(tok): int(rank) for tok, rank in (line.split() for line in raw.splitlines() if line)}
 
 
-@cache
 def get_encoding(name: str) -> tiktoken.Encoding:
-    """The named encoding (o200k_base or cl100k_base), built from the bundled vocabulary."""
+    """The named encoding (o200k_base or cl100k_base), built once from the bundled vocabulary."""
+    with _build_lock:  # a run's worker threads ask at once: without it each would build its own copy
+        return _built_encoding(name)
+
+
+@cache
+def _built_encoding(name: str) -> tiktoken.Encoding:
     if name not in EXPECTED_SHA256:
         raise TokenizerError(f"no bundled vocabulary named {name}")
     ranks = _load_ranks(name)
@@ -51,6 +58,9 @@ def get_encoding(name: str) -> tiktoken.Encoding:
     with mock.patch.object(openai_public, "load_tiktoken_bpe", lambda *_a, **_k: ranks):
         params = getattr(openai_public, name)()
     return tiktoken.Encoding(**params)
+
+
+get_encoding.cache_clear = _built_encoding.cache_clear  # type: ignore[attr-defined]
 
 
 def encoding_name_for(model: str | None) -> str:

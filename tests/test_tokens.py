@@ -2,6 +2,7 @@
 
 import gzip
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 
 import pytest
@@ -37,3 +38,23 @@ def test_damaged_vocabulary_is_a_clear_error(monkeypatch):
             tokens.get_encoding("cl100k_base")
     finally:
         tokens.get_encoding.cache_clear()
+
+
+def test_threads_asking_at_once_build_the_vocabulary_once(monkeypatch):
+    # A run's summary workers all count tokens at start; each building its own copy cost seconds cold.
+    loads: list[str] = []
+    real = tokens._load_ranks
+
+    def counted(name):
+        loads.append(name)
+        return real(name)
+
+    monkeypatch.setattr(tokens, "_load_ranks", counted)
+    tokens.get_encoding.cache_clear()
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            built = list(pool.map(tokens.get_encoding, ["cl100k_base"] * 4))
+    finally:
+        tokens.get_encoding.cache_clear()
+    assert loads == ["cl100k_base"]
+    assert all(b is built[0] for b in built)

@@ -46,6 +46,7 @@ class ModelClient:
         self._lock = threading.Lock()
         self._live = live
         self._budgeted: ModelBackend | None = None
+        self.live_ready = threading.Event()  # set once the live model is loaded (LangChain imported)
         self.budget = Budget(config.limits.max_requests, config.limits.max_tokens)
         self.replay = _cassette().load(config.replay) if config.replay else None
         self.cache = open_cache(config.cache_dir) if config.use_cache and self.replay is None else None
@@ -64,6 +65,7 @@ class ModelClient:
 
                     self._live = LiveBackend(self.config)
                 self._budgeted = BudgetedBackend(self._live, self.budget, request_tokens)
+                self.live_ready.set()
             return self._budgeted
 
     def complete(self, request: ModelRequest) -> ModelResponse:

@@ -22,7 +22,7 @@ from reporter.llm.prompts import load_prompt
 from reporter.llm.protocol import ModelBackend
 from reporter.llm.schemas import BriefOutput, SummaryOutput
 from reporter.llm.structured import StructuredCaller
-from reporter.llm.summarise import part_budget, split_text, summarise_source, summary_values
+from reporter.llm.summarise import finish_summary, part_budget, request_summary, split_text, summary_values
 from reporter.models import (
     SEVERITY_RANK,
     ArticleSummary,
@@ -35,6 +35,7 @@ from reporter.models import (
     UnverifiedClaim,
     Usage,
 )
+from reporter.tokens import count_tokens
 
 
 @dataclass
@@ -65,60 +66,106 @@ def _progress(enabled: bool) -> Progress:
                     TimeElapsedColumn(), console=Console(stderr=True), transient=True, disable=not enabled)
 
 
+class LlmRun:
+    """One LLM-mode run: summary requests start at once (they need only the texts); `finish` adds the rest.
+
+    The pipeline starts it before the evidence engine, so the analysis runs while the first requests wait
+    on the network. `backend` replaces the live model (tests); `window_tokens` overrides the context window.
+    """
+
+    def __init__(self, sources: Sequence[Source], config: Config, *, backend: ModelBackend | None = None,
+                 window_tokens: int | None = None, show_progress: bool = True) -> None:
+        self.config = config
+        self.model = config.model or DEFAULT_MODEL
+        window = window_tokens or price_for(self.model).context
+        self.client = ModelClient(config, live=backend)
+        self.caller = StructuredCaller(self.client, self.model)
+        self._progress = _progress(show_progress and sys.stderr.isatty())
+        self._pool = ThreadPoolExecutor(max_workers=config.concurrency)
+        self._closed = False
+        self._progress.start()
+        task = self._progress.add_task("summarising", total=len(sources))
+
+        def one(source: Source) -> list[SummaryOutput] | ModelError:
+            try:
+                return request_summary(self.caller, source, window)
+            except ModelError as exc:  # a CassetteMiss too: `finish_summary` re-raises it in order
+                return exc
+            finally:
+                self._progress.advance(task)
+
+        count_tokens("", self.model)  # load the tokenizer once here, not in every worker at once
+        self._pending = {s.id: self._pool.submit(one, s) for s in sources}
+        # Hold the (CPU-bound) analysis back until the workers have loaded the live model and started
+        # sending, or need none (cache, replay): otherwise the two share one core and the requests leave late.
+        while not self.client.live_ready.wait(0.01):
+            if all(f.done() for f in self._pending.values()):
+                break
+
+    def finish(self, sources: Sequence[Source], evidence_report: Any,
+               offline_summaries: Sequence[ArticleSummary]) -> LlmResult:
+        """Gather the summaries, then write the brief; never drops a source.
+
+        A cassette miss in --replay mode propagates (strict replay); other model failures become problems.
+        """
+        candidates, engine_consensus = _engine_parts(evidence_report)
+        offline = {s.source_id: s for s in offline_summaries}
+        grounder = Grounder({s.id: s for s in sources})
+        problems: list[Problem] = []
+        try:
+            outputs = [self._pending[s.id].result() for s in sources]
+            self._stop()
+            results = [finish_summary(s, offline.get(s.id) or ArticleSummary(source_id=s.id, method="extractive"),
+                                      out) for s, out in zip(sources, outputs, strict=True)]
+            summaries = [r[0] for r in results]
+            for _, failed in results:
+                problems += failed
+            result = LlmResult(mode="replay" if self.config.replay else "llm", model=self.model,
+                               summaries=summaries, consensus=engine_consensus, discrepancies=candidates)
+            try:
+                brief = run_brief(self.caller, list(sources), summaries, candidates, grounder)
+            except CassetteMiss:
+                raise
+            except ModelError as exc:
+                problems.append(Problem(step="brief", message=f"{exc}; the evidence engine's flags are kept"))
+            else:
+                result.event = brief.event
+                result.consensus = brief.consensus or engine_consensus
+                # Most severe first, then most confident; stable, so the engine's order breaks ties.
+                result.discrepancies = sorted(brief.discrepancies,
+                                              key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence))
+                result.unverified_claims = brief.unverified_claims
+                result.grounding_removals = brief.grounding_removals
+        finally:
+            self.close()
+        result.problems = problems
+        result.usage = self.client.usage.model_copy()
+        result.prompts = dict(sorted(self.caller.prompts_used.items()))
+        return result
+
+    def _stop(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._progress.stop()
+
+    def close(self) -> None:
+        """Wait for requests in flight, then release the cache and write any cassette; idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._stop()
+            self.client.close()
+
+
+def start_llm(sources: Sequence[Source], config: Config, **kwargs: Any) -> LlmRun:
+    """Start LLM mode: the summary requests leave now; call `finish` (or `close`) on the result."""
+    return LlmRun(sources, config, **kwargs)
+
+
 def run_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries: Sequence[ArticleSummary],
             config: Config, *, backend: ModelBackend | None = None, window_tokens: int | None = None,
             show_progress: bool = True) -> LlmResult:
-    """Summarise every source with the model (concurrently), then write the brief; never drops a source.
-
-    `backend` replaces the live model (tests); `window_tokens` overrides the model's context window.
-    A cassette miss in --replay mode propagates (strict replay); other model failures become problems.
-    """
-    model = config.model or DEFAULT_MODEL
-    window = window_tokens or price_for(model).context
-    candidates, engine_consensus = _engine_parts(evidence_report)
-    offline = {s.source_id: s for s in offline_summaries}
-    grounder = Grounder({s.id: s for s in sources})
-    client = ModelClient(config, live=backend)
-    caller = StructuredCaller(client, model)
-    problems: list[Problem] = []
-    try:
-        with _progress(show_progress and sys.stderr.isatty()) as progress, \
-                ThreadPoolExecutor(max_workers=config.concurrency) as pool:
-            task = progress.add_task("summarising", total=len(sources))
-
-            def one(source: Source) -> tuple[ArticleSummary, list[Problem]]:
-                fallback = offline.get(source.id) or ArticleSummary(source_id=source.id, method="extractive")
-                try:
-                    return summarise_source(caller, source, fallback, window)
-                finally:
-                    progress.advance(task)
-
-            results = list(pool.map(one, sources))
-        summaries = [r[0] for r in results]
-        for _, failed in results:
-            problems += failed
-        result = LlmResult(mode="replay" if config.replay else "llm", model=model, summaries=summaries,
-                           consensus=engine_consensus, discrepancies=candidates)
-        try:
-            brief = run_brief(caller, list(sources), summaries, candidates, grounder)
-        except CassetteMiss:
-            raise
-        except ModelError as exc:
-            problems.append(Problem(step="brief", message=f"{exc}; the evidence engine's flags are kept"))
-        else:
-            result.event = brief.event
-            result.consensus = brief.consensus or engine_consensus
-            # Most severe first, then most confident; stable, so the engine's order breaks ties.
-            result.discrepancies = sorted(brief.discrepancies,
-                                          key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence))
-            result.unverified_claims = brief.unverified_claims
-            result.grounding_removals = brief.grounding_removals
-    finally:
-        client.close()
-    result.problems = problems
-    result.usage = client.usage.model_copy()
-    result.prompts = dict(sorted(caller.prompts_used.items()))
-    return result
+    """Summarise every source with the model (concurrently), then write the brief; never drops a source."""
+    llm = LlmRun(sources, config, backend=backend, window_tokens=window_tokens, show_progress=show_progress)
+    return llm.finish(sources, evidence_report, offline_summaries)
 
 
 def plan_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries: Sequence[ArticleSummary],
@@ -147,11 +194,3 @@ def dry_run_report(sources: Sequence[Source], evidence_report: Any, offline_summ
     """The text `--dry-run` prints."""
     model = config.model or DEFAULT_MODEL
     return format_plan(plan_llm(sources, evidence_report, offline_summaries, config), model)
-
-
-def warm_up(config: Config) -> None:
-    """Load LangChain, the openai SDK and the tokenizer; the pipeline runs this in a thread during analysis."""
-    from reporter.llm import live  # noqa: F401  - the import itself is the work
-    from reporter.tokens import count_tokens
-
-    count_tokens("", config.model or DEFAULT_MODEL)

@@ -87,23 +87,34 @@ def _merge(parts: list[SummaryOutput]) -> SummaryOutput:
     return SummaryOutput(lead=lead, key_points=points[:MAX_KEY_POINTS])
 
 
-def summarise_source(caller: StructuredCaller, source: Source, offline: ArticleSummary,
-                     window_tokens: int) -> tuple[ArticleSummary, list[Problem]]:
-    """Summarise one article (in parts if it is too long); on failure keep the offline summary, marked."""
+def request_summary(caller: StructuredCaller, source: Source, window_tokens: int) -> list[SummaryOutput]:
+    """The model's summaries of the article's parts; needs only the text, so it may run before the analysis."""
     prompt = load_prompt("summary")
     pieces = split_text(source.text, part_budget(window_tokens, caller.model), caller.model)
-    outputs: list[SummaryOutput] = []
-    try:
-        for n, piece in enumerate(pieces, 1):
-            out, _ = caller.ask(prompt, summary_values(source.id, piece, n, len(pieces)), SummaryOutput, source.id)
-            outputs.append(out)
-    except CassetteMiss:
-        raise  # replay is strict: the run fails, naming the prompt and source
-    except ModelError as exc:
-        status = "model output invalid" if isinstance(exc, ModelOutputInvalid) else "failed"
-        problem = Problem(path=source.path, source_id=source.id, step="summarise", message=str(exc))
-        kept = offline.model_copy(update={"status": status, "error": str(exc)})
+    return [caller.ask(prompt, summary_values(source.id, piece, n, len(pieces)), SummaryOutput, source.id)[0]
+            for n, piece in enumerate(pieces, 1)]
+
+
+def finish_summary(source: Source, offline: ArticleSummary, outputs: list[SummaryOutput] | ModelError
+                   ) -> tuple[ArticleSummary, list[Problem]]:
+    """The article's summary from the model's outputs; on a model failure the offline summary, marked."""
+    if isinstance(outputs, CassetteMiss):
+        raise outputs  # replay is strict: the run fails, naming the prompt and source
+    if isinstance(outputs, ModelError):
+        status = "model output invalid" if isinstance(outputs, ModelOutputInvalid) else "failed"
+        problem = Problem(path=source.path, source_id=source.id, step="summarise", message=str(outputs))
+        kept = offline.model_copy(update={"status": status, "error": str(outputs)})
         return kept, [problem]
     merged = _merge(outputs)
     lead = merged.lead.strip() or offline.lead
     return offline.model_copy(update={"lead": lead, "key_points": merged.key_points, "method": "llm"}), []
+
+
+def summarise_source(caller: StructuredCaller, source: Source, offline: ArticleSummary,
+                     window_tokens: int) -> tuple[ArticleSummary, list[Problem]]:
+    """Summarise one article (in parts if it is too long); on failure keep the offline summary, marked."""
+    try:
+        outputs: list[SummaryOutput] | ModelError = request_summary(caller, source, window_tokens)
+    except ModelError as exc:
+        outputs = exc
+    return finish_summary(source, offline, outputs)
