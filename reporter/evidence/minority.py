@@ -1,5 +1,5 @@
 """Minority wording: in a sentence rendered by many sources (translations of one text), the words that
-almost no other rendering uses are where one version most likely went wrong."""
+few other renderings use are where one version most likely went wrong."""
 
 from __future__ import annotations
 
