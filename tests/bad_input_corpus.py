@@ -10,6 +10,8 @@ import os
 import shutil
 from pathlib import Path
 
+from bench.big_article import write_big_article  # one generator for the test corpus and the benchmark
+
 BAD = Path(__file__).parent / "bad_inputs"
 SEEDS = Path(__file__).parent.parent / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
@@ -80,16 +82,3 @@ def build_corpus(tmp: Path) -> dict[str, Path]:
     cases["odd_name"] = odd
     cases["ten_mb"] = write_big_article(tmp / "ten_mb.txt", 10_000_000)
     return cases
-
-
-def write_big_article(path: Path, size: int) -> Path:
-    """A plausible article of about `size` bytes: the seeds' paragraphs repeated, numbered so no two match."""
-    paragraphs = [p for f in SEED_FILES for p in f.read_text(encoding="utf-8").splitlines() if p.strip()]
-    with path.open("w", encoding="utf-8") as out:
-        written, n = 0, 0
-        while written < size:
-            line = f"{n}. {paragraphs[n % len(paragraphs)]}\n"
-            out.write(line)
-            written += len(line.encode("utf-8"))
-            n += 1
-    return path

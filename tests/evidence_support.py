@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
+from reporter.ingest import source_from_text
 from reporter.models import Source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -12,16 +12,8 @@ SEEDS = ROOT / "seeds"
 
 
 def make_source(source_id: str, text: str) -> Source:
-    """A Source for in-memory text, as ingest would build it for a .txt file."""
-    return Source(
-        id=source_id,
-        path=f"{source_id}.txt",
-        format="txt",
-        encoding="utf-8",
-        words=len(text.split()),
-        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        text=text,
-    )
+    """A Source for in-memory text, as ingest builds it for a .txt file."""
+    return source_from_text(text, path=f"{source_id}.txt", source_id=source_id)
 
 
 def seed_sources() -> list[Source]:

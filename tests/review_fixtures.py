@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from reporter.ids import discrepancy_id
+from reporter.ingest import source_from_text
 from reporter.models import Brief, Discrepancy, Evidence, RunInfo, Source
 
 TEXTS = {
@@ -22,17 +22,7 @@ PHRASES = {
 
 
 def source(sid: str) -> Source:
-    text = TEXTS[sid]
-    return Source(
-        id=sid,
-        path=f"{sid}.txt",
-        format="txt",
-        encoding="utf-8",
-        words=len(text.split()),
-        sha256=hashlib.sha256(text.encode()).hexdigest(),
-        text=text,
-        outlet=f"Outlet {sid.upper()}",
-    )
+    return source_from_text(TEXTS[sid], path=f"{sid}.txt", source_id=sid, outlet=f"Outlet {sid.upper()}")
 
 
 def ev(sid: str, phrase: str) -> Evidence:
