@@ -3,6 +3,7 @@
 
     python3 dev.py brief    # install, then write the briefing of seeds/ into reports/seeds/
     python3 dev.py test     # install with the test extra, then run the whole test suite
+    python3 dev.py bench    # install with the test extra, then run every benchmark (see BENCHMARKS.md)
 
 Standard library only, so it runs on a fresh machine with nothing but Python >= 3.11.
 """
@@ -45,6 +46,9 @@ def main() -> int:
     elif job == "test":
         ensure_venv("test")
         cmd = [str(BIN / "python"), "-m", "pytest", *rest]
+    elif job == "bench":
+        ensure_venv("test")
+        cmd = [str(BIN / "python"), "-m", "bench", *rest]
     else:
         print(__doc__, file=sys.stderr)
         return 2
