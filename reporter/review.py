@@ -47,14 +47,9 @@ class EvidenceKey(Strict):
     text: str = Field(description="The evidence text, normalised with reporter.ids.normalise_text.")
 
 
-class StoredDecision(Strict):
+class StoredDecision(Review):
     """One decision as kept in review.json: the review plus what the flag looked like then."""
 
-    status: ReviewStatus = Field(description="The decision: open, confirmed, dismissed or needs-check.")
-    note: str | None = Field(default=None, description="Why the editor decided so.")
-    correction: str | None = Field(default=None, description="The correction the editor proposes.")
-    reviewer: str | None = Field(default=None, description="Who decided.")
-    decided_at: str | None = Field(default=None, description="When, ISO 8601 UTC.")
     title: str | None = Field(default=None, description="The flag's title when it was decided.")
     kind: str | None = Field(default=None, description="The flag's kind when it was decided.")
     evidence: list[EvidenceKey] = Field(default_factory=list, description="The flag's evidence keys.")
@@ -67,13 +62,7 @@ class StoredDecision(Strict):
 
     def review(self) -> Review:
         """The decision as the data model's Review."""
-        return Review(
-            status=self.status,
-            note=self.note,
-            correction=self.correction,
-            reviewer=self.reviewer,
-            decided_at=self.decided_at,
-        )
+        return Review(**self.model_dump(include=set(Review.model_fields)))
 
 
 class StoreFile(Strict):
