@@ -18,6 +18,7 @@ from reporter import __version__, pipeline
 from reporter.atomic import write_text_atomic
 from reporter.config import Config
 from reporter.errors import ReporterError
+from reporter.llm_cli import doctor, logs
 from reporter.render import render_json, write_outputs
 from reporter.review_cli import review
 
@@ -30,6 +31,12 @@ def fail(message: str) -> None:
     """One line on stderr, exit 1: the user never sees a traceback for a known problem."""
     console.print(f"[bold red]reporter: error:[/] {escape(message)}")
     sys.exit(EXIT_ERROR)
+
+
+def usage_error(message: str) -> None:
+    """One line on stderr, exit 2: the command line can't work as given."""
+    console.print(f"[bold red]reporter: usage error:[/] {escape(message)}")
+    sys.exit(EXIT_USAGE)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,7 +67,11 @@ def cli() -> None:
 @click.option("--max-tokens", type=click.IntRange(min=0), default=None, help="Cap on model tokens (in + out).")
 @click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Concurrent model requests [4].")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Seconds per model request before it is retried [60].")
+              help="Seconds to wait for one model answer [600 for a local or private-network server, else 60].")
+@click.option("--context-window", type=click.IntRange(min=512), default=None,
+              help="The model's context window in tokens [asked of the server, else known or conservative].")
+@click.option("--reasoning-effort", type=click.Choice(["minimal", "low", "medium", "high"]), default=None,
+              help="reasoning_effort for reasoning models (o-series, gpt-5).")
 @click.option("--record", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Save every model request and response of the run to this cassette (YAML, or .json).")
 @click.option("--replay", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -68,12 +79,16 @@ def cli() -> None:
 def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to: str | None,
           hide_dismissed: bool, max_input_bytes: int | None, max_analysed_chars: int | None, quiet: bool,
           model: str | None, base_url: str | None, no_cache: bool, dry_run: bool, max_requests: int | None,
-          max_tokens: int | None, concurrency: int | None, timeout_s: float | None, record: Path | None,
-          replay: Path | None) -> None:
+          max_tokens: int | None, concurrency: int | None, timeout_s: float | None, context_window: int | None,
+          reasoning_effort: str | None, record: Path | None, replay: Path | None) -> None:
     """Write the briefing of INPUT files and folders (.txt, .md, .html, .json)."""
     config = Config.from_env(offline=offline or None, hide_dismissed=hide_dismissed or None, model=model,
                              base_url=base_url, use_cache=False if no_cache else None, dry_run=dry_run or None,
-                             concurrency=concurrency, timeout_s=timeout_s, record=record, replay=replay)
+                             concurrency=concurrency, timeout_s=timeout_s, record=record, replay=replay,
+                             context_window=context_window, reasoning_effort=reasoning_effort)
+    if model and not config.llm_configured and not config.offline and not dry_run:
+        usage_error(f"--model {model}: no server to ask: set OPENAI_API_KEY for OpenAI, or OPENAI_BASE_URL / "
+                    "--base-url for a local or other OpenAI-compatible server (e.g. http://127.0.0.1:11434/v1)")
     if record and replay:
         fail("--record and --replay cannot be used together")
     if record and not config.llm_configured:  # else the user finds out only when replaying a missing file
@@ -124,6 +139,8 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
 
 
 cli.add_command(review)
+cli.add_command(doctor)
+cli.add_command(logs)
 
 
 def main() -> None:

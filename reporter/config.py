@@ -51,7 +51,12 @@ class Config(BaseModel):
     model: str | None = Field(default=None, description="Model name, or provider:model.")
     base_url: str | None = Field(default=None, description="OpenAI-compatible endpoint URL.")
     api_key: SecretStr | None = Field(default=None, description="API key; never written anywhere.")
-    timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout in seconds.")
+    timeout_s: float | None = Field(default=None, gt=0, description="Per-request timeout in seconds; default "
+                                    "600 for a server on a loopback or private address, else 60.")
+    reasoning_effort: str | None = Field(default=None, description="reasoning_effort sent to reasoning models.")
+    context_window: int | None = Field(default=None, ge=512, description="The model's context window in "
+                                       "tokens; default: asked of the server, else known or conservative.")
+    call_log: bool = Field(default=True, description="Keep every model call in the SQLite log (reporter logs).")
     max_retries: int = Field(default=3, ge=0, description="Retries on 429, 5xx and timeouts.")
     concurrency: int = Field(default=4, ge=1, description="Concurrent per-article model requests.")
     use_cache: bool = Field(default=True, description="Answer identical requests from the local cache.")
@@ -68,7 +73,17 @@ class Config(BaseModel):
         """A model can be asked: replay, or a key or base URL is set, and not --offline."""
         if self.offline:
             return False
-        return self.replay is not None or self.api_key is not None or self.base_url is not None
+        return (self.replay is not None or self.api_key is not None or self.base_url is not None
+                or self.other_provider)
+
+    @property
+    def other_provider(self) -> bool:
+        """`--model provider:name` of a LangChain provider other than OpenAI (it reads its own key)."""
+        from reporter.llm.names import LANGCHAIN_PROVIDERS
+
+        provider, sep, name = (self.model or "").partition(":")
+        return bool(sep and name and provider != "openai" and provider in LANGCHAIN_PROVIDERS
+                    and self.base_url is None)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Config:

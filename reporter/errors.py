@@ -10,7 +10,12 @@
     └── ModelError                the model step failed
         ├── ModelOutputInvalid    output still invalid after the re-asks; carries the last output
         ├── BudgetExceeded        --max-requests / --max-tokens reached
-        └── CassetteMiss          --replay: a request that is not in the cassette
+        ├── CassetteMiss          --replay: a request that is not in the cassette
+        ├── ModelUnavailable      the server can't be used at all (key refused, unknown model, unreachable)
+        └── RequestRejected       the server refused one request (HTTP 4xx); carries status and message
+            ├── ParameterRejected             ... naming a parameter: drop it and ask again
+            ├── StructuredOutputUnsupported   ... a structured-output request: step down the mode ladder
+            └── ContextWindowExceeded         too long for the model's window (refused before sending, too)
 
 The CLI turns any ReporterError into one line on stderr and an exit code (see `reporter.cli`).
 """
@@ -69,3 +74,28 @@ class BudgetExceeded(ModelError):
 
 class CassetteMiss(ModelError):
     """A request was not found in the replay cassette."""
+
+
+class ModelUnavailable(ModelError):
+    """The server can't be used at all: the key is refused, the model is unknown, nothing answers."""
+
+
+class RequestRejected(ModelError):
+    """The server refused one request (HTTP 4xx)."""
+
+    def __init__(self, message: str, status: int | None = None, param: str | None = None) -> None:
+        self.status = status
+        self.param = param
+        super().__init__(message)
+
+
+class ParameterRejected(RequestRejected):
+    """The server refused a parameter it named (`param`): send the request again without it."""
+
+
+class StructuredOutputUnsupported(RequestRejected):
+    """The server refused the structured-output form of a request: use the next output mode."""
+
+
+class ContextWindowExceeded(RequestRejected):
+    """The request does not fit the model's context window."""

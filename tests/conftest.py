@@ -38,6 +38,7 @@ def _isolated_model_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytes
         monkeypatch.delenv(name, raising=False)
     cache = tmp_path_factory.mktemp("reporter-cache")
     monkeypatch.setenv("REPORTER_CACHE_DIR", str(cache))
+    monkeypatch.setenv("REPORTER_LOGS", str(cache / "logs.db"))  # the call log, never the user's own
     return cache
 
 

@@ -58,6 +58,8 @@ class Reply:
     model: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    error_body: bytes | None = None  # an error answered with exactly this body (a server's own shape)
+    content_type: str = "application/json"
 
 
 @dataclass
@@ -210,8 +212,9 @@ class FakeOpenAI:
 
     def __init__(self, responder: Responder | None = None, cassette: Cassette | str | Path | None = None,
                  latency_s: float = 0.0, model: str = DEFAULT_MODEL, port: int = 0,
-                 json_schema_supported: bool = True) -> None:
+                 json_schema_supported: bool = True, profile: Any = None) -> None:
         self.responder = responder
+        self.profile = profile  # a tests.server_profiles.ServerProfile: one real server's quirks
         self.json_schema_supported = json_schema_supported  # False: like servers with json mode only
         self.cassette = cassette
         self.latency_s = latency_s
@@ -299,6 +302,14 @@ class FakeOpenAI:
     # -- answering
 
     def _answer(self, call: ChatCall) -> Reply:
+        if self.profile is not None:
+            refused = self.profile.refuse(call)
+            if refused is not None:
+                return refused
+            return self.profile.shape(call, self._answer_plain(call))
+        return self._answer_plain(call)
+
+    def _answer_plain(self, call: ChatCall) -> Reply:
         if not self.json_schema_supported and (call.response_format or {}).get("type") == "json_schema":
             return Reply(status=400, error="Invalid parameter: 'response_format' of type 'json_schema' is not "
                                            "supported with this model.")
@@ -373,6 +384,17 @@ def _completion(fake: FakeOpenAI, call: ChatCall, reply: Reply) -> dict[str, Any
     prompt_tokens = reply.input_tokens if reply.input_tokens is not None else _estimate_tokens(call.text)
     completion_tokens = (reply.output_tokens if reply.output_tokens is not None
                          else _estimate_tokens(text or reply.refusal or ""))
+    message: dict[str, Any] = {"role": "assistant", "content": None if reply.refusal else text,
+                               "refusal": reply.refusal}
+    tools = call.body.get("tools") if isinstance(call.body, dict) else None
+    if tools and reply.refusal is None and reply.finish_reason == "stop":
+        name = tools[0].get("function", {}).get("name", "output")
+        arguments: Any = text
+        if fake.profile is not None and fake.profile.tool_arguments_as_object:
+            with contextlib.suppress(ValueError):
+                arguments = json.loads(text or "")
+        message = {"role": "assistant", "content": None, "tool_calls": [
+            {"id": f"call_{next(fake._ids)}", "type": "function", "function": {"name": name, "arguments": arguments}}]}
     return {
         "id": f"chatcmpl-fake-{next(fake._ids)}",
         "object": "chat.completion",
@@ -381,8 +403,7 @@ def _completion(fake: FakeOpenAI, call: ChatCall, reply: Reply) -> dict[str, Any
         "system_fingerprint": "fp_fake",
         "choices": [{
             "index": 0,
-            "message": {"role": "assistant", "content": None if reply.refusal else text,
-                        "refusal": reply.refusal},
+            "message": message,
             "logprobs": None,
             "finish_reason": reply.finish_reason,
         }],
@@ -437,13 +458,33 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(payload)
 
         def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+            if fake.profile is not None:
+                payload, content_type = fake.profile.error_body(status, message)
+                self._send(status, payload, headers, content_type)
+                return
             kind = {429: "rate_limit_exceeded", 400: "invalid_request_error"}.get(status, "server_error")
             body = {"error": {"message": message, "type": kind, "param": None, "code": kind}}
             self._send(status, json.dumps(body).encode(), headers)
 
+        def _route(self, call: ChatCall) -> bool:
+            """A native endpoint of the emulated server (/api/show, /props, /info, ...); True if answered."""
+            if fake.profile is None:
+                return False
+            answer = fake.profile.route(call)
+            if answer is None:
+                return False
+            status, payload = answer
+            if status != 200:
+                self._error(status, str(payload))
+            else:
+                self._send(200, json.dumps(payload).encode())
+            return True
+
         def do_GET(self) -> None:
-            self._record(b"")
-            if self.path.rstrip("/").endswith("/models"):
+            call = self._record(b"")
+            if self._route(call):
+                return
+            if fake.profile is None and self.path.rstrip("/").endswith("/models"):
                 data = {"object": "list",
                         "data": [{"id": fake.model, "object": "model", "created": 0, "owned_by": "fake"}]}
                 self._send(200, json.dumps(data).encode())
@@ -453,6 +494,8 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             call = self._record(self.rfile.read(length) if length else b"")
+            if self._route(call):
+                return
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._error(404, f"fake server: no route POST {self.path}")
                 return
@@ -470,6 +513,9 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 return
             if reply.raw_body is not None:
                 self._send(200, reply.raw_body)
+                return
+            if reply.status != 200 and reply.error_body is not None:
+                self._send(reply.status, reply.error_body, reply.headers, reply.content_type)
                 return
             if reply.status != 200:
                 self._error(reply.status, reply.error or "fake error", reply.headers)

@@ -160,9 +160,10 @@ TRANSIENT = {  # fails once, then the SDK's retry or the re-ask recovers: the ar
     "refusal once": refusal,
 }
 PERSISTENT = {  # fails every time: the article keeps its offline summary, marked, and is listed as a problem
-    "500 always": (lambda: server_error(500), "failed", "HTTP 500 after retries"),
-    "dropped connection always": (dropped, "failed", "connection failed after retries"),
-    "slower than the timeout always": (lambda: slow(2.5), "failed", "timed out after retries"),
+    "500 always": (lambda: server_error(500), "failed", "answered HTTP 500 server_error: The server had an error "
+                   "(fake) (after 3 retries)"),
+    "dropped connection always": (dropped, "failed", "failed after 3 retries: Server disconnected"),
+    "slower than the timeout always": (lambda: slow(2.5), "failed", "no answer from http://127.0.0.1:"),
     "malformed JSON body": (malformed_json, "failed", "malformed reply"),
     "schema-invalid always": (schema_invalid, "model output invalid", "model output invalid after 2 re-asks"),
     "refusal always": (refusal, "model output invalid", "the model refused"),

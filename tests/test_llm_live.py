@@ -62,26 +62,31 @@ def test_truncated_and_refused_answers_are_returned_marked(fake_openai):
     assert (refused.finish_reason, refused.text) == ("refusal", "No.")
 
 
-@pytest.mark.parametrize(("reply", "message"), [
-    (server_error(500), "HTTP 500 after retries"),
-    (malformed_json(), "malformed reply"),
-    (dropped(), "connection failed after retries"),
+@pytest.mark.parametrize(("reply", "retries", "message"), [
+    (server_error(500), 0, r"answered HTTP 500 server_error: The server had an error \(fake\)$"),
+    (server_error(500), 1, r"answered HTTP 500 server_error: The server had an error \(fake\) \(after 1 retry\)"),
+    (malformed_json(), 0, "malformed reply"),
+    (dropped(), 0, "connection to .* failed: "),
+    (dropped(), 2, "connection to .* failed after 2 retries"),
 ])
-def test_persistent_faults_become_one_line_model_errors(fake_openai, reply, message):
+def test_persistent_faults_become_one_line_model_errors(fake_openai, reply, retries, message):
     fake_openai.on(lambda call: True, reply, times=None)
     with pytest.raises(ModelError, match=message) as caught:
-        _backend(fake_openai, max_retries=0).complete(_request())
+        _backend(fake_openai, max_retries=retries).complete(_request())
     assert "sk-test" not in str(caught.value) and "prompt summary for a" in str(caught.value)
+    assert ("after" in str(caught.value)) == (retries > 0)  # "after N retries" only when retries happened
+    assert len(fake_openai.chat_calls) == retries + 1
 
 
-def test_slow_server_times_out(fake_openai):
-    fake_openai.script(slow(2.0))
-    with pytest.raises(ModelError, match="timed out"):
-        _backend(fake_openai, max_retries=0, timeout_s=0.3).complete(_request())
+def test_slow_local_server_is_asked_again_once_and_the_message_names_the_flag(fake_openai):
+    fake_openai.script(slow(2.0), slow(2.0), slow(2.0))
+    with pytest.raises(ModelError, match=r"no answer .* within 0.3 s after 1 retry; .*--timeout"):
+        _backend(fake_openai, max_retries=3, timeout_s=0.3).complete(_request())
+    assert len(fake_openai.chat_calls) == 2  # a local server is likely still computing it: one more copy at most
 
 
 def test_other_providers_need_their_langchain_package():
     from reporter.errors import ConfigError
 
     with pytest.raises(ConfigError, match="langchain-anthropic"):
-        LiveBackend(Config(model="anthropic:claude-x", base_url="http://127.0.0.1:9/v1"))
+        LiveBackend(Config(model="anthropic:claude-x", api_key=SecretStr("k")))

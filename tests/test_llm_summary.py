@@ -56,7 +56,8 @@ def test_invalid_output_is_reasked_with_the_errors(tmp_path):
     reask = stub.by_prompt("summary")[1]
     assert reask.messages[-2].role == "assistant" and reask.messages[-2].content == "{not json"
     assert reask.messages[-1].content.startswith("Your answer is not valid:")
-    assert result.prompts["repair"] == "1"
+    assert '"key_points"' in reask.messages[-1].content and '"required"' in reask.messages[-1].content  # the schema
+    assert result.prompts["repair"] == "2"
 
 
 def test_output_invalid_after_two_reasks_is_kept_and_marked(tmp_path):

@@ -303,16 +303,17 @@ def test_canary_key_never_leaves_the_authorization_header(fake_openai: FakeOpenA
     key = "sk-canary-" + secrets.token_hex(20)
     fake_openai.responder = authored_model
     # Faults whose error bodies echo the key, as real servers do ("Incorrect API key provided: sk-...").
-    fake_openai.on(for_source(SEED_IDS[0]), lambda: Reply(status=401, error=f"Incorrect API key provided: {key}"),
+    # Source 0 answers well (with --concurrency 1 it is the probe: a 401 there would stop the run at once).
+    fake_openai.on(for_source(SEED_IDS[3]), lambda: Reply(status=401, error=f"Incorrect API key provided: {key}"),
                    times=None)
     fake_openai.on(for_source(SEED_IDS[1]), lambda: server_error(500), times=None)
     fake_openai.on(for_source(SEED_IDS[2]), schema_invalid, times=None)
     out, cassette, json_copy = tmp_path / "out", tmp_path / "run.yaml", tmp_path / "copy.json"
     args = ["brief", *map(str, SEED_FILES), "--out", str(out), "--base-url", fake_openai.url, "--json", "-",
-            "--record", str(cassette), "--timeout", "1"]
+            "--record", str(cassette), "--timeout", "1", "--concurrency", "1"]
     result = CliRunner().invoke(cli, args, env={"OPENAI_API_KEY": key})
     assert result.exit_code == 3, result.output
-    assert len(fake_openai.chat_calls) >= 5
+    assert len(fake_openai.chat_calls) >= 5 and "check the API key" in result.stderr
     assert fake_openai.leaks(key) == []  # the key travelled in the Authorization header only
     json_copy.write_text(result.stdout, encoding="utf-8")
     files = [p for folder in (out, cache_dir) for p in folder.rglob("*") if p.is_file()]

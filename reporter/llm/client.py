@@ -2,8 +2,10 @@
 
 Every layer speaks `ModelBackend`. Replay answers from a cassette and fails on a miss naming the
 prompt and source; otherwise the SQLite cache answers repeats; what reaches the live model is first
-checked against the run's caps (`reporter.limits.Budget`). Recording keeps every answer of the run,
-cached ones included, so a recorded cassette always replays the whole run.
+checked against the run's caps (`reporter.limits.Budget`) and the model's context window: a request
+that would not fit with room for the answer is refused before it is sent (`ContextWindowExceeded`).
+Recording keeps every answer of the run, cached ones included, so a recorded cassette always replays
+the whole run.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reporter.config import Config
+from reporter.errors import ContextWindowExceeded
 from reporter.limits import Budget, BudgetedBackend
 from reporter.llm.cache import open_cache
 from reporter.llm.protocol import ModelBackend, ModelRequest, ModelResponse
@@ -24,10 +27,27 @@ from reporter.tokens import count_tokens
 def request_tokens(request: ModelRequest) -> int:
     """Tokens the request sends: every message plus the JSON schema, counted with tiktoken."""
     text = "\n".join(m.content for m in request.messages)
-    if request.json_schema is not None and request.params.get("response_format") == "json_schema":
+    if request.json_schema is not None and request.params.get("response_format") in ("json_schema", "tools"):
         text += json.dumps(request.json_schema, separators=(",", ":"))
     # A few tokens of chat framing per message, as OpenAI's own counting recipe adds.
     return count_tokens(text, request.model) + 4 * len(request.messages)
+
+
+def answer_reserve(window_tokens: int) -> int:
+    """Tokens kept free in the window for the answer."""
+    return min(4096, window_tokens // 4)
+
+
+def check_window(request: ModelRequest, window_tokens: int | None) -> int:
+    """The request's token count; ContextWindowExceeded if it leaves too little room for the answer."""
+    tokens = request_tokens(request)
+    if window_tokens is not None and tokens + answer_reserve(window_tokens) > window_tokens:
+        where = f"prompt {request.prompt_name}" + (f" for {request.source_id}" if request.source_id else "")
+        raise ContextWindowExceeded(
+            f"{where}: not sent: {tokens} tokens + {answer_reserve(window_tokens)} kept for the answer exceed "
+            f"the context window of {request.model} ({window_tokens} tokens); set --context-window if the "
+            "server's window is larger, or use a model with a larger one")
+    return tokens
 
 
 def _cassette() -> Any:
@@ -40,11 +60,13 @@ def _cassette() -> Any:
 class ModelClient:
     """Layered model access for one run; thread-safe; keeps the run's usage."""
 
-    def __init__(self, config: Config, live: ModelBackend | None = None) -> None:
+    def __init__(self, config: Config, live: ModelBackend | None = None, window_tokens: int | None = None) -> None:
         self.config = config
+        self.window_tokens = window_tokens  # requests that don't fit are never sent
         self.usage = Usage()
         self._lock = threading.Lock()
         self._live = live
+        self._log: Any = None
         self._budgeted: ModelBackend | None = None
         self.live_ready = threading.Event()  # set once the live model is loaded (LangChain imported)
         self.budget = Budget(config.limits.max_requests, config.limits.max_tokens)
@@ -61,9 +83,11 @@ class ModelClient:
         with self._lock:
             if self._budgeted is None:
                 if self._live is None:
+                    from reporter.llm.calllog import CallLog
                     from reporter.llm.live import LiveBackend
 
-                    self._live = LiveBackend(self.config)
+                    self._log = CallLog() if self.config.call_log else None
+                    self._live = LiveBackend(self.config, log=self._log)
                 self._budgeted = BudgetedBackend(self._live, self.budget, request_tokens)
                 self.live_ready.set()
             return self._budgeted
@@ -71,12 +95,6 @@ class ModelClient:
     def complete(self, request: ModelRequest) -> ModelResponse:
         """Answer one request from the first layer that can."""
         if self.replay is not None:
-            if (request.params.get("response_format") == "json_schema" and self.replay.json_mode_only()
-                    and self.replay.lookup(request) is None):
-                # Recorded from a json-mode-only server: answer as that server did, so the run falls back.
-                from reporter.llm.live import StructuredOutputUnsupported
-
-                raise StructuredOutputUnsupported("the cassette was recorded in json mode")
             response = self.replay.require(request)
             self._book(response, counted=True)
             return response
@@ -85,6 +103,7 @@ class ModelClient:
             with self._lock:
                 self.usage.cached += 1
         else:
+            check_window(request, self.window_tokens)
             response = self._live_backend().complete(request)
             self._book(response, counted=True, sent=True)
             if self.cache is not None and response.finish_reason not in ("length", "refusal"):
@@ -115,3 +134,5 @@ class ModelClient:
                 self.recorder.save(self.config.record)
         if self.cache is not None:
             self.cache.close()
+        if self._log is not None:
+            self._log.close()

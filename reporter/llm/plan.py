@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from reporter.errors import ConfigError
-from reporter.llm.live import split_model
+from reporter.llm.names import split_model
 
 # Typical answer sizes, used only to estimate cost before anything is sent.
 EXPECTED_OUTPUT_TOKENS = {"summary": 150, "brief": 1500}
@@ -50,6 +50,13 @@ def price_for(model: str) -> Price:
     table = price_table()
     best = max((name for name in table if bare.startswith(name)), key=len)
     return table[best]
+
+
+def known_window(model: str) -> int | None:
+    """The context window of a model the price table lists by name (not the default entry), else None."""
+    _, bare = split_model(model)
+    names = [name for name in price_table() if name and bare.startswith(name)]
+    return price_table()[max(names, key=len)].context if names else None
 
 
 @dataclass(frozen=True)

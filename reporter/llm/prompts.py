@@ -1,5 +1,6 @@
 """Prompt templates: one Markdown file per step in `prompts/`, with a name and version in front matter.
 
+`prompts/` is the one place they are edited; a built package carries a copy (see setup.py).
 A file is YAML front matter (name, version, description, variables) then `## system` / `## user`
 sections, loaded as a LangChain `ChatPromptTemplate` (f-string syntax; literal braces are doubled).
 The declared variables must be exactly the template's, and rendering must supply exactly them:
@@ -20,7 +21,19 @@ from langchain_core.prompts import ChatPromptTemplate
 from reporter.errors import ConfigError
 from reporter.llm.protocol import ChatMessage
 
-PROMPTS_DIR = Path(os.environ.get("REPORTER_PROMPTS") or Path(__file__).resolve().parents[2] / "prompts")
+
+def prompts_dir() -> Path:
+    """Where the templates are read: `$REPORTER_PROMPTS`, else the copy an installed package ships
+    (`reporter/_prompts`, made by setup.py at build time), else the checkout's `prompts/` (editable)."""
+    if folder := os.environ.get("REPORTER_PROMPTS"):
+        return Path(folder)
+    shipped = Path(__file__).resolve().parents[1] / "_prompts"
+    if (shipped / "summary.md").is_file():
+        return shipped
+    return Path(__file__).resolve().parents[2] / "prompts"
+
+
+PROMPTS_DIR = prompts_dir()
 _SECTION = re.compile(r"^## (system|user|assistant)\s*$", re.MULTILINE)
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
 _ROLES = {"system": "system", "user": "human", "assistant": "ai"}

@@ -15,9 +15,9 @@ from reporter.config import Config
 from reporter.errors import CassetteMiss, ModelError
 from reporter.ground import Grounder
 from reporter.llm.brief import brief_values, build_material, run_brief
-from reporter.llm.client import ModelClient, request_tokens
-from reporter.llm.live import DEFAULT_MODEL
-from reporter.llm.plan import PlannedRequest, format_plan, planned, price_for
+from reporter.llm.client import ModelClient, answer_reserve, request_tokens
+from reporter.llm.connect import connect
+from reporter.llm.plan import PlannedRequest, format_plan, planned
 from reporter.llm.prompts import load_prompt
 from reporter.llm.protocol import ModelBackend
 from reporter.llm.schemas import BriefOutput, SummaryOutput
@@ -75,11 +75,18 @@ class LlmRun:
 
     def __init__(self, sources: Sequence[Source], config: Config, *, backend: ModelBackend | None = None,
                  window_tokens: int | None = None, show_progress: bool = True) -> None:
-        self.config = config
-        self.model = config.model or DEFAULT_MODEL
-        window = window_tokens or price_for(self.model).context
         self.client = ModelClient(config, live=backend)
-        self.caller = StructuredCaller(self.client, self.model)
+        # Model name, window, parameters and output mode: from the flags, the server, earlier runs, the cassette.
+        conn = connect(config, window_tokens=window_tokens, cassette=self.client.replay,
+                       ask_server=backend is None)
+        self.connection = conn
+        self.config = config = config.model_copy(update={"model": conn.model})
+        self.client.config = config
+        self.client.window_tokens = conn.window
+        window = conn.window
+        self.model = conn.model
+        self.caller = StructuredCaller(self.client, self.model, params=conn.params, mode=conn.mode,
+                                       on_learn=conn.learn)
         self._progress = _progress(show_progress and sys.stderr.isatty())
         self._pool = ThreadPoolExecutor(max_workers=config.concurrency)
         self._closed = False
@@ -118,10 +125,13 @@ class LlmRun:
             results = [finish_summary(s, offline.get(s.id) or ArticleSummary(source_id=s.id, method="extractive"),
                                       out) for s, out in zip(sources, outputs, strict=True)]
             summaries = [r[0] for r in results]
-            for _, failed in results:
+            summary_removals: list[GroundingRemoval] = []
+            for _, failed, removed in results:
                 problems += failed
+                summary_removals += removed
             result = LlmResult(mode="replay" if self.config.replay else "llm", model=self.model,
-                               summaries=summaries, consensus=engine_consensus, discrepancies=candidates)
+                               summaries=summaries, consensus=engine_consensus, discrepancies=candidates,
+                               grounding_removals=list(summary_removals))
             try:
                 brief = run_brief(self.caller, list(sources), summaries, candidates, grounder)
             except CassetteMiss:
@@ -135,7 +145,7 @@ class LlmRun:
                 result.discrepancies = sorted(brief.discrepancies,
                                               key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence))
                 result.unverified_claims = brief.unverified_claims
-                result.grounding_removals = brief.grounding_removals
+                result.grounding_removals = summary_removals + brief.grounding_removals
         finally:
             self.close()
         result.problems = problems
@@ -171,9 +181,15 @@ def run_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries: 
 def plan_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries: Sequence[ArticleSummary],
              config: Config, *, window_tokens: int | None = None) -> list[PlannedRequest]:
     """The requests a run would send, with token counts and estimated cost; calls nothing."""
-    model = config.model or DEFAULT_MODEL
-    window = window_tokens or price_for(model).context
-    caller = StructuredCaller(backend=None, model=model)  # type: ignore[arg-type]  # build() only
+    return _plan(sources, evidence_report, offline_summaries, config, window_tokens)[0]
+
+
+def _plan(sources: Sequence[Source], evidence_report: Any, offline_summaries: Sequence[ArticleSummary],
+          config: Config, window_tokens: int | None) -> tuple[list[PlannedRequest], Any]:
+    conn = connect(config, window_tokens=window_tokens, ask_server=False)
+    model, window = conn.model, conn.window
+    caller = StructuredCaller(backend=None, model=model, params=conn.params,  # type: ignore[arg-type]
+                              mode=conn.mode)  # build() only
     plan: list[PlannedRequest] = []
     summary = load_prompt("summary")
     for source in sources:
@@ -186,11 +202,20 @@ def plan_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries:
     material = build_material(list(sources), list(offline_summaries), candidates, model)
     request = caller.build(load_prompt("brief"), brief_values(material), BriefOutput, None)
     plan.append(planned("brief", None, request_tokens(request), model))
-    return plan
+    return plan, conn
 
 
 def dry_run_report(sources: Sequence[Source], evidence_report: Any, offline_summaries: Sequence[ArticleSummary],
                    config: Config) -> str:
-    """The text `--dry-run` prints."""
-    model = config.model or DEFAULT_MODEL
-    return format_plan(plan_llm(sources, evidence_report, offline_summaries, config), model)
+    """The text `--dry-run` prints: the plan, the context window, and a warning per request over it."""
+    plan, conn = _plan(sources, evidence_report, offline_summaries, config, None)
+    reserve = answer_reserve(conn.window)
+    lines = [format_plan(plan, conn.model),
+             f"Context window: {conn.window} tokens ({conn.window_source}); {reserve} kept for each answer."]
+    for p in plan:
+        if p.input_tokens + reserve > conn.window:
+            what = f"{p.prompt} request" + (f" for {p.source_id}" if p.source_id else "")
+            lines.append(f"warning: {what}: {p.input_tokens} tokens + {reserve} for the answer exceed the "
+                         f"context window ({conn.window}); it would not be sent (set --context-window if the "
+                         "server's window is larger)")
+    return "\n".join(lines)

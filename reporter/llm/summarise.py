@@ -19,14 +19,17 @@ import json
 import re
 
 from reporter.errors import CassetteMiss, ModelError, ModelOutputInvalid
+from reporter.ground import Grounder
 from reporter.llm.prompts import load_prompt
 from reporter.llm.schemas import SummaryOutput, json_schema_for
 from reporter.llm.structured import StructuredCaller
-from reporter.models import ArticleSummary, Problem, Source
+from reporter.models import ArticleSummary, GroundingRemoval, Problem, Source
 from reporter.tokens import count_tokens
 
 MAX_KEY_POINTS = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# A quotation in the model's prose: double or guillemet quotes (single quotes are apostrophes too often).
+_QUOTATION = re.compile(r'[“„«"]([^“”„«»"\n]{3,}?)[”“»"]')
 
 
 def delimiter_for(text: str) -> str:
@@ -95,23 +98,62 @@ def request_summary(caller: StructuredCaller, source: Source, window_tokens: int
             for n, piece in enumerate(pieces, 1)]
 
 
+def _quotations(text: str) -> list[str]:
+    """Quoted spans of two words or more (a quoted single word is usually a term, not a quotation)."""
+    return [q.strip() for q in _QUOTATION.findall(text) if len(q.split()) >= 2]
+
+
+def ground_summary(source: Source, lead: str, key_points: list[str]
+                   ) -> tuple[str, list[str], list[GroundingRemoval]]:
+    """The lead and key points without any quotation that is not verbatim in the article.
+
+    A key point quoting words the article does not contain is removed whole; in the lead, the sentence
+    holding such a quotation is. Each removal is listed like removed evidence.
+    """
+    grounder = Grounder({source.id: source})
+    removed: list[GroundingRemoval] = []
+
+    def invented(text: str) -> list[str]:
+        return [q for q in _quotations(text) if grounder.locate(source.id, q) is None]
+
+    kept_points = []
+    for point in key_points:
+        bad = invented(point)
+        if bad:
+            removed += [GroundingRemoval(source_id=source.id, text=q, discrepancy_title=f"summary of {source.id}: "
+                                         "key point") for q in bad]
+        else:
+            kept_points.append(point)
+    sentences = []
+    for sentence in _SENTENCE_END.split(lead):
+        bad = invented(sentence)
+        if bad:
+            removed += [GroundingRemoval(source_id=source.id, text=q, discrepancy_title=f"summary of {source.id}: "
+                                         "lead") for q in bad]
+        else:
+            sentences.append(sentence)
+    return " ".join(sentences).strip(), kept_points, removed
+
+
 def finish_summary(source: Source, offline: ArticleSummary, outputs: list[SummaryOutput] | ModelError
-                   ) -> tuple[ArticleSummary, list[Problem]]:
-    """The article's summary from the model's outputs; on a model failure the offline summary, marked."""
+                   ) -> tuple[ArticleSummary, list[Problem], list[GroundingRemoval]]:
+    """The article's summary from the model's outputs, its invented quotations removed (and listed);
+    on a model failure the offline summary, marked."""
     if isinstance(outputs, CassetteMiss):
         raise outputs  # replay is strict: the run fails, naming the prompt and source
     if isinstance(outputs, ModelError):
         status = "model output invalid" if isinstance(outputs, ModelOutputInvalid) else "failed"
         problem = Problem(path=source.path, source_id=source.id, step="summarise", message=str(outputs))
         kept = offline.model_copy(update={"status": status, "error": str(outputs)})
-        return kept, [problem]
+        return kept, [problem], []
     merged = _merge(outputs)
-    lead = merged.lead.strip() or offline.lead
-    return offline.model_copy(update={"lead": lead, "key_points": merged.key_points, "method": "llm"}), []
+    lead, points, removed = ground_summary(source, merged.lead.strip(), merged.key_points)
+    summary = offline.model_copy(update={"lead": lead or offline.lead, "key_points": points, "method": "llm"})
+    return summary, [], removed
 
 
 def summarise_source(caller: StructuredCaller, source: Source, offline: ArticleSummary,
-                     window_tokens: int) -> tuple[ArticleSummary, list[Problem]]:
+                     window_tokens: int) -> tuple[ArticleSummary, list[Problem], list[GroundingRemoval]]:
     """Summarise one article (in parts if it is too long); on failure keep the offline summary, marked."""
     try:
         outputs: list[SummaryOutput] | ModelError = request_summary(caller, source, window_tokens)
