@@ -60,4 +60,6 @@ def test_flags_name_sources_by_outlet_and_shared_outlets_stay_distinct():
     # 's_2' can't be a word, so it is replaced; 'a' could be, so it is left alone.
     assert with_labels("said in a source s_2, not s_23", labels) == "said in a source AP, not s_23"
     brief.sources[0] = brief.sources[0].model_copy(update={"outlet": "AP"})
-    assert source_label(brief) == {"a": "AP (a)", "s_2": "AP (s_2)"}
+    assert source_label(brief) == {"a": "AP #1", "s_2": "AP #2"}  # same outlet and title: numbered
+    brief.sources[1] = brief.sources[1].model_copy(update={"byline": "By Jane Roe", "title": "Other"})
+    assert source_label(brief) == {"a": "AP: text", "s_2": "AP: Jane Roe"}
