@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import markdown
@@ -37,6 +39,9 @@ SAFE_URL = re.compile(r"https?://[^\s<>()\\]+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _WS = re.compile(r"\s+")
 MIN_SHARED_FOR_MARKING = 0.5
+COMPARED_WORDINGS = 8  # other wordings each evidence span is diffed against (bounds rendering to linear time)
+_NAMED = 5  # sources named on an 'and N more agreeing' row
+MAX_EVIDENCE_ROWS = 10  # rows of a flag's evidence table; sources beyond are counted, and all are in brief.json
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 # No images or image maps: a briefing must not load anything from the network when opened.
 HTML_TAGS = set(nh3.ALLOWED_TAGS) - {"img", "map", "area"}
@@ -61,6 +66,15 @@ summary{cursor:pointer}
 """
 
 
+@dataclass
+class EvidenceRow:
+    """One row of a flag's evidence table: a span, its marked text, and the sources with the same wording."""
+
+    evidence: Evidence
+    marked: str
+    agreeing: list[Evidence]
+
+
 def md_escape(text: str) -> str:
     """Untrusted text as inline Markdown: one line, no markup, no raw HTML."""
     text = _WS.sub(" ", text).strip()
@@ -68,24 +82,67 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def marked_evidence(evidence: list[Evidence]) -> list[str]:
-    """Each evidence text escaped, with the words that differ from the other sources in bold."""
+def marked_evidence(evidence: list[Evidence], only: Sequence[int] | None = None) -> list[str]:
+    """Each evidence text escaped, with the words that differ from the other sources in bold.
+
+    Linear in the number of spans: identical wordings (case-insensitive, by word tokens) are compared once,
+    and each wording only with the `COMPARED_WORDINGS` wordings most sources share (up to 8 others is every
+    other span of a small flag, so small flags are marked exactly as an all-pairs comparison would).
+    A wording that another source uses verbatim has no words of its own to bold. `only` restricts the work
+    (and the result) to those indices: the rows actually shown.
+    """
+    indices = range(len(evidence)) if only is None else only
     if len(evidence) < 2:
-        return [md_escape(e.text) for e in evidence]
+        return [md_escape(evidence[i].text) for i in indices]
     token_lists = [_TOKEN.findall(e.text) for e in evidence]
+    keys = [tuple(t.casefold() for t in tokens) for tokens in token_lists]
+    uses = Counter(keys)
+    ranked = sorted(uses, key=lambda k: -uses[k])  # stable: first seen first among equals
+    kept_of: dict[tuple[str, ...], set[int] | None] = {}  # wording -> shared token positions (None: too few)
     out = []
-    for i, tokens in enumerate(token_lists):
-        others = [t for j, ts in enumerate(token_lists) if j != i for t in [ts]]
-        keep = set()  # token positions shared with at least one other source
-        for other in others:
-            matcher = difflib.SequenceMatcher(a=[t.casefold() for t in tokens], b=[t.casefold() for t in other],
-                                              autojunk=False)
-            for block in matcher.get_matching_blocks():
-                keep.update(range(block.a, block.a + block.size))
-        # Paraphrases share too little for a word diff to help: mark only near-variants.
-        near = len(keep) >= MIN_SHARED_FOR_MARKING * len(tokens)
-        out.append(_join_marked(evidence[i].text, tokens, keep) if near else md_escape(evidence[i].text))
+    for i in indices:
+        key, tokens = keys[i], token_lists[i]
+        if key not in kept_of:
+            if uses[key] > 1:
+                keep = set(range(len(key)))  # another source has exactly these words
+            else:
+                keep = set()  # token positions shared with at least one other wording
+                for other in [k for k in ranked if k != key][:COMPARED_WORDINGS]:
+                    matcher = difflib.SequenceMatcher(a=key, b=other, autojunk=False)
+                    for block in matcher.get_matching_blocks():
+                        keep.update(range(block.a, block.a + block.size))
+            # Paraphrases share too little for a word diff to help: mark only near-variants.
+            kept_of[key] = keep if len(keep) >= MIN_SHARED_FOR_MARKING * len(tokens) else None
+        keep_i = kept_of[key]
+        out.append(md_escape(evidence[i].text) if keep_i is None else _join_marked(evidence[i].text, tokens, keep_i))
     return out
+
+
+def evidence_rows(evidence: list[Evidence], max_rows: int = MAX_EVIDENCE_ROWS) -> tuple[list[EvidenceRow], int]:
+    """The rows of a flag's evidence table, and how many sources are left out with wordings of their own.
+
+    A flag with up to `max_rows` spans shows one row per span. A bigger one (a wording shared by hundreds of
+    sources) shows one row per distinct wording, in evidence order, up to `max_rows`; the sources with a
+    shown wording are counted on that row ("and N more sources agreeing with row k"). Every span stays in
+    brief.json.
+    """
+    if len(evidence) <= max_rows:
+        return [EvidenceRow(e, marked, []) for e, marked in zip(evidence, marked_evidence(evidence), strict=True)], 0
+    keys = [tuple(t.casefold() for t in _TOKEN.findall(e.text)) for e in evidence]
+    first: dict[tuple[str, ...], int] = {}  # wording -> index of its shown row
+    shown: list[int] = []
+    agreeing: dict[int, list[Evidence]] = {}
+    left_out = 0
+    for i, key in enumerate(keys):
+        if key in first:
+            agreeing.setdefault(first[key], []).append(evidence[i])
+        elif len(shown) < max_rows:
+            first[key] = i
+            shown.append(i)
+        else:
+            left_out += 1
+    marked = marked_evidence(evidence, only=shown)
+    return [EvidenceRow(evidence[i], m, agreeing.get(i, [])) for i, m in zip(shown, marked, strict=True)], left_out
 
 
 def _join_marked(text: str, tokens: list[str], keep: set[int]) -> str:
@@ -232,6 +289,30 @@ def evidence_texts(flag: Discrepancy, sources: dict[str, Source]) -> list[str]:
     return marked_evidence(flag.evidence)
 
 
+def _evidence_lines(flag: Discrepancy, labels: dict[str, str], sources: dict[str, Source]) -> list[str]:
+    """A flag's evidence, one block per source; a flag with many sources one per distinct wording."""
+    if flag.kind in ("spelling", "garbled_text", "attribution_conflict", "boilerplate") \
+            or len(flag.evidence) <= MAX_EVIDENCE_ROWS:
+        lines: list[str] = []
+        for ev, text in zip(flag.evidence, evidence_texts(flag, sources), strict=True):
+            lines += _evidence_block(labels.get(ev.source_id, ev.source_id), text, ev.text)
+        return lines
+    rows, left_out = evidence_rows(flag.evidence)
+    lines = []
+    for k, row in enumerate(rows, 1):
+        name = f"{k} · {labels.get(row.evidence.source_id, row.evidence.source_id)}"
+        lines += _evidence_block(name, row.marked, row.evidence.text)
+        if row.agreeing:
+            names = ", ".join(md_escape(labels.get(e.source_id, e.source_id)) for e in row.agreeing[:_NAMED])
+            more = " …" if len(row.agreeing) > _NAMED else ""
+            lines.append(f"- *and {len(row.agreeing)} more source{'s' * (len(row.agreeing) > 1)} agreeing with "
+                         f"{k}: {names}{more}*")
+    if left_out:
+        lines.append(f"- *and {left_out} more source{'s' * (left_out > 1)} with other wordings; every span is in "
+                     "brief.json*")
+    return lines
+
+
 def _evidence_block(name: str, text: str, raw: str) -> list[str]:
     """One source's evidence: a list item, or a collapsed block when it is long."""
     if len(raw) <= LONG_EVIDENCE_CHARS:
@@ -251,8 +332,7 @@ def render_flag(flag: Discrepancy, labels: dict[str, str], sources: dict[str, So
     lines = [f'### <a id="{flag.id}"></a>{num}{md_escape(with_labels(flag.title, labels))}', "",
              f"**{flag.severity}** · {kind_label(flag.kind)} · confidence {flag.confidence:.2f} · "
              f"{status_of(flag)} · id `{flag.id}`" + (f" · {md_escape(flag.detector)}" if flag.detector else ""), ""]
-    for ev, text in zip(flag.evidence, evidence_texts(flag, sources), strict=True):
-        lines += _evidence_block(labels.get(ev.source_id, ev.source_id), text, ev.text)
+    lines += _evidence_lines(flag, labels, sources)
     lines += ["", md_escape(with_labels(flag.explanation, labels)), ""]
     if flag.suggestion:
         lines += [f"**Suggestion:** {md_escape(with_labels(flag.suggestion, labels))}", ""]
