@@ -69,7 +69,9 @@ def test_flags_name_sources_by_outlet_and_shared_outlets_stay_distinct():
     # 's_2' can't be a word, so it is replaced; 'a' could be, so it is left alone.
     assert with_labels("said in a source s_2, not s_23", labels) == "said in a source AP, not s_23"
     brief.sources[0] = brief.sources[0].model_copy(update={"outlet": "AP"})
-    assert source_label(brief) == {"a": "AP (a)", "s_2": "AP (s_2)"}
+    assert source_label(brief) == {"a": "AP #1", "s_2": "AP #2"}  # same outlet and title: numbered
+    brief.sources[1] = brief.sources[1].model_copy(update={"byline": "By Jane Roe", "title": "Other"})
+    assert source_label(brief) == {"a": "AP: text", "s_2": "AP: Jane Roe"}
 
 
 def _ev(sid: str, text: str) -> Evidence:
@@ -88,9 +90,9 @@ def test_big_flag_shows_one_row_per_wording_and_counts_the_agreeing_sources():
     brief = _brief("text")
     brief.discrepancies = [brief.discrepancies[0].model_copy(update={"evidence": spans, "kind": "wording_variant"})]
     md = render_markdown(brief)
-    assert "| 2 · s\\_0 | “ties are solid as a rock” |" in md
-    assert "*and 29 more sources agreeing with row 2* | *s\\_1, s\\_2, s\\_3, s\\_4, s\\_5 …*" in md
-    assert "*and 4 more sources with other wordings*" in md
+    assert "- **2 · s\\_0:** “ties are solid as a rock”" in md
+    assert "- *and 29 more sources agreeing with 2: s\\_1, s\\_2, s\\_3, s\\_4, s\\_5 …*" in md
+    assert "*and 4 more sources with other wordings" in md
     assert md.count("ties are solid") == 1
 
 
