@@ -20,7 +20,8 @@ def test_event_line_counts_sources_sharing_a_lead():
     assert event_line([_summary(i, lead) for i, lead in enumerate(leads)]) == "Markets fell sharply on Monday."
     # up to EVENT_PEERS distinct leads, the choice is the all-pairs one
     rng = random.Random(7)
-    words = ["Wang", "Yi", "met", "Sergei", "Lavrov", "in", "Moscow", "on", "Tuesday", "to", "discuss", "trade", "and", "security"]
+    words = ["Wang", "Yi", "met", "Sergei", "Lavrov", "in", "Moscow", "on", "Tuesday", "to", "discuss", "trade",
+             "and", "security"]
     for _ in range(30):
         leads = [" ".join(rng.sample(words, rng.randint(3, 10))) for _ in range(rng.randint(2, 12))]
         leads += rng.sample(leads, rng.randint(0, len(leads)))
