@@ -37,6 +37,7 @@ from reporter.errors import (
 from reporter.llm.names import DEFAULT_MODEL, split_model
 from reporter.llm.protocol import ModelRequest, ModelResponse
 from reporter.llm.server import describe_models, discover, is_local
+from reporter.llm.transport import bounded_http_client, refusal_reason
 
 __all__ = ["DEFAULT_MODEL", "LiveBackend", "StructuredOutputUnsupported", "split_model", "timeout_for"]
 
@@ -141,8 +142,12 @@ class LiveBackend:
                 raise ConfigError("no model configured: set OPENAI_API_KEY, or OPENAI_BASE_URL / --base-url "
                                   "for a local server")
             # Local OpenAI-compatible servers take any key; the SDK refuses to start without one.
-            self.client = openai.OpenAI(base_url=config.base_url, api_key=self.key or "not-needed",
-                                        timeout=self.timeout_s, max_retries=0)
+            self.client = openai.OpenAI(
+                base_url=config.base_url, api_key=self.key or "not-needed", timeout=self.timeout_s, max_retries=0,
+                # Whole-request deadline, reply-size cap, envelope checks, key redaction (transport.py).
+                http_client=bounded_http_client(timeout_s=self.timeout_s,
+                                                max_reply_bytes=config.limits.max_reply_bytes,
+                                                secrets=[self.key] if self.key else []))
         else:
             self.chat = _init_other_provider(self.provider, self.model, config, self.key)
 
@@ -161,6 +166,9 @@ class LiveBackend:
                     model=body["model"], messages=body["messages"],
                     extra_body={k: v for k, v in body.items() if k not in ("model", "messages")})
             except openai.APIStatusError as exc:
+                if reason := refusal_reason(exc):  # the transport refused the reply: never retried
+                    self._log(request, body, started, error=f"reply refused: {reason}")
+                    raise ModelError(f"{_where(request)}: reply refused: {reason}") from exc
                 self._log(request, body, started, error=f"HTTP {exc.status_code}: {_error_parts(exc)[0]}")
                 transient = exc.status_code in (408, 409, 429) or exc.status_code >= 500
                 if transient and retries < self.config.max_retries:
@@ -176,7 +184,8 @@ class LiveBackend:
                     continue
                 note = f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
                 why = " (not retried)" if not retries else ""
-                raise ModelError(f"{_where(request)}: no answer from {self.server} within {self.timeout_s:g} s"
+                raise ModelError(f"{_where(request)}: timed out: no answer from {self.server} within "
+                                 f"{self.timeout_s:g} s"
                                  f"{note}{why}; a slow or busy model needs a longer --timeout") from exc
             except openai.APIConnectionError as exc:
                 self._log(request, body, started, error=f"connection failed: {exc}")
@@ -193,7 +202,8 @@ class LiveBackend:
                 raise kind(f"{_where(request)}: connection to {self.server} failed{note}: "
                            f"{_redact(str(exc.__cause__ or exc), self.key)}; is the server running "
                            "and is --base-url right?") from exc
-            except (openai.APIResponseValidationError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            except (openai.APIResponseValidationError, ValueError, KeyError, TypeError, AttributeError,
+                    IndexError) as exc:
                 self._log(request, body, started, error=f"malformed reply: {type(exc).__name__}")
                 raise ModelError(f"{_where(request)}: malformed reply from the server ({type(exc).__name__})") from exc
             response = _from_completion(completion, request)
@@ -280,8 +290,8 @@ def _from_completion(completion: Any, request: ModelRequest) -> ModelResponse:
     return ModelResponse(
         text=refusal if refusal and not text else text,
         model=completion.model or request.model,
-        input_tokens=(usage.prompt_tokens or 0) if usage else 0,
-        output_tokens=(usage.completion_tokens or 0) if usage else 0,
+        input_tokens=max(0, usage.prompt_tokens or 0) if usage else 0,
+        output_tokens=max(0, usage.completion_tokens or 0) if usage else 0,
         finish_reason="refusal" if refusal and not text else choice.finish_reason,
     )
 

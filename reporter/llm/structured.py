@@ -30,6 +30,7 @@ from reporter.errors import (
     ParameterRejected,
     StructuredOutputUnsupported,
 )
+from reporter.llm.guard import clip_fields
 from reporter.llm.parse import parse_output
 from reporter.llm.profile import MODES
 from reporter.llm.prompts import PromptTemplate, load_prompt
@@ -59,7 +60,9 @@ def check_output(response: ModelResponse, schema: type[T]) -> T | str:
         return "the answer was cut off (finish_reason length); give a shorter answer"
     if response.finish_reason == "refusal":
         return f"the model refused: {response.text[:200]}"
-    return parse_output(response.text, schema)
+    result = parse_output(response.text, schema)
+    # A 2 MB field must not become a 2 MB briefing (guard.py).
+    return result if isinstance(result, str) else clip_fields(result)
 
 
 class StructuredCaller:
