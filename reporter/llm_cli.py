@@ -51,7 +51,25 @@ def _bad(reason: str) -> None:
 @click.option("--no-probe", is_flag=True, help="Do not send the one small test request.")
 def doctor(model: str | None, base_url: str | None, timeout_s: float | None, context_window: int | None,
            no_probe: bool) -> None:
-    """Check the model configuration: reach the server, list its models, probe the output mode and window."""
+    """Check the model configuration: reach the server, list its models, probe the output mode and window.
+
+    Exits 0 when LLM mode will work, 1 with the reason when it cannot. Sends one small request (not with
+    --no-probe) and remembers what it learned (output mode, refused parameters) for later runs.
+
+    \b
+    Examples:
+      reporter doctor                                         # OPENAI_API_KEY / OPENAI_BASE_URL as set
+      reporter doctor --base-url http://127.0.0.1:11434/v1 --model qwen3:8b     # Ollama
+      reporter doctor --base-url http://127.0.0.1:8000/v1                       # vLLM: its only model
+
+    \b
+    Environment:
+      OPENAI_API_KEY       API key (never shown)
+      OPENAI_BASE_URL      OpenAI-compatible endpoint (like --base-url)
+      REPORTER_MODEL       model name (like --model)
+      REPORTER_CACHE_DIR   where learned server settings are kept
+      REPORTER_LOGS        the call log database the probe is logged in
+    """
     from pydantic import BaseModel, ConfigDict, Field
 
     from reporter.llm.client import ModelClient
@@ -133,7 +151,19 @@ def doctor(model: str | None, base_url: str | None, timeout_s: float | None, con
               help="Read this log database [env REPORTER_LOGS; default in the user data folder].")
 def logs(count: int, errors_only: bool, model: str | None, as_json: bool, show_path: bool,
          database: Path | None) -> None:
-    """Show the logged model calls: prompt, answer or error, latency and tokens (never the API key)."""
+    """Show the logged model calls: prompt, answer or error, latency and tokens (never the API key).
+
+    \b
+    Examples:
+      reporter logs                  # the last 20 calls, newest first
+      reporter logs -n 5 --errors    # the last 5 failed calls
+      reporter logs --json           # every field, including the messages sent
+      reporter logs --path           # where the database is (SQLite: query it directly)
+
+    \b
+    Environment:
+      REPORTER_LOGS        the call log database [default: logs.db in the user's data folder]
+    """
     import sqlite3
 
     from reporter.llm.calllog import default_log_path, read_calls
