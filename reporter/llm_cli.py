@@ -33,12 +33,20 @@ Reply with a JSON object whose field "ok" is true.
 """
 
 
+_CONTROL = dict.fromkeys([*range(0x00, 0x20), *range(0x7F, 0xA0)], " ")
+
+
+def _plain(value: object) -> str:
+    """Server and model text made safe for a terminal: no control characters (no escape sequences)."""
+    return " ".join(str(value).translate(_CONTROL).split())
+
+
 def _line(name: str, value: str) -> None:
-    out.print(f"  {name + ':':<10}{escape(value)}")
+    out.print(f"  {name + ':':<10}{escape(_plain(value))}")
 
 
 def _bad(reason: str) -> None:
-    err.print(f"[bold red]reporter doctor: LLM mode cannot work:[/] {escape(reason)}")
+    err.print(f"[bold red]reporter doctor: LLM mode cannot work:[/] {escape(_plain(reason))}")
     sys.exit(1)
 
 
@@ -186,9 +194,9 @@ def logs(count: int, errors_only: bool, model: str | None, as_json: bool, show_p
     for row in rows:
         status = f"error: {row['error']}" if row["error"] else f"ok ({row['finish_reason'] or '-'})"
         tokens = f"{row['input_tokens'] or 0}+{row['output_tokens'] or 0} tokens" if not row["error"] else ""
-        out.print(f"{row['created']}  {row['model']}  {row['prompt']}"
-                  f"{' for ' + row['source_id'] if row['source_id'] else ''}  mode {row['mode'] or '-'}  "
-                  f"{row['latency_ms']} ms  {tokens}  {status}", markup=False)
+        source = f" for {row['source_id']}" if row["source_id"] else ""
+        out.print(_plain(f"{row['created']}  {row['model']}  {row['prompt']}{source}  mode {row['mode'] or '-'}  "
+                         f"{row['latency_ms']} ms  {tokens}  {status}"), markup=False)
         if row["response"]:
-            text = " ".join(row["response"].split())
+            text = _plain(row["response"])
             out.print(f"    -> {text[:200]}{'…' if len(text) > 200 else ''}", markup=False)

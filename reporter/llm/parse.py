@@ -32,10 +32,11 @@ MAX_CANDIDATES = 50  # JSON openings tried in one answer; a pathological answer 
 
 def strip_reasoning(text: str) -> str:
     """The answer without reasoning blocks; an unmatched `</think>` drops everything before it."""
+    text = _THINK_BLOCK.sub("", text)  # whole blocks first
     closes = list(_THINK_CLOSE.finditer(text))
-    if closes:
+    if closes:  # a closing tag left over: the chat template opened the block, so all before it is reasoning
         text = text[closes[-1].end():]
-    return _THINK_BLOCK.sub("", text).strip()
+    return text.strip()
 
 
 def _json_values(text: str) -> list[Any]:
