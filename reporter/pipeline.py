@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,7 +72,8 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         if len(unique) == 1:
             problems.append(Problem(step="evidence", message="only one distinct source: no cross-source comparison"))
         ordered = [summaries[s.id] for s in sources]
-        run = RunInfo(mode="offline", reporter_version=__version__, note=OFFLINE_HINT)
+        # The hint is for users who have not configured a model, not for those who asked for --offline.
+        run = RunInfo(mode="offline", reporter_version=__version__, note=None if config.offline else OFFLINE_HINT)
         brief = Brief(
             event=event_line(ordered),
             sources=sources,
@@ -85,7 +87,9 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         )
         if llm is not None:
             brief = _with_llm(brief, llm, [by_id[s.id] for s in unique], report, summaries)
-    brief.run.duration_s = None if brief.run.mode == "replay" else round(time.perf_counter() - started, 3)
+    # Reproducible output (the reproducible-builds convention): no wall time when SOURCE_DATE_EPOCH is set.
+    timed = brief.run.mode != "replay" and not os.environ.get("SOURCE_DATE_EPOCH")
+    brief.run.duration_s = round(time.perf_counter() - started, 3) if timed else None
     return brief
 
 
