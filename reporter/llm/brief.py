@@ -179,7 +179,8 @@ def apply_brief(outputs: list[tuple[BriefOutput, Material]], candidates: list[Di
         new = item.out
         result.grounding_removals += [GroundingRemoval(source_id=q.source_id, text=q.text,
                                                        discrepancy_title=new.title) for q in item.failed]
-        kept = item.kept
+        order = {sid: n for n, sid in reversed(list(enumerate(q.source_id for q in item.quotes)))}
+        kept = sorted(item.kept, key=lambda e: order.get(e.source_id, len(order)))  # re-asked ones in place
         if not kept:
             result.unverified_claims.append(UnverifiedClaim(
                 kind=new.kind, title=new.title, explanation=new.explanation,
