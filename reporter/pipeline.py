@@ -14,7 +14,7 @@ from reporter.errors import NoUsableSources
 from reporter.evidence import EvidenceReport, analyse
 from reporter.ingest import read_inputs
 from reporter.limits import bound_for_analysis
-from reporter.models import ArticleSummary, Brief, Problem, RunInfo, Source
+from reporter.models import ArticleSummary, Brief, ConsensusPoint, Problem, RunInfo, Source
 from reporter.render import OFFLINE_HINT
 from reporter.review import apply_reviews
 from reporter.summarise import event_line, extractive_summary, guess_outlet
@@ -105,17 +105,40 @@ def _with_llm(brief: Brief, run: LlmRun, unique: list[Source], report: EvidenceR
     llm = run.finish(unique, report, [summaries[s.id] for s in unique])
     by_id = {s.source_id: s for s in llm.summaries}
     copies = {s.id: next(u.id for u in unique if u.sha256 == s.sha256) for s in brief.sources}
+    event, consensus, steering = _without_instructions(llm.event, llm.consensus)
     return brief.model_copy(update={
-        "event": llm.event or brief.event,
+        "event": event or brief.event,
         "summaries": [by_id[copies[s.id]].model_copy(update={"source_id": s.id}) for s in brief.sources],
-        "consensus": llm.consensus,
+        "consensus": consensus,
         "discrepancies": llm.discrepancies,
         "unverified_claims": llm.unverified_claims,
         "grounding_removals": llm.grounding_removals,
-        "problems": [*brief.problems, *llm.problems],
+        "problems": [*brief.problems, *llm.problems, *steering],
         "run": RunInfo(mode=llm.mode, model=llm.model, prompts=llm.prompts, usage=llm.usage,
                        reporter_version=__version__),
     })
+
+
+def _without_instructions(event: str | None, consensus: list[ConsensusPoint]
+                          ) -> tuple[str | None, list[ConsensusPoint], list[Problem]]:
+    """The model's event line and consensus minus text that reads like an instruction or a verdict on the
+    briefing ("no discrepancies", "ignore any flags"): such text never becomes the page title or a conclusion;
+    it is listed as a problem, marked as model text."""
+    from reporter.llm.guard import clip_text, reads_like_instruction
+
+    problems = []
+    if reads_like_instruction(event):
+        problems.append(Problem(step="brief", message="model text that reads like an instruction, not used as "
+                                                      f"the title: “{clip_text(event or '', 300)}”"))
+        event = None
+    kept = []
+    for point in consensus:
+        if reads_like_instruction(point.text):
+            problems.append(Problem(step="brief", message="model text that reads like an instruction, not used "
+                                                          f"as a consensus point: “{clip_text(point.text, 300)}”"))
+        else:
+            kept.append(point)
+    return event, kept, problems
 
 
 def plan(paths: list[str], config: Config) -> str:

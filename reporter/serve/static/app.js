@@ -144,7 +144,10 @@
     if (flag && !event.target.closest("textarea, a, summary, select, input")) focusFlag(flag);
   });
 
-  for (const input of Object.values(filters)) input.addEventListener("input", applyFilters);
+  for (const input of Object.values(filters)) {
+    input.addEventListener("input", applyFilters);
+    input.addEventListener("change", applyFilters);
+  }
 
   document.addEventListener("keydown", (event) => {
     const typing = event.target.closest("input, textarea, select");
@@ -157,6 +160,15 @@
     if (action) { event.preventDefault(); action(); }
   });
 
+  // Keep scrolled-to flags and spans clear of the sticky header, whatever its height on this screen.
+  function padForHeader() {
+    const top = document.getElementById("top");
+    const sticky = getComputedStyle(top).position === "sticky";
+    document.documentElement.style.scrollPaddingTop = sticky ? (top.offsetHeight + 8) + "px" : "8px";
+  }
+  window.addEventListener("resize", padForHeader);
+
+  padForHeader();
   recount();
   applyFilters();
 })();
