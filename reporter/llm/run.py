@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from reporter.config import Config
 from reporter.errors import CassetteMiss, ModelError
 from reporter.ground import Grounder
-from reporter.llm.brief import brief_values, build_material, run_brief
+from reporter.llm.brief import brief_values, plan_materials, run_brief
 from reporter.llm.client import ModelClient, answer_reserve, request_tokens
 from reporter.llm.connect import connect
 from reporter.llm.plan import PlannedRequest, format_plan, planned
@@ -22,7 +22,14 @@ from reporter.llm.prompts import load_prompt
 from reporter.llm.protocol import ModelBackend
 from reporter.llm.schemas import BriefOutput, SummaryOutput
 from reporter.llm.structured import StructuredCaller
-from reporter.llm.summarise import finish_summary, part_budget, request_summary, split_text, summary_values
+from reporter.llm.summarise import (
+    finish_summary,
+    part_budget,
+    request_summary,
+    split_text,
+    summary_text,
+    summary_values,
+)
 from reporter.models import (
     SEVERITY_RANK,
     ArticleSummary,
@@ -83,7 +90,7 @@ class LlmRun:
         self.config = config = config.model_copy(update={"model": conn.model})
         self.client.config = config
         self.client.window_tokens = conn.window
-        window = conn.window
+        window = self.window = conn.window
         self.model = conn.model
         self.caller = StructuredCaller(self.client, self.model, params=conn.params, mode=conn.mode,
                                        on_learn=conn.learn)
@@ -133,7 +140,8 @@ class LlmRun:
                                summaries=summaries, consensus=engine_consensus, discrepancies=candidates,
                                grounding_removals=list(summary_removals))
             try:
-                brief = run_brief(self.caller, list(sources), summaries, candidates, grounder)
+                brief = run_brief(self.caller, list(sources), evidence_report, candidates, grounder, self.window,
+                                  self.config.concurrency)
             except CassetteMiss:
                 raise
             except ModelError as exc:
@@ -193,15 +201,15 @@ def _plan(sources: Sequence[Source], evidence_report: Any, offline_summaries: Se
     plan: list[PlannedRequest] = []
     summary = load_prompt("summary")
     for source in sources:
-        pieces = split_text(source.text, part_budget(window, model), model)
+        pieces = split_text(summary_text(source), part_budget(window, model), model)
         for n, piece in enumerate(pieces, 1):
             request = caller.build(summary, summary_values(source.id, piece, n, len(pieces)), SummaryOutput,
                                    source.id)
             plan.append(planned("summary", source.id, request_tokens(request), model))
     candidates, _ = _engine_parts(evidence_report)
-    material = build_material(list(sources), list(offline_summaries), candidates, model)
-    request = caller.build(load_prompt("brief"), brief_values(material), BriefOutput, None)
-    plan.append(planned("brief", None, request_tokens(request), model))
+    for material in plan_materials(list(sources), evidence_report, candidates, model, window):
+        request = caller.build(load_prompt("brief"), brief_values(material), BriefOutput, None)
+        plan.append(planned("brief", None, request_tokens(request), model))
     return plan, conn
 
 
