@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,7 @@ from server_profiles import PROFILES  # noqa: E402
 
 from reporter.llm.profile import ProfileStore  # noqa: E402
 
-MINIMAL = len(SEED_FILES) + 1  # one summary request per article and one brief request
+MINIMAL = len(SEED_FILES) + 1  # one summary request per article and one brief request, when all fit
 AUTHORED_EVENT = "Wang Yi meets Putin in Moscow"
 
 
@@ -64,6 +65,10 @@ def measure(name: str) -> dict[str, object]:
         brief = json.loads((tmp / "cold" / "brief.json").read_text()) if (tmp / "cold" / "brief.json").exists() \
             else {}
         mode = ProfileStore(tmp / "cache").load(fake.url, model).mode
+        # The minimum: what --dry-run plans with the window this run learned (articles or parts, brief parts).
+        dry = _reporter(["brief", "seeds", "--dry-run", *base], env)
+        planned = re.search(r": (\d+) requests planned", dry.stdout)
+        minimal = int(planned.group(1)) if planned else MINIMAL
         warm = _reporter(["brief", "seeds", "--out", str(tmp / "warm"), "--no-cache", *base], env)
         warm_requests = len(fake.chat_calls) - cold_requests
         doctor = _reporter(["doctor", *base], env)
@@ -73,7 +78,7 @@ def measure(name: str) -> dict[str, object]:
                         if line.strip().startswith("output:")), "-")
     return {
         "server": name, "model": model, "exit": cold.returncode, "warm_exit": warm.returncode,
-        "requests": cold_requests, "warm_requests": warm_requests, "minimal": MINIMAL, "mode": mode or "-",
+        "requests": cold_requests, "warm_requests": warm_requests, "minimal": minimal, "mode": mode or "-",
         "run_mode": (brief.get("run") or {}).get("mode"),
         "llm_summaries": f"{sum(s.get('method') == 'llm' for s in summaries)}/{len(summaries)}",
         "brief_by_model": brief.get("event") == AUTHORED_EVENT and not problems,

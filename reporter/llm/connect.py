@@ -90,7 +90,8 @@ def connect(config: Config, *, window_tokens: int | None = None, cassette: Any =
     if info.context_window and info.context_window != profile.context_window:
         profile.context_window, profile.kind = info.context_window, info.kind
         store.save(base_url, model, profile)
-    known = known_window(model) if not base_url or info.kind == "openai" else None
+    # An OpenAI model named as such has its known window on any endpoint (a proxy, a gateway).
+    known = known_window(model)
     candidates = [(config.context_window, "--context-window"), (window_tokens, "caller"),
                   (info.context_window, info.window_source), (profile.context_window, "learned earlier"),
                   (known, "known model")]

@@ -97,7 +97,9 @@ def split_text(text: str, max_tokens: int, model: str) -> list[str]:
 def part_budget(window_tokens: int, model: str) -> int:
     """Article tokens one summary request may carry: the window less the prompt and the answer."""
     messages = load_prompt("summary").render(**summary_values("x" * 20, ""), schema_note="")
-    overhead = sum(count_tokens(m.content, model) for m in messages)
+    # 4 tokens of chat framing per message (as `request_tokens` counts them), and room for the part note
+    # ("(part 2 of 9; ...)") and for tokens merging differently where the article meets the template.
+    overhead = sum(count_tokens(m.content, model) + 4 for m in messages) + 32
     schema = count_tokens(json.dumps(json_schema_for(SummaryOutput)), model)  # sent in json mode too
     reserve = min(4096, window_tokens // 4)  # room for the answer
     return max(64, window_tokens - reserve - overhead - schema)
