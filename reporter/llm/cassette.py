@@ -78,6 +78,8 @@ class Header(BaseModel):
     endpoint_host: str | None = Field(default=None, description="Host name of the endpoint, when recorded.")
     date: str | None = Field(default=None, description="When the cassette was recorded or authored (UTC).")
     note: str | None = Field(default=None, description="Free text, e.g. how the responses were authored.")
+    context_window: int | None = Field(default=None, description="The context window the recorded run fitted "
+                                       "its requests to (articles and brief split alike on replay).")
 
 
 class Entry(BaseModel):

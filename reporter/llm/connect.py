@@ -58,7 +58,8 @@ def _from_cassette(cassette: Any, config: Config, window_tokens: int | None) -> 
     first = next((r for r in requests if r.prompt_name == "summary"), requests[0] if requests else None)
     params = dict(first.params) if first else base_params(model, config.reasoning_effort)
     mode = params.pop("response_format", None)
-    window = config.context_window or window_tokens or known_window(model) or price_for(model).context
+    recorded = getattr(getattr(cassette, "header", None), "context_window", None)
+    window = config.context_window or window_tokens or recorded or known_window(model) or price_for(model).context
     return Connection(model=model, window=window, window_source="recorded run", params=params,
                       mode=mode if mode in MODES else None)
 

@@ -90,6 +90,8 @@ class LlmRun:
         self.config = config = config.model_copy(update={"model": conn.model})
         self.client.config = config
         self.client.window_tokens = conn.window
+        if self.client.recorder is not None:  # a replay must split articles and brief as this run does
+            self.client.recorder.header.context_window = conn.window
         window = self.window = conn.window
         self.model = conn.model
         self.caller = StructuredCaller(self.client, self.model, params=conn.params, mode=conn.mode,

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-DEFAULT_LOCAL_WINDOW = 4096  # unknown local model: what Ollama and many GGUF setups run with
+DEFAULT_LOCAL_WINDOW = 8192  # a local server that says nothing (Ollama, llama.cpp, LM Studio, TGI, vLLM do)
 DEFAULT_REMOTE_WINDOW = 8192  # unknown hosted model
 OLLAMA_DEFAULT_NUM_CTX = 4096
 PROBE_TIMEOUT_S = 5.0
