@@ -98,4 +98,6 @@ class StructuredOutputUnsupported(RequestRejected):
 
 
 class ContextWindowExceeded(RequestRejected):
-    """The request does not fit the model's context window."""
+    """The request does not fit the model's context window (`limit`: the window, when the server said)."""
+
+    limit: int | None = None

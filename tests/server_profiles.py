@@ -171,10 +171,11 @@ class VLLM(ServerProfile):
 
     def __init__(self, natural_model: str = "Qwen/Qwen2.5-7B-Instruct", max_model_len: int = 32768) -> None:
         super().__init__("vllm", natural_model, [natural_model], context_window=max_model_len)
+        self.max_model_len = max_model_len  # what /v1/models says (`context_window` is what is enforced)
 
     def listing(self) -> dict[str, Any]:
         return {"object": "list", "data": [{"id": m, "object": "model", "created": 1_700_000_000, "owned_by": "vllm",
-                                            "root": m, "parent": None, "max_model_len": self.context_window}
+                                            "root": m, "parent": None, "max_model_len": self.max_model_len}
                                            for m in self.models]}
 
     def model_not_found(self, call: ChatCall) -> Reply:

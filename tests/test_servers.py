@@ -141,19 +141,21 @@ def test_model_without_key_or_server_is_a_usage_error(tmp_path):
 
 
 def test_nothing_over_the_window_is_sent_and_dry_run_warns(tmp_path):
-    # A 2000-token window: summaries fit, the brief (about 2400 tokens) does not.
-    with FakeOpenAI(responder=authored_model, profile=Ollama()) as fake:
+    # A 600-token window: articles are split into small parts that fit; no part of the brief step fits.
+    profile = Ollama()
+    profile.context_window = 600  # Ollama truncates silently: any request over it is recorded in `over`
+    with FakeOpenAI(responder=authored_model, profile=profile) as fake:
         dry = CliRunner().invoke(cli, ["brief", SEEDS, "--dry-run", "--base-url", fake.url, "--model", "qwen3:8b",
-                                       "--context-window", "2000"])
+                                       "--context-window", "600"])
         assert dry.exit_code == 0 and fake.chat_calls == []
-        assert "Context window: 2000 tokens (--context-window)" in dry.output
+        assert "Context window: 600 tokens (--context-window)" in dry.output
         assert "warning: brief request:" in dry.output and "it would not be sent" in dry.output
-        result, brief = _brief(fake, tmp_path / "out", "--model", "qwen3:8b", "--context-window", "2000")
-        sent = [c for c in fake.chat_calls if "<<<MATERIAL-" in c.text]
-    assert sent == []  # the brief request was never sent
+        result, brief = _brief(fake, tmp_path / "out", "--model", "qwen3:8b", "--context-window", "600")
+        sent_briefs = [c for c in fake.chat_calls if "<<<MATERIAL-" in c.text]
+    assert fake.chat_calls and sent_briefs == [] and profile.over == []  # nothing over the window was sent
     assert result.exit_code == 3
-    assert "not sent: " in result.stderr and "exceed the context window of qwen3:8b (2000 tokens)" in result.stderr
-    assert [s["method"] for s in brief["summaries"]] == ["llm"] * len(SEED_FILES)
+    assert "not sent: " in result.stderr and "exceed the context window of qwen3:8b (600 tokens)" in result.stderr
+    assert {s["method"] for s in brief["summaries"]} == {"llm"}  # summarised in parts that fit
 
 
 def test_a_long_article_is_split_to_fit_ollamas_window(tmp_path):
@@ -224,3 +226,19 @@ def test_doctor_explains_why_llm_mode_cannot_work(tmp_path):
     with FakeOpenAI(responder=authored_model, profile=Ollama()) as fake:
         wrong = CliRunner().invoke(cli, ["doctor", "--base-url", fake.url, "--model", "qwen3"])
     assert wrong.exit_code == 1 and "the server serves: qwen3:8b, gemma3:4b, llama3.1:8b" in wrong.stderr
+
+
+def test_a_window_the_server_states_when_refusing_is_remembered(tmp_path, cache_dir):
+    # vLLM lists max_model_len 32768 but really runs with less (say 3000): it refuses the long brief.
+    profile = PROFILES["vllm"]()
+    profile.context_window = 3000
+    with FakeOpenAI(responder=authored_model, profile=profile) as fake:
+        result, _ = _brief(fake, tmp_path / "a", "--model", profile.natural_model)
+        assert "maximum context length is 3000 tokens" in result.stderr
+        assert "remembered for this model, so the next run splits" in result.stderr
+        assert ProfileStore(cache_dir).load(fake.url, profile.natural_model).context_window == 3000
+        over = len(profile.over)
+        result, brief = _brief(fake, tmp_path / "b", "--model", profile.natural_model, "--no-cache")
+    assert result.exit_code == 0, result.output
+    assert len(profile.over) == over  # the second run fitted every request to the learned window
+    assert brief["event"] == "Wang Yi meets Putin in Moscow"

@@ -34,17 +34,23 @@ def request_tokens(request: ModelRequest) -> int:
 
 
 def answer_reserve(window_tokens: int) -> int:
-    """Tokens kept free in the window for the answer."""
+    """Tokens planners keep free in the window for the answer when they split articles and the brief."""
     return min(4096, window_tokens // 4)
+
+
+def answer_floor(window_tokens: int) -> int:
+    """The least room for the answer a request may leave; below it the request is not sent. Smaller than
+    `answer_reserve`, so a planner's estimate a few tokens off does not cost a request."""
+    return min(1024, window_tokens // 8)
 
 
 def check_window(request: ModelRequest, window_tokens: int | None) -> int:
     """The request's token count; ContextWindowExceeded if it leaves too little room for the answer."""
     tokens = request_tokens(request)
-    if window_tokens is not None and tokens + answer_reserve(window_tokens) > window_tokens:
+    if window_tokens is not None and tokens + answer_floor(window_tokens) > window_tokens:
         where = f"prompt {request.prompt_name}" + (f" for {request.source_id}" if request.source_id else "")
         raise ContextWindowExceeded(
-            f"{where}: not sent: {tokens} tokens + {answer_reserve(window_tokens)} kept for the answer exceed "
+            f"{where}: not sent: {tokens} tokens + {answer_floor(window_tokens)} kept for the answer exceed "
             f"the context window of {request.model} ({window_tokens} tokens); set --context-window if the "
             "server's window is larger, or use a model with a larger one")
     return tokens

@@ -42,6 +42,13 @@ class Connection:
     store: ProfileStore | None = None
     profile: ModelProfile = field(default_factory=ModelProfile)
 
+    def learn_window(self, limit: int) -> None:
+        """Remember the window a server stated when it refused a request as too long."""
+        if self.store is None or limit >= self.window:
+            return
+        self.profile.context_window = limit
+        self.store.save(self.base_url, self.model, self.profile)
+
     def learn(self, mode: str, dropped: list[str]) -> None:
         """Remember the output mode and refused parameters for this server and model (later runs)."""
         if self.store is None:

@@ -112,6 +112,20 @@ def _error_parts(exc: openai.APIStatusError) -> tuple[str, str | None, str | Non
     return text or exc.message, None, None
 
 
+_LIMIT = re.compile(r"maximum context length is (\d+)|must be <= (\d+)|context (?:window|size|length) "
+                    r"(?:is|of) (\d+)", re.IGNORECASE)
+
+
+def _window_limit(message: str, body: Any) -> int | None:
+    """The window a context-length refusal states: vLLM's and OpenAI's "maximum context length is N",
+    TGI's "must be <= N", llama.cpp's `n_ctx` field."""
+    if isinstance(body, dict) and isinstance(body.get("n_ctx"), int):
+        return body["n_ctx"]
+    found = _LIMIT.search(message)
+    value = next((g for g in found.groups() if g), None) if found else None
+    return int(value) if value and int(value) >= 256 else None
+
+
 def _retry_after(exc: openai.APIStatusError, attempt: int) -> float:
     headers = exc.response.headers if exc.response is not None else {}
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
@@ -234,9 +248,13 @@ class LiveBackend:
             return ModelUnavailable(f"{where}: model {self.model!r} not found: {said}{note}; {hint}")
         if status in (400, 413, 422):
             if _CONTEXT.search(message) or (kind or "").startswith(("context_length", "exceed_context")):
-                return ContextWindowExceeded(f"{where}: {said}; the request does not fit the model's context "
-                                             "window: set --context-window to the server's real limit so "
-                                             "articles are split to fit", status=status)
+                limit = _window_limit(message, exc.body)
+                hint = (f"the server's window is {limit} tokens: remembered for this model, so the next run "
+                        "splits articles and the brief to fit it" if limit else
+                        "set --context-window to the server's real limit so articles are split to fit")
+                error = ContextWindowExceeded(f"{where}: {said}; {hint}", status=status)
+                error.limit = limit
+                return error
             named = param or (m.group(1) if (m := _PARAM.search(message)) else None)
             sent = {k for k in body if k not in ("model", "messages", "response_format", "tools", "tool_choice")}
             if named not in sent:

@@ -15,7 +15,7 @@ from reporter.config import Config
 from reporter.errors import CassetteMiss, ModelError
 from reporter.ground import Grounder
 from reporter.llm.brief import brief_values, plan_materials, run_brief
-from reporter.llm.client import ModelClient, answer_reserve, request_tokens
+from reporter.llm.client import ModelClient, answer_floor, request_tokens
 from reporter.llm.connect import connect
 from reporter.llm.plan import PlannedRequest, format_plan, planned
 from reporter.llm.prompts import load_prompt
@@ -95,7 +95,7 @@ class LlmRun:
         window = self.window = conn.window
         self.model = conn.model
         self.caller = StructuredCaller(self.client, self.model, params=conn.params, mode=conn.mode,
-                                       on_learn=conn.learn)
+                                       on_learn=conn.learn, on_window=self._learn_window)
         self._progress = _progress(show_progress and sys.stderr.isatty())
         self._pool = ThreadPoolExecutor(max_workers=config.concurrency)
         self._closed = False
@@ -117,6 +117,11 @@ class LlmRun:
         while not self.client.live_ready.wait(0.01):
             if all(f.done() for f in self._pending.values()):
                 break
+
+    def _learn_window(self, limit: int) -> None:
+        """A server refused a request as too long, naming its window: never send more over it; remember it."""
+        self.connection.learn_window(limit)
+        self.client.window_tokens = min(self.client.window_tokens or limit, limit)
 
     def finish(self, sources: Sequence[Source], evidence_report: Any,
                offline_summaries: Sequence[ArticleSummary]) -> LlmResult:
@@ -219,7 +224,7 @@ def dry_run_report(sources: Sequence[Source], evidence_report: Any, offline_summ
                    config: Config) -> str:
     """The text `--dry-run` prints: the plan, the context window, and a warning per request over it."""
     plan, conn = _plan(sources, evidence_report, offline_summaries, config, None)
-    reserve = answer_reserve(conn.window)
+    reserve = answer_floor(conn.window)
     lines = [format_plan(plan, conn.model),
              f"Context window: {conn.window} tokens ({conn.window_source}); {reserve} kept for each answer."]
     for p in plan:

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from reporter.errors import (
     CassetteMiss,
+    ContextWindowExceeded,
     ModelError,
     ModelOutputInvalid,
     ModelUnavailable,
@@ -69,13 +70,15 @@ class StructuredCaller:
     """Builds requests from prompt templates and returns validated outputs; shared by a run's threads."""
 
     def __init__(self, backend: ModelBackend, model: str, *, params: dict[str, Any] | None = None,
-                 mode: str | None = None, on_learn: Callable[[str, list[str]], None] | None = None) -> None:
+                 mode: str | None = None, on_learn: Callable[[str, list[str]], None] | None = None,
+                 on_window: Callable[[int], None] | None = None) -> None:
         self.backend = backend
         self.model = model
         self.params = dict(PARAMS if params is None else params)
         self.mode_index = MODES.index(mode) if mode in MODES else 0
         self.dropped: list[str] = []
         self.on_learn = on_learn
+        self.on_window = on_window  # told the window a context-length refusal stated
         self.prompts_used: dict[str, str] = {}
         self.fatal: ModelError | None = None
         self.settled = threading.Event()  # set once the probe answered: the mode is known
@@ -159,6 +162,10 @@ class StructuredCaller:
                         self.params.pop(param)
                         self.dropped.append(param)
                 self._learned()
+            except ContextWindowExceeded as exc:
+                if exc.limit and self.on_window is not None:
+                    self.on_window(exc.limit)
+                raise
             except StructuredOutputUnsupported:
                 with self._lock:
                     if self.mode_index == index:
