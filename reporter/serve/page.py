@@ -109,13 +109,24 @@ def _pieces(flag: Discrepancy, index: int, source: Source | None) -> list[Piece]
 
 
 def _segments(source: Source, spans: list[tuple[int, int, str, str, str]]) -> list[Segment]:
-    """The text cut at every span boundary; each segment lists the flags whose evidence covers it."""
+    """The text cut at every span boundary; each segment lists the flags whose evidence covers it.
+
+    One sweep over the boundaries with the spans open at each point, so a source with thousands of
+    flagged spans costs (boundaries x spans open at once), not boundaries x all spans.
+    """
     cuts = sorted({0, len(source.text), *(s for s, _, _, _, _ in spans), *(e for _, e, _, _, _ in spans)})
     rank = {"high": 0, "medium": 1, "low": 2}
+    by_start = sorted(spans, key=lambda sp: sp[0])
     out: list[Segment] = []
     placed: set[str] = set()
+    active: list[tuple[int, int, str, str, str]] = []
+    nxt = 0
     for a, b in zip(cuts, cuts[1:], strict=False):
-        covering = [sp for sp in spans if sp[0] <= a and b <= sp[1]]
+        while nxt < len(by_start) and by_start[nxt][0] <= a:
+            active.append(by_start[nxt])
+            nxt += 1
+        active = [sp for sp in active if sp[1] > a]
+        covering = [sp for sp in active if b <= sp[1]]
         seg = Segment(source.text[a:b])
         if covering:
             seg.flag_ids = list(dict.fromkeys(sp[2] for sp in covering))
