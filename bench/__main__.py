@@ -25,6 +25,7 @@ BENCHMARKS = {
     "detection": "bench.detection",
     "seeds": "bench.seeds_report",
     "evidence": "bench.evidence_runner",
+    "real-news": "bench.real_news",
 }
 
 
