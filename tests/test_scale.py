@@ -62,3 +62,28 @@ def test_merge_flags_unions_overlapping_evidence_of_many_sources():
     first = merged[0]
     assert len(first.evidence) == 502 and first.evidence[-2:] == [_ev("s3", 900, 950), _ev("new", 0, 10)]
     assert first.id == discrepancy_id("wording_variant", first.evidence)
+
+
+def test_help_imports_only_click_and_lists_every_command():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom reporter.cli import cli\n"
+            "try:\n    cli.main(['--help'], prog_name='reporter')\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('pydantic', 'rich', 'rapidfuzz', 'reporter.pipeline', 'reporter.models', 'openai',"
+            " 'langchain_core', 'tiktoken') if m in sys.modules]\n"
+            "print('HEAVY', heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out
+    assert all(name in out for name in ("brief", "review", "serve"))
+
+
+def test_lazy_commands_show_their_own_first_help_line():
+    import click
+
+    from reporter.cli import LazyGroup, cli
+
+    ctx = click.Context(cli)
+    for name, (_module, _attr, first_line) in LazyGroup.LAZY.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.help.splitlines()[0] == first_line
