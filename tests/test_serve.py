@@ -107,12 +107,22 @@ def test_a_foreign_host_is_refused_even_for_reading(client, host):
     assert not (client.out / "review.json").exists()
 
 
+def test_bound_beyond_loopback_colleagues_may_use_ip_addresses_but_never_names(tmp_path):
+    server = ReviewServer(tmp_path, "0.0.0.0", PORT, None)
+    assert server.host_allowed(f"192.168.1.20:{PORT}") and server.host_allowed(f"[fe80::1]:{PORT}")
+    assert server.host_allowed(f"localhost:{PORT}")
+    assert not server.host_allowed(f"attacker.example:{PORT}") and not server.host_allowed("192.168.1.20:80")
+    local = ReviewServer(tmp_path, "127.0.0.1", PORT, None)
+    assert not local.host_allowed(f"192.168.1.20:{PORT}")
+
+
 def flag_id(client, kind=None) -> str:
     return next(f["id"] for f in brief_of(client)["discrepancies"] if kind in (None, f["kind"]))
 
 
 @pytest.mark.parametrize("change", [
     {"Origin": "http://evil.example"},
+    {"Origin": f"http://localhost:{PORT}"},  # another origin for the same server is still another origin
     {"Origin": "null"},
     {"X-CSRF-Token": ""},
     {"X-CSRF-Token": "guess"},
@@ -170,6 +180,15 @@ def test_bad_requests_are_400_and_write_nothing(client):
                  json.dumps({"id": flag_id(client), "status": "maybe"})):
         assert client.post("/api/decision", headers=headers(client), content=body).status_code == 400
     assert not (client.out / "review.json").exists()
+
+
+def test_a_damaged_review_file_is_reported_on_the_page_and_left_alone(client):
+    (client.out / "review.json").write_text("{oops", encoding="utf-8")
+    r = client.get("/")
+    assert r.status_code == 409 and "damaged review file" in r.text
+    body = json.dumps({"id": flag_id(client), "status": "confirmed"})
+    assert client.post("/api/decision", headers=headers(client), content=body).status_code == 409
+    assert (client.out / "review.json").read_text(encoding="utf-8") == "{oops"
 
 
 def test_serve_usage_and_missing_briefing(tmp_path):
