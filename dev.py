@@ -14,6 +14,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import time
 import venv
 from pathlib import Path
 
@@ -27,14 +28,35 @@ def ensure_venv(extra: str) -> None:
     if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be run by an older python3
         sys.exit(f"reporter needs Python >= 3.11, this is {sys.version.split()[0]}")
     if not (BIN / "python").exists():
+        say(f"creating the virtual environment {VENV.relative_to(ROOT)}/")
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / f".installed-{extra or 'base'}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
     target = f".[{extra}]" if extra else "."
-    subprocess.run([str(BIN / "python"), "-m", "pip", "install", "-q", "-e", target], cwd=ROOT, check=True)
+    why = "pyproject.toml changed" if stamp.exists() else "first run"
+    say(f"installing reporter{f' with its {extra} extra' if extra else ''} and its dependencies into .venv/ "
+        f"({why}; a minute or two)")
+    started = time.monotonic()
+    cmd = [str(BIN / "python"), "-m", "pip", "install", "--progress-bar", "off", "-e", target]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log, fetched = [], 0
+    for line in proc.stdout or ():
+        log.append(line)
+        if line.startswith("Collecting "):  # one short line per package, not pip's whole chatter
+            fetched += 1
+            print(f"  {fetched:3d} {line.split()[1]}", file=sys.stderr, flush=True)
+    if proc.wait():
+        sys.stderr.write("".join(log))
+        sys.exit(f"dev.py: pip install failed (exit {proc.returncode}); its output is above")
+    say(f"installed ({fetched} packages, {time.monotonic() - started:.0f} s)")
     stamp.write_text(digest)
+
+
+def say(message: str) -> None:
+    """What dev.py is doing, on stderr, so a long first install never looks like a hang."""
+    print(f"dev.py: {message}", file=sys.stderr, flush=True)
 
 
 def main() -> int:
@@ -43,6 +65,8 @@ def main() -> int:
     if job == "brief":
         ensure_venv("")
         cmd = [str(BIN / "reporter"), "brief", "seeds", "--out", "reports/seeds", *rest]
+        # reports/seeds/ is committed: no wall time in it, so it changes only when the output does.
+        os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
     elif job == "test":
         ensure_venv("test")
         cmd = [str(BIN / "python"), "-m", "pytest", *rest]
@@ -52,6 +76,7 @@ def main() -> int:
     else:
         print(__doc__, file=sys.stderr)
         return 2
+    say("running " + " ".join(str(Path(c).relative_to(ROOT)) if c.startswith(str(ROOT)) else c for c in cmd))
     return subprocess.run(cmd, cwd=ROOT).returncode
 
 

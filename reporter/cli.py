@@ -19,7 +19,8 @@ from reporter.atomic import write_text_atomic
 from reporter.config import Config
 from reporter.errors import ReporterError
 from reporter.render import render_json, write_outputs
-from reporter.review_cli import review
+from reporter.review_cli import remember_hide_dismissed, remembered_hide_dismissed, review
+from reporter.serve.command import serve
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -45,7 +46,8 @@ def cli() -> None:
 @click.option("--offline", is_flag=True, help="Never call a model: evidence engine only.")
 @click.option("--json", "json_to", type=click.Path(allow_dash=True), default=None,
               help="Also write brief.json to this file, or to stdout with '-'.")
-@click.option("--hide-dismissed", is_flag=True, help="Leave flags an editor dismissed out of Markdown and HTML.")
+@click.option("--hide-dismissed/--show-dismissed", default=None,
+              help="Leave flags an editor dismissed out of Markdown and HTML, or put them back; remembered in DIR.")
 @click.option("--max-input-bytes", type=click.IntRange(min=1), default=None, help="Largest input file read.")
 @click.option("--max-analysed-chars", type=click.IntRange(min=1), default=None,
               help="Longest article text the evidence engine analyses [default: 200000].")
@@ -66,11 +68,15 @@ def cli() -> None:
 @click.option("--replay", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Answer every model request from this cassette; no network; a missing request fails.")
 def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to: str | None,
-          hide_dismissed: bool, max_input_bytes: int | None, max_analysed_chars: int | None, quiet: bool,
+          hide_dismissed: bool | None, max_input_bytes: int | None, max_analysed_chars: int | None, quiet: bool,
           model: str | None, base_url: str | None, no_cache: bool, dry_run: bool, max_requests: int | None,
           max_tokens: int | None, concurrency: int | None, timeout_s: float | None, record: Path | None,
           replay: Path | None) -> None:
     """Write the briefing of INPUT files and folders (.txt, .md, .html, .json)."""
+    out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
+    hide_asked = hide_dismissed
+    if hide_dismissed is None:  # as last asked for this folder (reporter review/serve remember it there too)
+        hide_dismissed = remembered_hide_dismissed(out_dir)
     config = Config.from_env(offline=offline or None, hide_dismissed=hide_dismissed or None, model=model,
                              base_url=base_url, use_cache=False if no_cache else None, dry_run=dry_run or None,
                              concurrency=concurrency, timeout_s=timeout_s, record=record, replay=replay)
@@ -91,13 +97,14 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
         except ReporterError as exc:
             fail(str(exc))
         sys.exit(EXIT_OK)
-    out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
     try:
         result = pipeline.run(list(inputs), config, out_dir)
         if not config.llm_configured and not quiet:
             console.print("reporter: no model configured, offline briefing from the evidence engine "
                           "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --model/--base-url, to use one)")
         written = write_outputs(result, out_dir, config)
+        if hide_asked is not None:
+            remember_hide_dismissed(out_dir, hide_asked)
         if json_to == "-":
             click.echo(render_json(result), nl=False)
         elif json_to:
@@ -124,6 +131,7 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
 
 
 cli.add_command(review)
+cli.add_command(serve)
 
 
 def main() -> None:

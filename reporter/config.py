@@ -38,6 +38,8 @@ class Limits(BaseModel):
     max_analysed_chars: int = Field(
         default=200_000, ge=1, description="Longest article text the evidence engine analyses; the rest is kept."
     )
+    max_reply_bytes: int = Field(default=8_000_000, ge=1, description="Largest model reply accepted, in bytes, "
+                                 "counted compressed and again decoded.")
     max_requests: int | None = Field(default=None, description="Cap on model requests per run.")
     max_tokens: int | None = Field(default=None, description="Cap on tokens (in + out) per run.")
 

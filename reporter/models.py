@@ -182,7 +182,9 @@ class RunInfo(Strict):
     model: str | None = Field(default=None, description="Model name, or null offline.")
     prompts: dict[str, str] = Field(default_factory=dict, description="Prompt template name -> version.")
     usage: Usage = Field(default_factory=Usage, description="Token usage and request counts.")
-    duration_s: float | None = Field(default=None, description="Wall time of the run; null in replay mode.")
+    duration_s: float | None = Field(
+        default=None, description="Wall time of the run; null in replay mode or when SOURCE_DATE_EPOCH is set."
+    )
     reporter_version: str = Field(description="Version of reporter that wrote the briefing.")
     note: str | None = Field(default=None, description="E.g. how to configure a model when run offline.")
 

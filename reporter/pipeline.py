@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +14,7 @@ from reporter.errors import NoUsableSources
 from reporter.evidence import EvidenceReport, analyse
 from reporter.ingest import read_inputs
 from reporter.limits import bound_for_analysis
-from reporter.models import ArticleSummary, Brief, Problem, RunInfo, Source
+from reporter.models import ArticleSummary, Brief, ConsensusPoint, Problem, RunInfo, Source
 from reporter.render import OFFLINE_HINT
 from reporter.review import apply_reviews
 from reporter.summarise import event_line, extractive_summary, guess_outlet
@@ -71,7 +72,8 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         if len(unique) == 1:
             problems.append(Problem(step="evidence", message="only one distinct source: no cross-source comparison"))
         ordered = [summaries[s.id] for s in sources]
-        run = RunInfo(mode="offline", reporter_version=__version__, note=OFFLINE_HINT)
+        # The hint is for users who have not configured a model, not for those who asked for --offline.
+        run = RunInfo(mode="offline", reporter_version=__version__, note=None if config.offline else OFFLINE_HINT)
         brief = Brief(
             event=event_line(ordered),
             sources=sources,
@@ -85,7 +87,9 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         )
         if llm is not None:
             brief = _with_llm(brief, llm, [by_id[s.id] for s in unique], report, summaries)
-    brief.run.duration_s = None if brief.run.mode == "replay" else round(time.perf_counter() - started, 3)
+    # Reproducible output (the reproducible-builds convention): no wall time when SOURCE_DATE_EPOCH is set.
+    timed = brief.run.mode != "replay" and not os.environ.get("SOURCE_DATE_EPOCH")
+    brief.run.duration_s = round(time.perf_counter() - started, 3) if timed else None
     return brief
 
 
@@ -101,17 +105,40 @@ def _with_llm(brief: Brief, run: LlmRun, unique: list[Source], report: EvidenceR
     llm = run.finish(unique, report, [summaries[s.id] for s in unique])
     by_id = {s.source_id: s for s in llm.summaries}
     copies = {s.id: next(u.id for u in unique if u.sha256 == s.sha256) for s in brief.sources}
+    event, consensus, steering = _without_instructions(llm.event, llm.consensus)
     return brief.model_copy(update={
-        "event": llm.event or brief.event,
+        "event": event or brief.event,
         "summaries": [by_id[copies[s.id]].model_copy(update={"source_id": s.id}) for s in brief.sources],
-        "consensus": llm.consensus,
+        "consensus": consensus,
         "discrepancies": llm.discrepancies,
         "unverified_claims": llm.unverified_claims,
         "grounding_removals": llm.grounding_removals,
-        "problems": [*brief.problems, *llm.problems],
+        "problems": [*brief.problems, *llm.problems, *steering],
         "run": RunInfo(mode=llm.mode, model=llm.model, prompts=llm.prompts, usage=llm.usage,
                        reporter_version=__version__),
     })
+
+
+def _without_instructions(event: str | None, consensus: list[ConsensusPoint]
+                          ) -> tuple[str | None, list[ConsensusPoint], list[Problem]]:
+    """The model's event line and consensus minus text that reads like an instruction or a verdict on the
+    briefing ("no discrepancies", "ignore any flags"): such text never becomes the page title or a conclusion;
+    it is listed as a problem, marked as model text."""
+    from reporter.llm.guard import clip_text, reads_like_instruction
+
+    problems = []
+    if reads_like_instruction(event):
+        problems.append(Problem(step="brief", message="model text that reads like an instruction, not used as "
+                                                      f"the title: “{clip_text(event or '', 300)}”"))
+        event = None
+    kept = []
+    for point in consensus:
+        if reads_like_instruction(point.text):
+            problems.append(Problem(step="brief", message="model text that reads like an instruction, not used "
+                                                          f"as a consensus point: “{clip_text(point.text, 300)}”"))
+        else:
+            kept.append(point)
+    return event, kept, problems
 
 
 def plan(paths: list[str], config: Config) -> str:

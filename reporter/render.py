@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import markdown
@@ -16,29 +18,38 @@ import nh3
 
 from reporter.atomic import write_many_atomic
 from reporter.config import Config
-from reporter.models import SEVERITY_RANK, Brief, Discrepancy, Evidence
+from reporter.excerpt import around, attribution_window, cue_spans
+from reporter.models import SEVERITY_RANK, Brief, Discrepancy, Evidence, Source
 from reporter.review import review_summary_line as review_summary
+from reporter.review import status_of
 
-KIND_TITLES = {
-    "factual_conflict": "Factual conflicts",
-    "attribution_conflict": "Attribution conflicts",
-    "wording_variant": "Wording variants",
-    "garbled_text": "Garbled or damaged text",
-    "spelling": "Spelling",
-    "boilerplate": "Page junk and unrelated material (excluded from the analysis)",
+KIND_LABELS = {
+    "factual_conflict": "factual conflict",
+    "attribution_conflict": "attribution conflict",
+    "wording_variant": "wording variant",
+    "garbled_text": "garbled text",
+    "spelling": "spelling",
+    "boilerplate": "page junk",
 }
-KIND_ORDER = list(KIND_TITLES)
-OFFLINE_HINT = (
-    "No model was used: this briefing comes from the deterministic evidence engine alone. "
-    "To add abstractive summaries and a model-checked brief, set OPENAI_API_KEY (or OPENAI_BASE_URL "
-    "for a local OpenAI-compatible server) and optionally REPORTER_MODEL, or pass --model / --base-url."
-)
+MODE_TEXT = {"offline": "evidence engine only", "llm": "model-checked", "replay": "replayed model run"}
+# One line for the editor; absent when --offline was asked for (pipeline.py decides).
+OFFLINE_HINT = "No model configured, so no model summaries: set OPENAI_API_KEY or OPENAI_BASE_URL to add them."
+LONG_EVIDENCE_CHARS = 400  # longer evidence is collapsed (<details>) in the briefing
+SAFE_URL = re.compile(r"https?://[^\s<>()\\]+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _WS = re.compile(r"\s+")
 MIN_SHARED_FOR_MARKING = 0.5
+COMPARED_WORDINGS = 8  # other wordings each evidence span is diffed against (bounds rendering to linear time)
+_NAMED = 5  # sources named on an 'and N more agreeing' row
+MAX_EVIDENCE_ROWS = 10  # rows of a flag's evidence table; sources beyond are counted, and all are in brief.json
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 # No images or image maps: a briefing must not load anything from the network when opened.
 HTML_TAGS = set(nh3.ALLOWED_TAGS) - {"img", "map", "area"}
+# Anchors for the table of contents and each flag; ids come from our own headings and flag ids only
+# (article text is escaped before it reaches Markdown, so it cannot add an element of its own).
+HTML_ATTRIBUTES = {**{t: set(a) for t, a in nh3.ALLOWED_ATTRIBUTES.items()}}
+HTML_ATTRIBUTES["a"] = HTML_ATTRIBUTES.get("a", set()) | {"id"}
+HTML_ATTRIBUTES["h2"] = HTML_ATTRIBUTES.get("h2", set()) | {"id"}
 STYLE = """
 body{font:16px/1.55 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
 color:#1d1d1f;background:#fff}
@@ -49,7 +60,19 @@ padding:.35rem .5rem;vertical-align:top;text-align:left}th{background:#f5f5f7}
 blockquote{margin:.5rem 0;padding:.2rem .9rem;border-left:4px solid #c9c9d1;color:#333;background:#fafafa}
 code{background:#f0f0f3;padding:0 .25rem;border-radius:3px;font-size:.88em}td strong{background:#fff3b0}
 em{color:#555}hr{border:0;border-top:1px solid #ddd;margin:2rem 0}
+h3 a[id]{scroll-margin-top:1rem}li{margin:.25rem 0}
+details{margin:.4rem 0 .4rem 1.4rem;padding:.3rem .6rem;background:#fafafa;border:1px solid #e4e4e8;border-radius:4px}
+summary{cursor:pointer}
 """
+
+
+@dataclass
+class EvidenceRow:
+    """One row of a flag's evidence table: a span, its marked text, and the sources with the same wording."""
+
+    evidence: Evidence
+    marked: str
+    agreeing: list[Evidence]
 
 
 def md_escape(text: str) -> str:
@@ -59,24 +82,67 @@ def md_escape(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text)
 
 
-def marked_evidence(evidence: list[Evidence]) -> list[str]:
-    """Each evidence text escaped, with the words that differ from the other sources in bold."""
+def marked_evidence(evidence: list[Evidence], only: Sequence[int] | None = None) -> list[str]:
+    """Each evidence text escaped, with the words that differ from the other sources in bold.
+
+    Linear in the number of spans: identical wordings (case-insensitive, by word tokens) are compared once,
+    and each wording only with the `COMPARED_WORDINGS` wordings most sources share (up to 8 others is every
+    other span of a small flag, so small flags are marked exactly as an all-pairs comparison would).
+    A wording that another source uses verbatim has no words of its own to bold. `only` restricts the work
+    (and the result) to those indices: the rows actually shown.
+    """
+    indices = range(len(evidence)) if only is None else only
     if len(evidence) < 2:
-        return [md_escape(e.text) for e in evidence]
+        return [md_escape(evidence[i].text) for i in indices]
     token_lists = [_TOKEN.findall(e.text) for e in evidence]
+    keys = [tuple(t.casefold() for t in tokens) for tokens in token_lists]
+    uses = Counter(keys)
+    ranked = sorted(uses, key=lambda k: -uses[k])  # stable: first seen first among equals
+    kept_of: dict[tuple[str, ...], set[int] | None] = {}  # wording -> shared token positions (None: too few)
     out = []
-    for i, tokens in enumerate(token_lists):
-        others = [t for j, ts in enumerate(token_lists) if j != i for t in [ts]]
-        keep = set()  # token positions shared with at least one other source
-        for other in others:
-            matcher = difflib.SequenceMatcher(a=[t.casefold() for t in tokens], b=[t.casefold() for t in other],
-                                              autojunk=False)
-            for block in matcher.get_matching_blocks():
-                keep.update(range(block.a, block.a + block.size))
-        # Paraphrases share too little for a word diff to help: mark only near-variants.
-        near = len(keep) >= MIN_SHARED_FOR_MARKING * len(tokens)
-        out.append(_join_marked(evidence[i].text, tokens, keep) if near else md_escape(evidence[i].text))
+    for i in indices:
+        key, tokens = keys[i], token_lists[i]
+        if key not in kept_of:
+            if uses[key] > 1:
+                keep = set(range(len(key)))  # another source has exactly these words
+            else:
+                keep = set()  # token positions shared with at least one other wording
+                for other in [k for k in ranked if k != key][:COMPARED_WORDINGS]:
+                    matcher = difflib.SequenceMatcher(a=key, b=other, autojunk=False)
+                    for block in matcher.get_matching_blocks():
+                        keep.update(range(block.a, block.a + block.size))
+            # Paraphrases share too little for a word diff to help: mark only near-variants.
+            kept_of[key] = keep if len(keep) >= MIN_SHARED_FOR_MARKING * len(tokens) else None
+        keep_i = kept_of[key]
+        out.append(md_escape(evidence[i].text) if keep_i is None else _join_marked(evidence[i].text, tokens, keep_i))
     return out
+
+
+def evidence_rows(evidence: list[Evidence], max_rows: int = MAX_EVIDENCE_ROWS) -> tuple[list[EvidenceRow], int]:
+    """The rows of a flag's evidence table, and how many sources are left out with wordings of their own.
+
+    A flag with up to `max_rows` spans shows one row per span. A bigger one (a wording shared by hundreds of
+    sources) shows one row per distinct wording, in evidence order, up to `max_rows`; the sources with a
+    shown wording are counted on that row ("and N more sources agreeing with row k"). Every span stays in
+    brief.json.
+    """
+    if len(evidence) <= max_rows:
+        return [EvidenceRow(e, marked, []) for e, marked in zip(evidence, marked_evidence(evidence), strict=True)], 0
+    keys = [tuple(t.casefold() for t in _TOKEN.findall(e.text)) for e in evidence]
+    first: dict[tuple[str, ...], int] = {}  # wording -> index of its shown row
+    shown: list[int] = []
+    agreeing: dict[int, list[Evidence]] = {}
+    left_out = 0
+    for i, key in enumerate(keys):
+        if key in first:
+            agreeing.setdefault(first[key], []).append(evidence[i])
+        elif len(shown) < max_rows:
+            first[key] = i
+            shown.append(i)
+        else:
+            left_out += 1
+    marked = marked_evidence(evidence, only=shown)
+    return [EvidenceRow(evidence[i], m, agreeing.get(i, [])) for i, m in zip(shown, marked, strict=True)], left_out
 
 
 def _join_marked(text: str, tokens: list[str], keep: set[int]) -> str:
@@ -108,11 +174,33 @@ def _join_marked(text: str, tokens: list[str], keep: set[int]) -> str:
     return _WS.sub(" ", "".join(parts)).strip()
 
 
+def _short(text: str, limit: int = 60) -> str:
+    text = _WS.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _byline(source: Source) -> str | None:
+    return re.sub(r"^\s*by\s+", "", source.byline, flags=re.I).strip() or None if source.byline else None
+
+
 def source_label(brief: Brief) -> dict[str, str]:
-    """Short readable label per source id: its outlet (with the id where two share one), else its id."""
-    outlets = Counter(s.outlet for s in brief.sources if s.outlet)
-    return {s.id: (s.outlet if outlets[s.outlet] == 1 else f"{s.outlet} ({s.id})") if s.outlet else s.id
-            for s in brief.sources}
+    """A readable name per source id: outlet, else byline, else title; never a file hash when anything
+    better exists. Sources sharing a name are told apart by byline or title, else numbered."""
+    base = {s.id: s.outlet or _byline(s) or (_short(s.title) if s.title else None) or s.id for s in brief.sources}
+    counts = Counter(base.values())
+    labels: dict[str, str] = {}
+    seen: Counter[str] = Counter()
+    for s in brief.sources:
+        name = base[s.id]
+        if counts[name] > 1:
+            extra = next((x for x in (_byline(s), _short(s.title, 40) if s.title else None)
+                          if x and x != name and sum(1 for t in brief.sources if base[t.id] == name
+                                                     and x in (_byline(t), _short(t.title, 40) if t.title else None))
+                          == 1), None)
+            seen[name] += 1
+            name = f"{name}: {extra}" if extra else f"{name} #{seen[name]}"
+        labels[s.id] = name
+    return labels
 
 
 def with_labels(text: str, labels: dict[str, str]) -> str:
@@ -127,30 +215,128 @@ def with_labels(text: str, labels: dict[str, str]) -> str:
     return pattern.sub(lambda m: labels[m.group(1)], text)
 
 
+def ordered(flags: list[Discrepancy]) -> list[Discrepancy]:
+    """Most severe first, then most confident; ties in a stable order (kind, id)."""
+    return sorted(flags, key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence, d.kind, d.id))
+
+
 def visible_flags(brief: Brief, config: Config) -> list[Discrepancy]:
-    """Flags shown in Markdown/HTML: dismissed ones hidden on request."""
+    """Flags shown in Markdown/HTML, most severe first: dismissed ones hidden on request."""
     flags = brief.discrepancies
     if config.hide_dismissed:
         flags = [d for d in flags if not (d.review and d.review.status == "dismissed")]
-    return flags
+    return ordered(flags)
 
 
 def _flag_counts(brief: Brief) -> Counter[str]:
     return Counter(sid for d in brief.discrepancies for sid in {e.source_id for e in d.evidence})
 
 
-def render_flag(flag: Discrepancy, labels: dict[str, str]) -> list[str]:
-    """One discrepancy: heading, meta line, side-by-side evidence, explanation, suggestion, review."""
-    lines = [f"#### [{flag.severity}] {md_escape(with_labels(flag.title, labels))}", "",
-             f"*id `{flag.id}` · confidence {flag.confidence:.2f} · origin {flag.origin}"
-             + (f" · detector {md_escape(flag.detector)}" if flag.detector else "") + "*", ""]
-    lines += ["| Source | Evidence (differing words in bold) |", "|---|---|"]
-    for ev, marked in zip(flag.evidence, marked_evidence(flag.evidence), strict=True):
-        lines.append(f"| {md_escape(labels.get(ev.source_id, ev.source_id))} | “{marked}” |")
+def kind_label(kind: str) -> str:
+    """'attribution_conflict' -> 'attribution conflict'."""
+    return KIND_LABELS.get(kind, kind.replace("_", " "))
+
+
+def _bold_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` escaped, with the given (sorted, disjoint) spans in bold; white space kept outside the bold."""
+    out, pos = [], 0
+    for a, b in spans:
+        if a < pos or not text[a:b].strip():
+            continue
+        a += len(text[a:b]) - len(text[a:b].lstrip())
+        b -= len(text[a:b]) - len(text[a:b].rstrip())
+        out += [md_escape(text[pos:a]) + (" " if text[pos:a][-1:].isspace() else ""), f"**{md_escape(text[a:b])}**"]
+        pos = b
+    tail = text[pos:]
+    out.append((" " if tail[:1].isspace() and pos else "") + md_escape(tail))
+    return _WS.sub(" ", "".join(out)).strip()
+
+
+def evidence_texts(flag: Discrepancy, sources: dict[str, Source]) -> list[str]:
+    """Each piece of evidence as escaped Markdown, shown as the kind needs it.
+
+    Quote and fact variants: the differing words in bold. Spelling and damage: the sentence around the
+    span, the span in bold. Attribution: the sentence widened to the words that attribute it, in bold.
+    Evidence whose offsets don't match its source (an untrusted brief.json) is shown alone.
+    """
+    def located(ev: Evidence) -> Source | None:
+        src = sources.get(ev.source_id)
+        return src if src is not None and src.text[ev.start : ev.end] == ev.text else None
+
+    if flag.kind in ("spelling", "garbled_text"):
+        out = []
+        for ev in flag.evidence:
+            src = located(ev)
+            if src is None or len(ev.text) > LONG_EVIDENCE_CHARS:
+                out.append(md_escape(ev.text))
+                continue
+            before, span, after = around(src.text, ev.start, ev.end)
+            out.append(_bold_spans(before + span + after, [(len(before), len(before) + len(span))]))
+        return out
+    if flag.kind == "attribution_conflict":
+        out = []
+        for ev in flag.evidence:
+            src = located(ev)
+            if src is None:
+                out.append(md_escape(ev.text))
+                continue
+            lo, hi = attribution_window(src.text, ev.start, ev.end)
+            text = src.text[lo:hi]
+            out.append(_bold_spans(text, cue_spans(text)))
+        return out
+    if flag.kind == "boilerplate":
+        return [md_escape(ev.text) for ev in flag.evidence]
+    return marked_evidence(flag.evidence)
+
+
+def _evidence_lines(flag: Discrepancy, labels: dict[str, str], sources: dict[str, Source]) -> list[str]:
+    """A flag's evidence, one block per source; a flag with many sources one per distinct wording."""
+    if flag.kind in ("spelling", "garbled_text", "attribution_conflict", "boilerplate") \
+            or len(flag.evidence) <= MAX_EVIDENCE_ROWS:
+        lines: list[str] = []
+        for ev, text in zip(flag.evidence, evidence_texts(flag, sources), strict=True):
+            lines += _evidence_block(labels.get(ev.source_id, ev.source_id), text, ev.text)
+        return lines
+    rows, left_out = evidence_rows(flag.evidence)
+    lines = []
+    for k, row in enumerate(rows, 1):
+        name = f"{k} · {labels.get(row.evidence.source_id, row.evidence.source_id)}"
+        lines += _evidence_block(name, row.marked, row.evidence.text)
+        if row.agreeing:
+            names = ", ".join(md_escape(labels.get(e.source_id, e.source_id)) for e in row.agreeing[:_NAMED])
+            more = " …" if len(row.agreeing) > _NAMED else ""
+            lines.append(f"- *and {len(row.agreeing)} more source{'s' * (len(row.agreeing) > 1)} agreeing with "
+                         f"{k}: {names}{more}*")
+    if left_out:
+        lines.append(f"- *and {left_out} more source{'s' * (left_out > 1)} with other wordings; every span is in "
+                     "brief.json*")
+    return lines
+
+
+def _evidence_block(name: str, text: str, raw: str) -> list[str]:
+    """One source's evidence: a list item, or a collapsed block when it is long."""
+    if len(raw) <= LONG_EVIDENCE_CHARS:
+        return [f"- **{md_escape(name)}:** “{text}”"]
+    words = len(raw.split())
+    # <details> is one of the few HTML blocks GitHub and our renderer both allow; its contents stay Markdown.
+    return ["", '<details markdown="1">',
+            f"<summary><strong>{md_escape(name)}</strong>: {md_escape(_short(raw, 90))} ({words} words)</summary>",
+            "", f"“{text}”", "", "</details>", ""]
+
+
+def render_flag(flag: Discrepancy, labels: dict[str, str], sources: dict[str, Source] | None = None,
+                number: int | None = None) -> list[str]:
+    """One flag: heading with its anchor, meta line, evidence per source, explanation, suggestion, review."""
+    sources = sources or {}
+    num = f"{number}. " if number is not None else ""
+    lines = [f'### <a id="{flag.id}"></a>{num}{md_escape(with_labels(flag.title, labels))}', "",
+             f"**{flag.severity}** · {kind_label(flag.kind)} · confidence {flag.confidence:.2f} · "
+             f"{status_of(flag)} · id `{flag.id}`" + (f" · {md_escape(flag.detector)}" if flag.detector else ""), ""]
+    lines += _evidence_lines(flag, labels, sources)
     lines += ["", md_escape(with_labels(flag.explanation, labels)), ""]
     if flag.suggestion:
-        lines += [f"**Suggestion:** {md_escape(flag.suggestion)}", ""]
-    if flag.review:
+        lines += [f"**Suggestion:** {md_escape(with_labels(flag.suggestion, labels))}", ""]
+    if flag.review and flag.review.status != "open" or flag.review and (flag.review.note or flag.review.correction):
         review = flag.review
         text = f"**Review:** {review.status}"
         if review.reviewer:
@@ -163,22 +349,67 @@ def render_flag(flag: Discrepancy, labels: dict[str, str]) -> list[str]:
     return lines
 
 
+def _source_names(flag: Discrepancy, labels: dict[str, str]) -> str:
+    ids = list(dict.fromkeys(e.source_id for e in flag.evidence))
+    return ", ".join(md_escape(labels.get(i, i)) for i in ids)
+
+
+def _glance(brief: Brief, flags: list[Discrepancy], labels: dict[str, str]) -> list[str]:
+    high = [d for d in flags if d.severity == "high"]
+    out = ["## At a glance", ""]
+    if high:
+        out += [f"- [{md_escape(with_labels(d.title, labels))}](#{d.id}) — {kind_label(d.kind)}, "
+                f"{_source_names(d, labels)}" + (f" · *{status_of(d)}*" if status_of(d) != "open" else "")
+                for d in high]
+    else:
+        out.append("*No high-severity flags.*")
+    failed = len(brief.problems)
+    if failed:
+        plural = "" if failed == 1 else "s"
+        out += ["", f"**{failed} problem{plural}** with inputs or steps: see [Problems](#problems)."]
+    return [*out, ""]
+
+
+def _url_cell(url: str | None) -> str:
+    if url and SAFE_URL.fullmatch(url):
+        return f"[{md_escape(_short(url, 50))}](<{url}>)"
+    return md_escape(url) if url else "—"
+
+
 def render_markdown(brief: Brief, config: Config | None = None) -> str:
-    """The briefing an editor reads."""
+    """The briefing an editor reads, top-down: at a glance, every flag most severe first, then the rest."""
     config = config or Config()
     labels = source_label(brief)
+    sources = {s.id: s for s in brief.sources}
     flags = visible_flags(brief, config)
     per_source = _flag_counts(brief)
     sev = Counter(d.severity for d in brief.discrepancies)
+    mode = MODE_TEXT.get(brief.run.mode, brief.run.mode)
+    model = f" ({md_escape(brief.run.model)})" if brief.run.model else ""
     out = [f"# Briefing: {md_escape(brief.event)}", ""]
     out += [f"*{len(brief.sources)} sources · {review_summary(brief)} ({sev['high']} high, {sev['medium']} medium, "
-            f"{sev['low']} low) · mode {brief.run.mode}*", ""]
-    if brief.run.mode == "offline" and brief.run.note:
+            f"{sev['low']} low) · {mode}{model}*", ""]
+    if brief.run.note:
         out += [f"> {md_escape(brief.run.note)}", ""]
-    out += ["## Sources", "", "| # | Outlet | Title | Date | Words | Flags |", "|---|---|---|---|---|---|"]
+    lists = _render_lists(brief, labels)
+    extra = [line[3:] for line in lists if line.startswith("## ")]
+    toc = ["At a glance", "Flags", "Sources", "What the sources agree on", *extra, "Article summaries"]
+    out += ["**Contents:** " + " · ".join(f"[{t}](#{_slug(t)})" for t in toc), ""]
+    out += _glance(brief, flags, labels)
+    out += ["## Flags", "", f"*{review_summary(brief)} · most severe first*", ""]
+    hidden = len(brief.discrepancies) - len(flags)
+    if hidden:
+        out += [f"*{hidden} dismissed flag{'' if hidden == 1 else 's'} hidden.*", ""]
+    for n, flag in enumerate(flags, 1):
+        out += render_flag(flag, labels, sources, n)
+    if not flags:
+        out += ["*No discrepancies found.*", ""]
+    out += ["## Sources", "", "| # | Source | Title | Byline | Date | Words | Flags | Link |",
+            "|---|---|---|---|---|---|---|---|"]
     for i, s in enumerate(brief.sources, 1):
-        out.append(f"| {i} | {md_escape(s.outlet or '—')} | {md_escape(s.title or s.id)} | "
-                   f"{md_escape(s.published or '—')} | {s.words} | {per_source.get(s.id, 0)} |")
+        out.append(f"| {i} | {md_escape(labels[s.id])} | {md_escape(s.title or '—')} | "
+                   f"{md_escape(_byline(s) or '—')} | {md_escape(s.published or '—')} | {s.words} | "
+                   f"{per_source.get(s.id, 0)} | {_url_cell(s.url)} |")
     out += ["", "## What the sources agree on", ""]
     if brief.consensus:
         for point in brief.consensus:
@@ -186,27 +417,22 @@ def render_markdown(brief: Brief, config: Config | None = None) -> str:
             out.append(f"- {md_escape(point.text)} *({names})*")
     else:
         out.append("*No statement was found in two or more sources.*")
-    out += ["", "## Discrepancies", "", f"*{review_summary(brief)}*", ""]
-    hidden = len(brief.discrepancies) - len(flags)
-    if hidden:
-        out += [f"*{hidden} dismissed flags hidden.*", ""]
-    for kind in sorted({d.kind for d in flags}, key=lambda k: KIND_ORDER.index(k) if k in KIND_ORDER else 99):
-        group = sorted((d for d in flags if d.kind == kind), key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence))
-        out += [f"### {KIND_TITLES.get(kind, kind)} ({len(group)})", ""]
-        for flag in group:
-            out += render_flag(flag, labels)
-    if not flags:
-        out += ["*No discrepancies found.*", ""]
-    out += _render_lists(brief, labels)
+    out += ["", *lists]
     out += ["## Article summaries", ""]
     for summary in brief.summaries:
-        out += _render_summary(summary, labels)
+        out += _render_summary(summary, labels, sources.get(summary.source_id))
     usage = brief.run.usage
-    duration = f"{brief.run.duration_s:.2f} s" if brief.run.duration_s is not None else "n/a"
-    out += ["---", "", f"*reporter {brief.run.reporter_version} · mode {brief.run.mode} · model "
-            f"{md_escape(brief.run.model or 'none')} · {usage.requests} requests ({usage.cached} cached) · "
-            f"{usage.input_tokens} tokens in, {usage.output_tokens} out · {duration}*", ""]
+    footer = f"*reporter {brief.run.reporter_version} · {mode}"
+    if brief.run.model:
+        footer += (f" · model {md_escape(brief.run.model)} · {usage.requests} requests ({usage.cached} cached) · "
+                   f"{usage.input_tokens} tokens in, {usage.output_tokens} out")
+    out += ["---", "", footer + "*", ""]
     return "\n".join(out)
+
+
+def _slug(title: str) -> str:
+    """The anchor GitHub and Python-Markdown's toc extension both give a plain heading."""
+    return re.sub(r"[\s]+", "-", re.sub(r"[^\w\s-]", "", title).strip().lower())
 
 
 def _section(title: str, items: list[str], intro: str | None = None) -> list[str]:
@@ -247,11 +473,14 @@ def _render_lists(brief: Brief, labels: dict[str, str]) -> list[str]:
     ]
 
 
-def _render_summary(summary, labels: dict[str, str]) -> list[str]:
-    heading = summary.headline or f"{labels.get(summary.source_id, summary.source_id)} (no headline)"
+def _render_summary(summary, labels: dict[str, str], source: Source | None = None) -> list[str]:
+    name = labels.get(summary.source_id, summary.source_id)
+    heading = summary.headline or f"{name} (no headline)"
     out = [f"### {md_escape(heading)}", ""]
     meta = [md_escape(x) for x in (summary.outlet, summary.byline, summary.date) if x]
-    meta.append(f"`{summary.source_id}` · {summary.method}")
+    if source is not None and source.url:
+        meta.append(_url_cell(source.url))
+    meta.append(f"file {md_escape(source.path if source else summary.source_id)} · {summary.method}")
     out += ["*" + " · ".join(meta) + "*", ""]
     if summary.status != "ok":
         out += [f"**{summary.status}**: {md_escape(summary.error or '')}", ""]
@@ -273,12 +502,18 @@ def _render_summary(summary, labels: dict[str, str]) -> list[str]:
 
 def render_html(markdown_text: str, title: str) -> str:
     """Self-contained, sanitised HTML from the Markdown briefing."""
-    body = markdown.markdown(markdown_text, extensions=["tables", "sane_lists"], output_format="html")
-    safe = nh3.clean(body, tags=HTML_TAGS, link_rel="noopener noreferrer nofollow")
+    body = markdown.markdown(markdown_text, extensions=["tables", "sane_lists", "toc", "md_in_html"],
+                             extension_configs={"toc": {"toc_depth": "2-2", "slugify": _toc_slug}},
+                             output_format="html")
+    safe = nh3.clean(body, tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, link_rel="noopener noreferrer nofollow")
     safe_title = nh3.clean_text(title)
     return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{safe_title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{safe}\n</body>\n</html>\n")
+
+
+def _toc_slug(value: str, separator: str) -> str:
+    return _slug(value)
 
 
 def render_json(brief: Brief) -> str:

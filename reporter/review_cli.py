@@ -6,8 +6,9 @@ import csv
 import io
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import cast
+from typing import cast, get_args
 
 import click
 from pydantic import ValidationError
@@ -16,8 +17,8 @@ from rich.console import Console
 from reporter.atomic import write_text_atomic
 from reporter.config import Config
 from reporter.errors import InputError, ReporterError
-from reporter.models import Brief, Discrepancy, ReviewStatus
-from reporter.render import write_outputs
+from reporter.models import Brief, Discrepancy, DiscrepancyKind, ReviewStatus
+from reporter.render import source_label, write_outputs
 from reporter.review import (
     STATUSES,
     apply_reviews,
@@ -29,6 +30,7 @@ from reporter.review import (
 from reporter.review_walk import walk
 
 BRIEF_NAME = "brief.json"
+KINDS = list(get_args(DiscrepancyKind))
 # Spreadsheets run cells starting with these as formulas; article text is untrusted (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_FIELDS = [
@@ -143,7 +145,7 @@ def export_text(brief: Brief, path: Path) -> str:
     return buf.getvalue()
 
 
-def list_lines(brief: Brief, status: str | None) -> list[str]:
+def list_lines(brief: Brief, status: str | None, only: Callable[[Discrepancy], bool] | None = None) -> list[str]:
     """--list: one tab-separated line per flag (id, status, severity, kind, title); orphans by request."""
     if status == "orphaned":
         return [
@@ -152,11 +154,46 @@ def list_lines(brief: Brief, status: str | None) -> list[str]:
     return [
         f"{f.id}\t{status_of(f)}\t{f.severity}\t{f.kind}\t{f.title}"
         for f in brief.discrepancies
-        if status is None or status_of(f) == status
+        if (status is None or status_of(f) == status) and (only is None or only(f))
     ]
 
 
-@click.command("review")
+def flag_filter(brief: Brief, kinds: tuple[str, ...], severities: tuple[str, ...],
+                sources: tuple[str, ...]) -> Callable[[Discrepancy], bool] | None:
+    """--kind/--severity/--source as one predicate (None when no filter was given).
+
+    A --source value matches a source's id (or its start), its outlet, or the name the briefing gives it,
+    ignoring case; a value matching no source is a usage error naming the choices.
+    """
+    if not (kinds or severities or sources):
+        return None
+    labels = source_label(brief)
+    wanted: set[str] = set()
+    for value in sources:
+        v = value.casefold()
+        hits = {s.id for s in brief.sources if s.id.casefold().startswith(v) or v in (
+            (s.outlet or "").casefold(), labels[s.id].casefold())}
+        if not hits:
+            names = ", ".join(sorted({labels[s.id] for s in brief.sources}))
+            raise click.BadParameter(f"{value!r} matches no source; sources: {names}", param_hint="--source")
+        wanted |= hits
+    return lambda f: ((not kinds or f.kind in kinds) and (not severities or f.severity in severities)
+                      and (not wanted or any(e.source_id in wanted for e in f.evidence)))
+
+
+@click.command("review", epilog="""\b
+Examples:
+  reporter review reports/seeds                      # walk the open flags, most severe first
+  reporter review reports/seeds --severity high --source CNN
+  reporter review reports/seeds --list --status open --kind spelling
+  reporter review reports/seeds --set fa-f5bea0c09a=confirmed --note "checked with the wire"
+  reporter review reports/seeds --export flags.csv
+  reporter serve reports/seeds                       # the same review in a web page
+
+\b
+Environment:
+  REPORTER_REVIEWER   the reviewer's name when --reviewer is not given
+  REPORTER_DEBUG      show tracebacks of internal errors""")
 @click.argument("out_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--list", "list_", is_flag=True, help="Print the flags (id, status, severity, kind, title).")
 @click.option(
@@ -164,6 +201,12 @@ def list_lines(brief: Brief, status: str | None) -> list[str]:
     type=click.Choice([*STATUSES, "orphaned"]),
     help="With --list: only flags with this status ('orphaned': decisions whose flag is gone).",
 )
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(KINDS),
+              help="Only flags of this kind (repeatable); for the walk and --list.")
+@click.option("--severity", "severities", multiple=True, type=click.Choice(["high", "medium", "low"]),
+              help="Only flags of this severity (repeatable); for the walk and --list.")
+@click.option("--source", "sources", multiple=True, metavar="NAME",
+              help="Only flags with evidence from this source: id, outlet or name as in the briefing (repeatable).")
 @click.option("--set", "sets", multiple=True, metavar="ID=STATUS", help="Decide on a flag (repeatable).")
 @click.option("--note", help="With --set: why (an empty string clears the note).")
 @click.option("--correction", help="With --set: the proposed correction (empty clears it).")
@@ -175,24 +218,30 @@ def list_lines(brief: Brief, status: str | None) -> list[str]:
     help="Write every flag with its decision to FILE (.csv or .json).",
 )
 @click.option("--all", "everything", is_flag=True, help="Interactive: walk through every flag, not just open ones.")
-@click.option("--hide-dismissed", is_flag=True, help="When updating brief.md/brief.html, leave dismissed flags out.")
+@click.option("--hide-dismissed/--show-dismissed", default=None,
+              help="When rewriting brief.md/brief.html, leave dismissed flags out, or put them back. "
+              "Remembered in DIR for later updates.")
 def review(
     out_dir: Path,
     list_: bool,
     status: str | None,
+    kinds: tuple[str, ...],
+    severities: tuple[str, ...],
+    sources: tuple[str, ...],
     sets: tuple[str, ...],
     note: str | None,
     correction: str | None,
     reviewer: str | None,
     export_to: Path | None,
     everything: bool,
-    hide_dismissed: bool,
+    hide_dismissed: bool | None,
 ) -> None:
     """Review the flags of the briefing in DIR: confirm, dismiss or mark them for checking.
 
-    Without options, walks through the open flags one at a time; every decision is saved at once in
-    DIR/review.json, which the next `reporter brief ... --out DIR` re-attaches. After decisions,
-    brief.md, brief.html and brief.json in DIR are rewritten to show them.
+    Without options, walks through the open flags one at a time, most severe first; every decision is
+    saved at once in DIR/review.json, which the next `reporter brief ... --out DIR` re-attaches. After
+    decisions, brief.md, brief.html and brief.json in DIR are rewritten to show them. Ctrl-C stops the
+    walk (exit 130); decisions made so far are kept.
 
     Keys: c confirm, d dismiss, n needs-check, s skip, e note, x correction, b back, q quit, ? help.
     """
@@ -203,13 +252,16 @@ def review(
         raise click.UsageError("--status goes with --list")
     if (note is not None or correction is not None) and not sets:
         raise click.UsageError("--note and --correction go with --set")
+    if (kinds or severities or sources) and (sets or export_to):
+        raise click.UsageError("--kind, --severity and --source go with --list or the interactive walk")
     if export_to is not None and export_to.suffix.lower() not in (".csv", ".json"):
         raise click.UsageError(f"--export {export_to}: the file name must end in .csv or .json")
     try:
         brief = apply_reviews(load_brief(out_dir), out_dir)
+        only = flag_filter(brief, kinds, severities, sources)
         who = default_reviewer(reviewer)
         if list_:
-            for line in list_lines(brief, status):
+            for line in list_lines(brief, status, only):
                 click.echo(line)
             click.echo(summary_with_orphans(brief), err=True)
         elif export_to is not None:
@@ -218,14 +270,19 @@ def review(
             except OSError as exc:
                 raise ReporterError(f"{export_to}: cannot write it ({exc.strerror or exc})") from exc
             click.echo(f"reporter: wrote {len(brief.discrepancies)} flags to {export_to}", err=True)
+        elif sets:
+            plan = [parse_set(item) for item in sets]  # check them all before saving any
+            for flag, st in [(find_flag(brief, flag_id), st) for flag_id, st in plan]:
+                record_decision(out_dir, flag, st, note=note, correction=correction, reviewer=who)
+                click.echo(f"reporter: {flag.id}: {st}", err=True)
+            refresh_briefing(out_dir, hide_dismissed)
         else:
-            if sets:
-                plan = [parse_set(item) for item in sets]  # check them all before saving any
-                for flag, st in [(find_flag(brief, flag_id), st) for flag_id, st in plan]:
-                    record_decision(out_dir, flag, st, note=note, correction=correction, reviewer=who)
-                    click.echo(f"reporter: {flag.id}: {st}", err=True)
-            else:
-                walk(brief, out_dir, who, Console(highlight=False), everything)
+            try:
+                walk(brief, out_dir, who, Console(highlight=False), everything, only)
+            except KeyboardInterrupt:
+                refresh_briefing(out_dir, hide_dismissed)
+                click.echo("reporter: interrupted; the decisions made so far are saved", err=True)
+                sys.exit(130)
             refresh_briefing(out_dir, hide_dismissed)
     except ReporterError as exc:
         click.echo(f"reporter: error: {exc}", err=True)
@@ -238,8 +295,37 @@ def summary_with_orphans(brief: Brief) -> str:
     return review_summary_line(brief) + (f"; {n} orphaned decision{'' if n == 1 else 's'}" if n else "")
 
 
-def refresh_briefing(out_dir: Path, hide_dismissed: bool) -> None:
-    """Rewrite brief.md/html/json from brief.json and review.json so the briefing shows the decisions."""
+OPTIONS_NAME = "review-options.json"
+
+
+def remembered_hide_dismissed(out_dir: Path) -> bool:
+    """Whether dismissed flags are left out of this briefing's Markdown/HTML, as last asked in DIR."""
+    try:
+        data = json.loads((Path(out_dir) / OPTIONS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # never asked, or unreadable: the default, which hides nothing
+    return bool(isinstance(data, dict) and data.get("hide_dismissed"))
+
+
+def remember_hide_dismissed(out_dir: Path, hide: bool) -> None:
+    """Keep --hide-dismissed/--show-dismissed in DIR so the next update, from any command, honours it."""
+    if hide == remembered_hide_dismissed(out_dir):
+        return
+    try:
+        write_text_atomic(Path(out_dir) / OPTIONS_NAME, json.dumps({"hide_dismissed": hide}, indent=2) + "\n")
+    except OSError as exc:
+        raise ReporterError(f"{out_dir}: cannot save the view options ({exc.strerror or exc})") from exc
+
+
+def refresh_briefing(out_dir: Path, hide_dismissed: bool | None = None) -> None:
+    """Rewrite brief.md/html/json from brief.json and review.json so the briefing shows the decisions.
+
+    `hide_dismissed` None means: as last asked for this folder.
+    """
+    if hide_dismissed is None:
+        hide_dismissed = remembered_hide_dismissed(out_dir)
+    else:
+        remember_hide_dismissed(out_dir, hide_dismissed)
     brief = apply_reviews(load_brief(out_dir), out_dir)
     try:
         write_outputs(brief, out_dir, Config(hide_dismissed=hide_dismissed))

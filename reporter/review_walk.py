@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 from rich.console import Console, Group
-from rich.panel import Panel
-from rich.table import Table
+from rich.rule import Rule
 from rich.text import Text
 
-from reporter.models import Brief, Discrepancy, Evidence, Review, ReviewStatus, Source
+from reporter.excerpt import around, attribution_window, cue_spans
+from reporter.models import Brief, Discrepancy, Review, ReviewStatus, Source
+from reporter.render import kind_label, ordered, source_label, with_labels
 from reporter.review import record_decision, status_of
 
 KEYS: dict[str, str] = {
@@ -37,7 +39,8 @@ x  correction   propose the corrected text (saved at once)
 b  back         the previous flag
 q  quit         stop here; every decision made so far is already saved
 ?  help         this list"""
-PROMPT = "[c]onfirm [d]ismiss [n]eeds-check [s]kip  [e] note [x] correction  [b]ack [q]uit [?]help > "
+PROMPT = "[c]onfirm [d]ismiss [n]eeds-check [s]kip [e]note [x]correction [b]ack [q]uit [?] > "
+PROMPT_LINES = 2  # the prompt, and the line the answer echoes on
 STATUS_STYLE = {"confirmed": "green", "dismissed": "dim", "needs-check": "yellow", "open": "cyan"}
 
 # Article text is untrusted: control characters and bidi overrides could rewrite the terminal or
@@ -104,40 +107,73 @@ def shortened(text: str) -> str:
     return f"{head} […{len(text) - len(head) - len(tail)} characters…] {tail}"
 
 
-def evidence_cell(ev: Evidence, source: Source | None) -> Text:
-    """One side of the comparison: the evidence highlighted inside its surrounding lines."""
-    cell = Text()
-    if source is not None and source.text[ev.start : ev.end] == ev.text:
-        before, after = context_around(source.text, ev.start, ev.end)
-        cell.append(safe(before), style="dim")
-        cell.append(safe(shortened(ev.text)), style="bold reverse")
-        cell.append(safe(after), style="dim")
-    else:  # the briefing is untrusted too: show the evidence alone rather than the wrong context
-        cell.append(safe(shortened(ev.text)), style="bold reverse")
-        cell.append("\n(not found at its offsets in the source)", style="italic red")
-    return cell
+def _clip(text: str, width: int, lines: int) -> str:
+    """`text` cut to fit `lines` lines of `width` columns, ending in '…' when cut."""
+    room = max(8, width * lines - 2)
+    return text if len(text) <= room else text[: room - 1].rsplit(" ", 1)[0] + "…"
 
 
-def flag_view(flag: Discrepancy, sources: dict[str, Source], position: str) -> Group:
-    """Everything the editor needs to decide on one flag."""
+def evidence_line(flag: Discrepancy, index: int, source: Source | None, name: str, width: int, lines: int) -> Text:
+    """One source's evidence on as few lines as it needs: its name, then the span inside its sentence."""
+    ev = flag.evidence[index]
+    line = Text(safe(name) + ": ", style="bold")
+    if source is None or source.text[ev.start : ev.end] != ev.text:  # the briefing is untrusted too
+        line.append(safe(_clip(ev.text, width, lines)), style="reverse")
+        return line.append(" (not found at its offsets in the source)", style="italic red")
+    if flag.kind == "attribution_conflict":
+        lo, hi = attribution_window(source.text, ev.start, ev.end)
+        text = _clip(" ".join(source.text[lo:hi].split()), width, lines)
+        pos = 0
+        for a, b in cue_spans(text):
+            line.append(safe(text[pos:a]))
+            line.append(safe(text[a:b]), style="bold reverse")
+            pos = b
+        return line.append(safe(text[pos:]))
+    before, span, after = around(source.text, ev.start, ev.end, max_side=120)
+    span = " ".join(shortened(span).split())
+    room = max(0, width * lines - len(name) - len(span) - 4)
+    if len(before) + len(after) > room:  # keep the span, trim its sentence evenly
+        keep = room // 2
+        before = ("…" + before[-keep:].split(" ", 1)[-1]) if len(before) > keep else before
+        after = (after[:keep].rsplit(" ", 1)[0] + "…") if len(after) > keep else after
+    line.append(safe(before), style="dim")
+    line.append(safe(_clip(span, width, lines)), style="bold reverse")
+    return line.append(safe(after), style="dim")
+
+
+def flag_view(flag: Discrepancy, sources: dict[str, Source], position: str, width: int = 80, height: int = 24,
+              names: dict[str, str] | None = None) -> Group:
+    """Everything the editor needs to decide on one flag, fitted to a width x height terminal.
+
+    The header and title come first and the key prompt last, so on an 80x24 screen both stay visible;
+    evidence gets the lines left over, shared between sources, each span shown inside its sentence.
+    """
+    names = names or {}
     status = status_of(flag)
-    head = Text(f"{position}  {flag.id}  ", style="bold")
-    head.append(f"{flag.kind} · {flag.severity} · confidence {flag.confidence:.2f} · ")
+    head = Text(f"{position} ", style="bold")
+    head.append(flag.severity.upper(), style="bold red" if flag.severity == "high" else "bold")
+    head.append(f" · {kind_label(flag.kind)} · confidence {flag.confidence:.2f} · ")
     head.append(status, style=STATUS_STYLE[status])
-    table = Table(expand=True, show_lines=True)
-    for ev in flag.evidence:
-        src = sources.get(ev.source_id)
-        outlet = f" ({safe(src.outlet)})" if src is not None and src.outlet else ""
-        table.add_column(Text(safe(ev.source_id) + outlet), ratio=1, overflow="fold")
-    table.add_row(*(evidence_cell(ev, sources.get(ev.source_id)) for ev in flag.evidence))
-    parts: list = [head, Text(safe(flag.title), style="bold"), table, Text(safe(flag.explanation))]
+    head.append(f" · {flag.id}", style="dim")
+    title = Text(safe(_clip(with_labels(flag.title, names), width, 2)), style="bold")
+    explanation = Text(safe(_clip(with_labels(flag.explanation, names), width, 2)), style="italic")
+    tail: list[Text] = [explanation]
     if flag.suggestion:
-        parts.append(Text("Suggestion: ", style="bold").append(safe(flag.suggestion)))
-    if flag.review and flag.review.note:
-        parts.append(Text("Note: ", style="bold").append(safe(flag.review.note)))
-    if flag.review and flag.review.correction:
-        parts.append(Text("Correction: ", style="bold").append(safe(flag.review.correction)))
-    return Group(*parts)
+        tail.append(Text("Suggestion: ", style="bold").append(safe(_clip(flag.suggestion, width - 12, 1))))
+    for label, value in (("Note", flag.review and flag.review.note),
+                         ("Correction", flag.review and flag.review.correction)):
+        if value:
+            tail.append(Text(f"{label}: ", style="bold").append(safe(_clip(value, width - 12, 1))))
+    used = 1 + _lines(title, width) + sum(_lines(t, width) for t in tail) + PROMPT_LINES
+    room = max(len(flag.evidence), height - used - 1)
+    per = max(1, room // max(1, len(flag.evidence)))
+    evidence = [evidence_line(flag, i, sources.get(e.source_id), names.get(e.source_id, e.source_id), width, per)
+                for i, e in enumerate(flag.evidence)]
+    return Group(head, title, *evidence, *tail)
+
+
+def _lines(text: Text, width: int) -> int:
+    return max(1, -(-len(text.plain) // max(1, width)))
 
 
 def read_key() -> str:
@@ -156,10 +192,17 @@ def read_key() -> str:
     return key
 
 
-def walk(brief: Brief, out_dir: Path, reviewer: str | None, console: Console, everything: bool) -> Brief:
-    """Walk the editor through the open flags (or all of them); returns the brief with the decisions."""
-    flags = [f for f in brief.discrepancies if everything or status_of(f) == "open"]
+def walk(brief: Brief, out_dir: Path, reviewer: str | None, console: Console, everything: bool,
+         only: Callable[[Discrepancy], bool] | None = None) -> Brief:
+    """Walk the editor through the open flags (or all of them), most severe first.
+
+    Each decision is saved at once. Ctrl-C stops the walk and is raised again (KeyboardInterrupt) once
+    the walk has said so, so the command can exit 130; the decisions made are already in review.json.
+    """
+    flags = [f for f in ordered(brief.discrepancies)
+             if (everything or status_of(f) == "open") and (only is None or only(f))]
     sources = {s.id: s for s in brief.sources}
+    names = source_label(brief)
     decided: dict[str, Review] = {}
     if not flags:
         console.print("No open flags to review." if not everything else "No flags to review.")
@@ -169,7 +212,11 @@ def walk(brief: Brief, out_dir: Path, reviewer: str | None, console: Console, ev
     try:
         while i < len(flags):
             flag = flags[i]
-            console.print(Panel(flag_view(flag, sources, f"[{i + 1}/{len(flags)}]")))
+            if console.is_terminal:
+                console.clear()
+            console.print(Rule(style="dim"))
+            width, height = console.size
+            console.print(flag_view(flag, sources, f"[{i + 1}/{len(flags)}]", width, height, names))
             key = read_key()
             if key in DECIDING or key in ("e", "x"):
                 status = DECIDING.get(key, status_of(flag))
@@ -194,11 +241,14 @@ def walk(brief: Brief, out_dir: Path, reviewer: str | None, console: Console, ev
                 break
             elif key == "?":
                 console.print(HELP)
+                if console.is_terminal:
+                    click.pause()
             else:
                 console.print("Unknown key; ? lists the keys.")
         else:
             console.print("That was the last flag.")
     except (KeyboardInterrupt, click.Abort):
         console.print()
+        raise KeyboardInterrupt from None
     updated = [f.model_copy(update={"review": decided[f.id]}) if f.id in decided else f for f in brief.discrepancies]
     return brief.model_copy(update={"discrepancies": updated})

@@ -3,7 +3,16 @@
 from html.parser import HTMLParser
 
 from reporter.models import Brief, Discrepancy, Evidence, RunInfo, Source
-from reporter.render import marked_evidence, md_escape, render_html, render_markdown, source_label, with_labels
+from reporter.render import (
+    COMPARED_WORDINGS,
+    evidence_rows,
+    marked_evidence,
+    md_escape,
+    render_html,
+    render_markdown,
+    source_label,
+    with_labels,
+)
 
 XSS = '<script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a>'
 
@@ -60,4 +69,54 @@ def test_flags_name_sources_by_outlet_and_shared_outlets_stay_distinct():
     # 's_2' can't be a word, so it is replaced; 'a' could be, so it is left alone.
     assert with_labels("said in a source s_2, not s_23", labels) == "said in a source AP, not s_23"
     brief.sources[0] = brief.sources[0].model_copy(update={"outlet": "AP"})
-    assert source_label(brief) == {"a": "AP (a)", "s_2": "AP (s_2)"}
+    assert source_label(brief) == {"a": "AP #1", "s_2": "AP #2"}  # same outlet and title: numbered
+    brief.sources[1] = brief.sources[1].model_copy(update={"byline": "By Jane Roe", "title": "Other"})
+    assert source_label(brief) == {"a": "AP: text", "s_2": "AP: Jane Roe"}
+
+
+def _ev(sid: str, text: str) -> Evidence:
+    return Evidence(source_id=sid, text=text, start=0, end=len(text))
+
+
+def test_big_flag_shows_one_row_per_wording_and_counts_the_agreeing_sources():
+    spans = [_ev("odd", "ties are strong as a rock")]
+    spans += [_ev(f"s_{i}", "ties are solid as a rock") for i in range(30)]
+    spans += [_ev(f"t_{i}", f"ties are firm as rock number {i}") for i in range(12)]
+    rows, left_out = evidence_rows(spans, max_rows=10)
+    assert [r.evidence.source_id for r in rows] == ["odd", "s_0", *[f"t_{i}" for i in range(8)]]
+    assert rows[0].marked == "ties are **strong** as a rock"
+    assert rows[1].marked == "ties are solid as a rock"  # 29 other sources use exactly these words
+    assert len(rows[1].agreeing) == 29 and left_out == 4
+    brief = _brief("text")
+    brief.discrepancies = [brief.discrepancies[0].model_copy(update={"evidence": spans, "kind": "wording_variant"})]
+    md = render_markdown(brief)
+    assert "- **2 · s\\_0:** “ties are solid as a rock”" in md
+    assert "- *and 29 more sources agreeing with 2: s\\_1, s\\_2, s\\_3, s\\_4, s\\_5 …*" in md
+    assert "*and 4 more sources with other wordings" in md
+    assert md.count("ties are solid") == 1
+
+
+def test_small_flags_keep_one_row_per_source():
+    spans = [_ev("a", "ties are strong as a rock"), _ev("b", "ties are solid as a rock"),
+             _ev("c", "ties are solid as a rock")]
+    rows, left_out = evidence_rows(spans)
+    assert [r.marked for r in rows] == ["ties are **strong** as a rock", "ties are solid as a rock",
+                                        "ties are solid as a rock"]
+    assert left_out == 0 and not any(r.agreeing for r in rows)
+
+
+def test_marking_compares_each_wording_with_a_bounded_set(monkeypatch):
+    import difflib
+
+    calls = []
+
+    class Counting(difflib.SequenceMatcher):
+        def __init__(self, *args, **kwargs):
+            calls.append(1)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr("reporter.render.difflib.SequenceMatcher", Counting)
+    spans = [_ev(f"s{i}", f"the minister said {i} times that ties are solid") for i in range(400)]
+    marked = marked_evidence(spans)
+    assert len(calls) <= 400 * COMPARED_WORDINGS
+    assert marked[7] == "the minister said **7** times that ties are solid"

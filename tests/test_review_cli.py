@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from review_fixtures import by_title, make_brief, write_brief
 
 from reporter import review as rv
+from reporter.render import ordered
 from reporter.review_cli import review
 from reporter.review_walk import EVIDENCE_CHARS, context_around, safe, shortened
 
@@ -136,6 +137,7 @@ def test_interactive_walk_saves_each_decision_and_quitting_keeps_them(folder):
     # first flag: a note, then confirm; second: dismiss; then quit before the third
     result = run(out_dir, "--reviewer", "ed", input="e\nchecked the wire\nc\nd\nq\n")
     assert result.exit_code == 0, result.output
+    flags = ordered(flags)  # the walk goes most severe first
     decisions = stored(out_dir)
     assert set(decisions) == {flags[0].id, flags[1].id}
     assert (decisions[flags[0].id].status, decisions[flags[0].id].note) == ("confirmed", "checked the wire")
@@ -146,23 +148,19 @@ def test_interactive_walk_saves_each_decision_and_quitting_keeps_them(folder):
     assert "[1/1]" in again.stdout and flags[2].id in again.stdout and flags[0].id not in again.stdout
 
 
-def test_interactive_walk_shows_evidence_in_context_side_by_side(folder):
+def test_interactive_walk_shows_evidence_in_its_sentence_naming_sources_by_outlet(folder):
     out_dir, brief = folder
-    result = run(out_dir, input="q\n", env={"COLUMNS": "200"})
-    quote_first = brief.discrepancies[0]
-    assert quote_first.title == "The quote differs"
+    result = run(out_dir, "--all", input="s\ns\nq\n", env={"COLUMNS": "200"})
     out = result.stdout
     for needle in (
-        "constructive and frank",
-        "frank and constructive",
-        "Line one of A.",
-        "Intro of B.",
-        "$200",
+        "Outlet A: Wang said the talks were \"constructive and frank\".",
+        "Outlet B: Wang said the talks were \"frank and constructive\".",
+        "Outlet B: Teh end of B.",  # a misspelt word inside its sentence, not bare
+        "The deal is worth $200 billion.",
+        "Suggestion: Check the original.",
     ):
         assert needle in out
-    assert "Outlet A" in out and "Suggestion: Check the original." in out
-    # side by side: both sources' lines share a terminal row
-    assert any("Line one of A." in line and "Intro of B." in line for line in out.splitlines())
+    assert "a.txt" not in out and "Outlet A (a)" not in out
 
 
 def test_interactive_back_skip_help_and_correction(folder):
@@ -170,6 +168,7 @@ def test_interactive_back_skip_help_and_correction(folder):
     flags = brief.discrepancies
     keys = "s\nb\n?\nz\nx\nsay 'the'\nn\n"  # skip, back, help, unknown, correction, needs-check; EOF quits
     result = run(out_dir, input=keys)
+    flags = ordered(flags)
     assert result.exit_code == 0
     assert "needs-check  someone must check" in result.stdout and "Unknown key" in result.stdout
     decisions = stored(out_dir)
@@ -196,7 +195,7 @@ def test_decisions_show_in_the_rewritten_briefing(folder):
     assert "3 flags: 1 confirmed, 2 open" in result.stderr
     md = (out_dir / "brief.md").read_text(encoding="utf-8")
     assert "**Review:** confirmed by ann — two translations" in md
-    assert "*3 flags: 1 confirmed, 2 open*" in md
+    assert "*3 flags: 1 confirmed, 2 open · most severe first*" in md
     assert "two translations" in (out_dir / "brief.html").read_text(encoding="utf-8")
     data = json.loads((out_dir / "brief.json").read_text(encoding="utf-8"))
     assert next(f for f in data["discrepancies"] if f["id"] == quote.id)["review"]["reviewer"] == "ann"

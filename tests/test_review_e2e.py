@@ -168,7 +168,7 @@ def test_hide_dismissed_leaves_json_alone(seeds_run):
     )
     assert result.exit_code == 0, result.output
     md = (out_dir / "brief.md").read_text(encoding="utf-8")
-    assert flag["id"] not in md and "1 dismissed flags hidden" in md
+    assert flag["id"] not in md and "1 dismissed flag hidden" in md
     data = json.loads((out_dir / "brief.json").read_text(encoding="utf-8"))
     assert next(f for f in data["discrepancies"] if f["id"] == flag["id"])["review"]["status"] == "dismissed"
 

@@ -17,6 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 from reporter.config import Config
 from reporter.errors import ConfigError, ModelError
 from reporter.llm.protocol import ModelRequest, ModelResponse
+from reporter.llm.transport import bounded_http_client, refusal_reason
 
 DEFAULT_MODEL = "gpt-4o-mini"
 _LC_MESSAGE = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
@@ -60,6 +61,10 @@ class LiveBackend:
                 api_key=key or "not-needed",
                 timeout=config.timeout_s,
                 max_retries=config.max_retries,
+                # Whole-request deadline, reply-size cap, envelope checks, key redaction (transport.py).
+                http_client=bounded_http_client(timeout_s=config.timeout_s,
+                                                max_reply_bytes=config.limits.max_reply_bytes,
+                                                secrets=[key] if key else []),
             )
         else:
             self.chat = _init_other_provider(provider, model, config, key)
@@ -85,12 +90,14 @@ class LiveBackend:
                 raise StructuredOutputUnsupported(f"json_schema output rejected: {exc.status_code}") from exc
             raise ModelError(f"{_where(request)}: request rejected (HTTP {exc.status_code})") from exc
         except openai.APIStatusError as exc:
+            if reason := refusal_reason(exc):
+                raise ModelError(f"{_where(request)}: reply refused: {reason}") from exc
             raise ModelError(f"{_where(request)}: HTTP {exc.status_code} after retries") from exc
         except openai.APITimeoutError as exc:
             raise ModelError(f"{_where(request)}: timed out after retries") from exc
         except openai.APIConnectionError as exc:
             raise ModelError(f"{_where(request)}: connection failed after retries") from exc
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
             # LangChain raises these for malformed server replies (no choices, non-JSON body).
             raise ModelError(f"{_where(request)}: malformed reply from the server") from exc
         return _from_message(reply, request)
@@ -108,8 +115,8 @@ def _from_message(reply: Any, request: ModelRequest) -> ModelResponse:
     return ModelResponse(
         text=refusal if refusal and not content else content,
         model=str(meta.get("model_name") or request.model),
-        input_tokens=int(usage.get("input_tokens", 0) or 0),
-        output_tokens=int(usage.get("output_tokens", 0) or 0),
+        input_tokens=max(0, int(usage.get("input_tokens", 0) or 0)),
+        output_tokens=max(0, int(usage.get("output_tokens", 0) or 0)),
         finish_reason="refusal" if refusal and not content else meta.get("finish_reason"),
     )
 

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from reporter.errors import CassetteMiss, ModelOutputInvalid
+from reporter.llm.guard import clip_fields
 from reporter.llm.live import StructuredOutputUnsupported
 from reporter.llm.prompts import PromptTemplate, load_prompt
 from reporter.llm.protocol import ChatMessage, ModelBackend, ModelRequest, ModelResponse
@@ -46,7 +47,7 @@ def check_output(response: ModelResponse, schema: type[T]) -> T | str:
     if match := _FENCE.match(text):
         text = match.group(1)  # local models often fence JSON despite json mode
     try:
-        return schema.model_validate_json(text)
+        return clip_fields(schema.model_validate_json(text))  # a 2 MB field must not become a 2 MB briefing
     except ValidationError as exc:
         problems = [
             f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}" for err in exc.errors()[:10]

@@ -1,0 +1,86 @@
+"""Excerpts of a source around a flagged span: the sentence it sits in, and the words that attribute it.
+
+Render (brief.md/html), the terminal review and the web page all show a bare span (a misspelt word,
+a garbled phrase, a quote) inside the sentence around it, so the editor can judge it without opening
+the article. Only plain offsets are returned; each caller escapes for its own medium.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_SIDE_CHARS = 220  # context kept on each side of the span, at most
+# A sentence ends at . ! ? (optionally followed by closing quotes) before white space, or at a blank line.
+_SENTENCE_END = re.compile(r"[.!?][”’\"')\]]*\s+|\n\s*\n")
+_TITLE = r"(?:(?:Mr|Mrs|Ms|Dr|President|Minister|Prime Minister|Foreign Minister)\.?\s+)?"
+_ENDS_SENTENCE = re.compile(r"[.!?][”’\"')\]]*$")
+_NAME = _TITLE + r"[A-Z][\w’'-]+(?:\s+[A-Z][\w’'-]+){0,2}"
+_VERB = (r"(?:said|says|say|told|telling|tells|added|adding|stated|states|predicted|predicting|noted|noting|"
+         r"highlighted|welcomed|argued|warned|insisted|declared|announced|claimed|wrote|asked|replied|urged|vowed)")
+# Words that carry an attribution: "Putin said", "Mr Wang told", "according to Lavrov", "he added".
+ATTRIBUTION_CUE = re.compile(
+    rf"\b{_NAME}\s+{_VERB}\b|\b(?:according to|credited to|quoted as saying)\s+{_NAME}"
+    rf"|\b(?:he|she|they|it)\s+{_VERB}\b"
+)
+
+
+def sentence_bounds(text: str, start: int, end: int, max_side: int = MAX_SIDE_CHARS) -> tuple[int, int]:
+    """[lo, hi) of the sentence(s) containing text[start:end], each side capped at `max_side` characters."""
+    floor = max(0, start - max_side)
+    lo = floor
+    for m in _SENTENCE_END.finditer(text, floor, start):
+        if m.end() <= start:
+            lo = m.end()
+    if lo == floor and floor > 0:  # no sentence start in reach: cut at a word boundary
+        space = text.find(" ", floor, start)
+        lo = space + 1 if space >= 0 else start
+    ceiling = min(len(text), end + max_side)
+    # from the span's last character: a span that ends its sentence ("…this year.") ends the window
+    m = _SENTENCE_END.search(text, max(start, end - 1), ceiling) if end < ceiling else None
+    if m:
+        hi = m.start() + len(m.group().rstrip())
+    elif ceiling < len(text):
+        space = text.rfind(" ", end, ceiling)
+        hi = space if space > end else end
+    else:
+        hi = len(text)
+    return lo, max(hi, end)
+
+
+def around(text: str, start: int, end: int, max_side: int = MAX_SIDE_CHARS) -> tuple[str, str, str]:
+    """(before, span, after) with before/after the rest of the span's sentence, '…' where cut short."""
+    lo, hi = sentence_bounds(text, start, end, max_side)
+    before, after = text[lo:start], text[end:hi]
+    if lo > 0 and not _starts_sentence(text, lo):
+        before = "…" + before
+    if hi < len(text) and not _ENDS_SENTENCE.search(text, max(0, hi - 4), hi) and not re.match(r"[ \t]*\n", text[hi:]):
+        after += "…"
+    return _oneline(before), text[start:end], _oneline(after)
+
+
+def _starts_sentence(text: str, pos: int) -> bool:
+    return bool(re.search(r"(?:[.!?][”’\"')\]]*\s+|\n\s*\n|^\s*)$", text[max(0, pos - 4) : pos]))
+
+
+def _oneline(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def attribution_window(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span widened to its sentence, and to the next or previous one when the attribution sits there."""
+    lo, hi = sentence_bounds(text, start, end)
+    if ATTRIBUTION_CUE.search(text, lo, hi):
+        return lo, hi
+    nlo, nhi = sentence_bounds(text, hi, min(len(text), hi + 1))  # "…," he said. in the next sentence
+    if nhi > hi and ATTRIBUTION_CUE.search(text, hi, nhi):
+        return lo, nhi
+    if lo > 0:
+        plo, _ = sentence_bounds(text, max(0, lo - 2), lo)
+        if ATTRIBUTION_CUE.search(text, plo, lo):
+            return plo, hi
+    return lo, hi
+
+
+def cue_spans(text: str) -> list[tuple[int, int]]:
+    """Offsets of the attributing words in `text`."""
+    return [m.span() for m in ATTRIBUTION_CUE.finditer(text)]
