@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from reporter import __version__, pipeline
+from reporter import __version__, pipeline, progress
 from reporter.atomic import write_text_atomic
 from reporter.config import Config
 from reporter.errors import ReporterError
@@ -73,6 +73,7 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
           max_tokens: int | None, concurrency: int | None, timeout_s: float | None, record: Path | None,
           replay: Path | None) -> None:
     """Write the briefing of INPUT files and folders (.txt, .md, .html, .json)."""
+    progress.set_quiet(quiet)
     out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
     hide_asked = hide_dismissed
     if hide_dismissed is None:  # as last asked for this folder (reporter review/serve remember it there too)

@@ -120,3 +120,57 @@ def test_he_added_resolves_to_the_sentence_subject_not_the_last_quoted_speaker()
         path="x.txt"))
     last = [q for q in doc.quotes if "political violence" in q.text][0]
     assert last.speaker and "Trump" in last.speaker
+
+
+def test_statuses_keyed_by_person_conflict():
+    report = _run({
+        "a": "Defense Secretary Jim Mattis resigned on Thursday in protest at the decision. " + FILLER,
+        "b": "President Trump said that Defense Secretary Jim Mattis, one of Trump's first picks, would be retiring "
+             "at the end of February. " + FILLER,
+    })
+    flags = [f for f in _kinds(report, "factual_conflict") if f.detector == "factual.outcome"]
+    assert flags and {e.text for e in flags[0].evidence} == {"resigned", "would be retiring"}
+
+
+def test_event_line_is_never_a_disputed_figure_and_non_english_articles_are_named(tmp_path):
+    from reporter.config import Config
+    from reporter.pipeline import build_brief
+
+    texts = {
+        "a": "Three people were treated in hospital after the blast in the market, police said.\n\n" + FILLER,
+        "b": "Four people were injured in the blast in the market, officials said.\n\n" + FILLER,
+        "c": "The blast in the market on Tuesday hurt several shoppers, the fire service said.\n\n" + FILLER,
+        "es": ("El jefe del gobierno dijo que la explosión en el mercado hirió a varias personas. La policía "
+               "investiga las causas y los bomberos trabajaron durante horas en el lugar según la agencia oficial. "
+               "Los vecinos pidieron más seguridad y el alcalde prometió una respuesta rápida a las familias.\n"),
+    }
+    brief = build_brief([source_from_text(t, path=f"{k}.txt") for k, t in texts.items()],
+                        Config(offline=True, use_cache=False))
+    assert "Three people" not in brief.event and "Four people" not in brief.event
+    notes = [p for p in brief.problems if p.source_id == "es"]
+    assert notes and "Spanish" in notes[0].message and notes[0].step == "evidence"
+
+
+def test_progress_lines_appear_only_after_the_delay(monkeypatch):
+    import io
+    import time
+
+    from reporter import progress
+
+    monkeypatch.setenv("REPORTER_PROGRESS", "1")
+    quick = io.StringIO()
+    with progress.Progress("analysing 2 articles", delay_s=5, stream=quick) as p:
+        p.stage("aligning sources")
+    assert quick.getvalue() == ""
+    slow = io.StringIO()
+    with progress.Progress("analysing 20 articles", delay_s=0.01, stream=slow) as p:
+        time.sleep(0.2)
+        p.stage("checking factual")
+    lines = slow.getvalue().splitlines()
+    assert lines[0].startswith("reporter: analysing 20 articles: starting") and lines[-1].startswith(
+        "reporter: analysing 20 articles: done")
+    progress.set_quiet(True)
+    try:
+        assert not progress.enabled(slow)
+    finally:
+        progress.set_quiet(False)

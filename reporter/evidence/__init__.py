@@ -6,6 +6,7 @@ runs each detector, returning merged flags (most severe and confident first) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from reporter.config import EvidenceThresholds
@@ -38,15 +39,21 @@ class EvidenceReport:
     consensus: list[ConsensusPoint]
 
 
-def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None) -> EvidenceReport:
-    """Parse, align and check every source; flags are merged, filtered by confidence and sorted."""
+def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None,
+            progress: Callable[[str], None] | None = None) -> EvidenceReport:
+    """Parse, align and check every source; flags are merged, filtered by confidence and sorted.
+    `progress` is told each stage's name (for a progress line on long runs)."""
     thresholds = thresholds or EvidenceThresholds()
+    step = progress or (lambda _name: None)
+    step("reading structure")
     docs = {s.id: parse(s) for s in sorted(sources, key=lambda s: s.id)}  # flags must not depend on order
     boilerplate.mark_unrelated_tail(docs)
+    step("aligning sources")
     alignment = align(list(docs.values()), thresholds.align_similarity, thresholds.wording_min_similarity)
     cluster = Cluster.build(docs, alignment, thresholds)
     flags: list[Discrepancy] = []
     for detect in DETECTORS:
+        step(f"checking {detect.__module__.rsplit('.', 1)[-1]}")
         flags.extend(detect(cluster))
     flags = [f for f in flags if f.confidence >= thresholds.min_confidence]
     merged = merge_flags(flags)

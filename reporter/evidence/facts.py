@@ -55,6 +55,9 @@ _UPPER = re.compile(r"(?:less\sthan|under|fewer\sthan|up\sto|no\smore\sthan|at\s
 _NEARLY = re.compile(r"(?:nearly|almost|close\sto|just\sunder|shy\sof)\s$", re.IGNORECASE)
 _ABOUT = re.compile(r"(?:about|around|roughly|some|approximately|an\sestimated|estimated|approx\.?|~|or\sso|"
                     r"reportedly)\s$", re.IGNORECASE)
+_RANGE = re.compile(r"\bbetween\s[$£€]?\d[\d,.]*\s?(?:%|percent|million|billion)?\s(?:and|to)\s[$£€]?\d[\d,.]*"
+                    r"|\bfrom\s[$£€]?\d[\d,.]*\sto\s[$£€]?\d[\d,.]*|[$£€]?\d[\d,.]*\s?(?:-|–|to)\s?[$£€]?\d[\d,.]*\s"
+                    r"(?:percent|%|months|years|people)|[$£€]\d[\d,.]*\s?(?:-|–|to)\s?[$£€]\d[\d,.]*", re.IGNORECASE)
 _WEEKDAY = re.compile(rf"\b({WEEKDAYS})\b")
 _MONTHDAY = re.compile(rf"\b(?:(?:{MONTHS})\.?\s\d{{1,2}}(?:st|nd|rd|th)?(?:,?\s(?:19|20)\d{{2}})?|"
                        rf"\d{{1,2}}(?:st|nd|rd|th)?\s(?:{MONTHS})\.?(?:,?\s(?:19|20)\d{{2}})?)\b")
@@ -132,8 +135,11 @@ def _rounding(raw: str) -> float:
     return 0.5 * 10 ** zeros if stripped else 0.5
 
 
-def _interval(value: float, step: float, before: str, approx_word: bool) -> tuple[float, float]:
-    """The values a number allows given the words before it."""
+def _interval(value: float, step: float, before: str, approx_word: bool,
+              within: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The values a number allows given the words before it (or the range it is one end of)."""
+    if within:
+        return within[0] - step, within[1] + step
     if _LOWER.search(before):
         return value, math.inf
     if _UPPER.search(before):
@@ -246,22 +252,28 @@ def facts(doc: Document, skip: list[tuple[int, int]] | None = None) -> list[Fact
             add("weekday", m.start(), m.end(), day, day, "day")
         for m in _TEEN.finditer(text, sent.start, sent.end):
             add("age", m.start(), m.end(), 13, 19, "years")
-        for s, e, value, step, approx in _numbers(text, sent.start, sent.end):
+        ranges = [(m.start(), m.end()) for m in _RANGE.finditer(text, sent.start, sent.end)]
+        numbers = _numbers(text, sent.start, sent.end)
+        for s, e, value, step, approx in numbers:
             before = text[max(sent.start, s - 25) : s]
+            span = next(((a, b) for a, b in ranges if a <= s < b), None)
+            if span:  # 'between $3.70 and $3.74': each end allows the whole range
+                ends = [v for a, _, v, *_ in numbers if span[0] <= a < span[1]]
+            rng = (min(ends), max(ends)) if span and ends else None
             after = text[e : min(sent.end, e + 40)]
             cur = re.search(r"(US\$|\$|€|£|¥|USD|EUR|GBP)\s?$", before)
             if cur:
-                lo, hi = _interval(value, step, before[: cur.start()], approx)
+                lo, hi = _interval(value, step, before[: cur.start()], approx, rng)
                 add("money", s - len(cur.group()), e, lo, hi, _CURRENCY[cur.group(1).lower()])
                 continue
             cur_after = re.match(r"\s(dollars|euros|pounds|yen|yuan)\b", after)
             if cur_after:
-                lo, hi = _interval(value, step, before, approx)
+                lo, hi = _interval(value, step, before, approx, rng)
                 add("money", s, e + cur_after.end(), lo, hi, _CURRENCY[cur_after.group(1).lower()])
                 continue
             pct = re.match(r"\s?(%|per\s?cent\b|percent\b|percentage points?\b)", after)
             if pct:
-                lo, hi = _interval(value, step, before, approx)
+                lo, hi = _interval(value, step, before, approx, rng)
                 add("percent", s, e + pct.end(), lo, hi, "%")
                 continue
             age = re.match(r"[\s-]years?[\s-]old\b|-year\b(?!\s(?:term|sentence|plan|period|deal|contract|"
@@ -302,6 +314,6 @@ def facts(doc: Document, skip: list[tuple[int, int]] | None = None) -> list[Fact
                 continue
             noun, ne = _counted_noun(text, e, sent.end)
             if noun:
-                lo, hi = _interval(value, step, before, approx)
+                lo, hi = _interval(value, step, before, approx, rng)
                 add("count", s, ne, lo, hi, noun)
     return out

@@ -11,6 +11,7 @@ import math
 import re
 
 from reporter.evidence import facts as factlib
+from reporter.evidence import outcomes as outcomelib
 from reporter.evidence.align import Unit
 from reporter.evidence.flags import Cluster, evidence, make_flag, sentence_evidence
 from reporter.evidence.lexicon import STOPWORDS, WEEKDAYS, content_stems, stem
@@ -176,6 +177,11 @@ def _fact_score(a: factlib.Fact, b: factlib.Fact, weight: dict[str, float]) -> f
         weight.get("@" + n, 0.0) for n in a.names & b.names)
 
 
+def first_kind(members: list[factlib.Fact]) -> str:
+    """The kind of a group of facts (all members share it)."""
+    return members[0].kind
+
+
 def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
     """Values of the same thing that cannot both be right, wherever the sources state them (no sentence
     alignment needed): candidates come from an index on (kind, unit, context word), so the work grows with
@@ -203,8 +209,9 @@ def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
             for b in posting[i + 1 :]:
                 if a.doc == b.doc or (a, b) in edges or (b, a) in edges or a.consistent(b):
                     continue
-                if a.kind in _NEEDS_NAME and not a.names & b.names - _GENERIC_NAMES:
-                    continue
+                event_class = a.kind == "year" and any(c.startswith("#") for c in a.context & b.context)
+                if a.kind in _NEEDS_NAME and not a.names & b.names - _GENERIC_NAMES and not event_class:
+                    continue  # (a year of the same kind of event, 'passed a law in', needs no shared name)
                 if a.unit == "year:":
                     continue  # a bare year ('a 2016 election'): what it dates is unclear
                 if a.kind == "year" and not a.context & b.context:
@@ -239,9 +246,20 @@ def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
         one_per_doc: dict[str, factlib.Fact] = {}
         for f in sorted(members, key=lambda f: (f.doc, f.start)):
             one_per_doc.setdefault(f.doc, f)
-        chosen = list(one_per_doc.values())
-        if len(chosen) < 2:
+        if len(one_per_doc) < 2:
             continue
+        # the sources that state one of the disputed values too: the flag shows who says what, and the
+        # agreement list cannot present a disputed value as agreed by them
+        for sid, fs in by_doc.items():
+            if sid in one_per_doc:
+                continue
+            best = max(((max(_fact_score(g, m, weight) for m in members), g) for g in fs
+                        if g.kind == first_kind(members) and g.unit == members[0].unit
+                        and any(g.consistent(m) for m in members)), default=None, key=lambda x: x[0])
+            if best and best[0] >= _MIN_SCORE[members[0].kind] and not (
+                    members[0].kind in _NEEDS_NAME and not any(best[1].names & m.names for m in members)):
+                one_per_doc[sid] = best[1]
+        chosen = sorted(one_per_doc.values(), key=lambda f: f.doc)
         first = chosen[0]
         what = _WHAT[first.kind].format(unit=first.unit)
         told = "; ".join(f"{f.text} ({f.doc})" for f in chosen)
@@ -252,6 +270,22 @@ def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
             f"for rounding and bounds: {told}.",
             [evidence(cluster.docs[f.doc], f.start, f.end) for f in chosen], 0.7,
             "Check the value against the primary source."))
+    return flags
+
+
+def _outcome_conflicts(cluster: Cluster) -> list[Discrepancy]:
+    """The same person given incompatible statuses: resigned vs retiring, charged vs not charged, confirmed vs
+    denied (reporter/evidence/outcomes.py)."""
+    flags = []
+    for group in outcomelib.conflicts(cluster.docs):
+        person = group[0].person
+        told = "; ".join(f"{o.status} in {o.doc}" for o in group)
+        flags.append(make_flag(
+            "factual_conflict", "factual.outcome", "high", f"What happened to {person}: "
+            + " vs ".join(dict.fromkeys(o.status for o in group)),
+            f"The sources give {person} incompatible statuses: {told}.",
+            [evidence(cluster.docs[o.doc], o.start, o.end) for o in group], 0.65,
+            "Check which status is right at the time of writing."))
     return flags
 
 
@@ -271,4 +305,4 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
             if sig:
                 by_signature.setdefault(sig, u)
         del by_signature  # figures are compared by cross_source_facts (units, bounds, rounding)
-    return [*flags, *_status(cluster), *cross_source_facts(cluster)]
+    return [*flags, *_status(cluster), *cross_source_facts(cluster), *_outcome_conflicts(cluster)]
