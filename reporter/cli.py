@@ -55,6 +55,7 @@ def cli() -> None:
       REPORTER_PROMPTS     folder of prompt templates [default: the bundled prompts/]
       REPORTER_REVIEWER    the reviewer's name for review and serve [default: your login name]
       REPORTER_DEBUG       show the traceback of an internal error
+      REPORTER_PROGRESS    1: progress lines on stderr even when it is not a terminal; 0: never
       SOURCE_DATE_EPOCH    when set, brief.json carries no wall time (reproducible output)
     """
 

@@ -62,8 +62,8 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
             bounded, problem = bound_for_analysis(source, config.limits.max_analysed_chars)
             analysed.append(bounded)
             problems += [problem] if problem else []
-        with Progress(f"analysing {len(analysed)} articles") as progress:
-            report = analyse(analysed, config.thresholds, progress.stage)
+        with Progress(f"analysing {len(analysed)} articles"):
+            report = analyse(analysed, config.thresholds)
         problems += _not_english(analysed, report)
         by_id = {s.id: _with_metadata(s, report) for s in unique}
         sources = [by_id.get(s.id, s) for s in sources]

@@ -16,6 +16,13 @@ from typing import TextIO
 
 _DELAY_S = 2.0
 _quiet = False
+_active: list[Progress] = []  # the innermost running Progress gets the stage names
+
+
+def stage(name: str) -> None:
+    """Tell the running Progress (if any) that the work moved on to `name`."""
+    if _active:
+        _active[-1].stage(name)
 
 
 def set_quiet(quiet: bool) -> None:
@@ -50,6 +57,7 @@ class Progress:
         self._timer: threading.Timer | None = None
 
     def __enter__(self) -> Progress:
+        _active.append(self)
         if self.on:
             self._timer = threading.Timer(self.delay_s, self._show)
             self._timer.daemon = True
@@ -77,6 +85,8 @@ class Progress:
             self.on = False
 
     def __exit__(self, *exc: object) -> None:
+        if self in _active:
+            _active.remove(self)
         if self._timer is not None:
             self._timer.cancel()
         with self._lock:

@@ -158,6 +158,7 @@ def test_progress_lines_appear_only_after_the_delay(monkeypatch):
     from reporter import progress
 
     monkeypatch.setenv("REPORTER_PROGRESS", "1")
+    progress.set_quiet(False)  # an earlier in-process `brief --quiet` may have set it
     quick = io.StringIO()
     with progress.Progress("analysing 2 articles", delay_s=5, stream=quick) as p:
         p.stage("aligning sources")
@@ -165,7 +166,7 @@ def test_progress_lines_appear_only_after_the_delay(monkeypatch):
     slow = io.StringIO()
     with progress.Progress("analysing 20 articles", delay_s=0.01, stream=slow) as p:
         time.sleep(0.2)
-        p.stage("checking factual")
+        progress.stage("checking factual")
     lines = slow.getvalue().splitlines()
     assert lines[0].startswith("reporter: analysing 20 articles: starting") and lines[-1].startswith(
         "reporter: analysing 20 articles: done")

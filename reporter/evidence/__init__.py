@@ -6,9 +6,9 @@ runs each detector, returning merged flags (most severe and confident first) and
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
+from reporter import progress
 from reporter.config import EvidenceThresholds
 from reporter.evidence import attribution, boilerplate, factual, garbled, minority, spelling, wording
 from reporter.evidence.align import Group, Unit, align
@@ -39,12 +39,11 @@ class EvidenceReport:
     consensus: list[ConsensusPoint]
 
 
-def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None,
-            progress: Callable[[str], None] | None = None) -> EvidenceReport:
+def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None) -> EvidenceReport:
     """Parse, align and check every source; flags are merged, filtered by confidence and sorted.
-    `progress` is told each stage's name (for a progress line on long runs)."""
+    Each stage is announced to `reporter.progress` (a progress line on long runs, nothing otherwise)."""
     thresholds = thresholds or EvidenceThresholds()
-    step = progress or (lambda _name: None)
+    step = progress.stage
     step("reading structure")
     docs = {s.id: parse(s) for s in sorted(sources, key=lambda s: s.id)}  # flags must not depend on order
     boilerplate.mark_unrelated_tail(docs)

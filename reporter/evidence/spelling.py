@@ -165,11 +165,11 @@ _CASE_SLIP = re.compile(r"^[A-Z][a-z]{2,}[A-Z]{2}[a-z]+$")
 def _capital_slip(word: str) -> str | None:
     """A capitalised token that is two words run together ('Jewishpublications') or has a caps-lock slip
     ('NiagaraFAlls'); returns the fix."""
-    if len(word) < 13 or english_word(word) or zipf(word) > 0:
-        return None
-    if _CASE_SLIP.match(word):
+    if _CASE_SLIP.match(word) and zipf(word) == 0:
         i = next(i for i in range(1, len(word)) if word[i].isupper())
         return f"{word[:i]} {word[i]}{word[i + 1:].lower()}"
+    if len(word) < 13 or english_word(word) or zipf(word) > 0:
+        return None
     if not word[1:].islower():
         return None
     for i in range(4, len(word) - 3):
@@ -217,8 +217,9 @@ def _name_spellings(cluster: Cluster) -> list[Discrepancy]:
         by_initial.setdefault(w[0], []).append(w)
     flags = []
     for word, docs in where.items():
-        if len(word) < 4 or english_word(word):
+        if len(word) < 4:
             continue
+        known = english_word(word)  # 'Christina' is a word list name; flagged only as the same person's name
         best = None
         for other in by_initial.get(word[0], ()):
             if other == word or len(where[other]) <= len(docs) or len(where[other]) < 2:
@@ -228,6 +229,9 @@ def _name_spellings(cluster: Cluster) -> list[Discrepancy]:
             a, b = word.lower(), other.lower()
             if before.get(word) and before.get(other) and not before[word] & before[other]:
                 continue  # 'Matt Mika' is not a 'Mike': never preceded by the same name
+            if known and (zipf(word) >= 4.0 or a.startswith(b) or b.startswith(a)
+                          or not before.get(word, set()) & before.get(other, set())):
+                continue  # a dictionary word counts only as a rare name the same title or first name precedes
             if (a.startswith(b) or b.startswith(a)) and not before.get(word, set()) & before.get(other, set()):
                 continue  # 'Quebecor' is not 'Quebec'; 'Noorullah Aminy' is 'Noorullah Aminyar'
             dist = Levenshtein.distance(a, b)
