@@ -6,6 +6,7 @@ key points with abstractive ones (see `reporter.llm`).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 
@@ -69,11 +70,15 @@ def key_points(sentences: list[Sentence], limit: int = MAX_KEY_POINTS) -> list[s
 def extractive_summary(source: Source, doc: Document) -> ArticleSummary:
     """Headline, outlet, byline, date, lead, key points, quotes and figures, all verbatim from the article."""
     body = body_sentences(doc)
-    kept = [(s.start, s.end) for s in body]
-    quotes = [Quote(text=q.text, speaker=q.speaker, start=q.start, end=q.end)
-              for q in doc.quotes if any(s <= q.start < e for s, e in kept)]
+    starts = [s.start for s in body]  # body sentences are in text order and disjoint
+
+    def in_body(pos: int) -> bool:
+        k = bisect.bisect_right(starts, pos) - 1
+        return k >= 0 and pos < body[k].end
+
+    quotes = [Quote(text=q.text, speaker=q.speaker, start=q.start, end=q.end) for q in doc.quotes if in_body(q.start)]
     figures = [Figure(text=f.text, measures=_figure_context(doc, f.sentence), start=f.start, end=f.end)
-               for f in doc.figures if any(s <= f.start < e for s, e in kept)]
+               for f in doc.figures if in_body(f.start)]
     points = key_points(body)
     return ArticleSummary(
         source_id=source.id,
@@ -89,16 +94,22 @@ def extractive_summary(source: Source, doc: Document) -> ArticleSummary:
     )
 
 
-def event_line(summaries: list[ArticleSummary]) -> str:
-    """The event in one line: the lead that shares most with the other sources' leads.
+def event_line(summaries: list[ArticleSummary], disputed: list[str] | None = None) -> str:
+    """The event in one line: the lead that shares most with the other sources' leads; never a lead or
+    headline that states a disputed value (`disputed`: evidence texts of factual conflicts) as settled.
 
     Near-linear: identical leads are scored once (weighted by how many sources use them), and each lead is
     compared with the `EVENT_PEERS` leads most sources share rather than with every other lead; up to that
     many distinct leads, this is exactly the all-pairs choice.
     """
-    leads = [s.lead for s in summaries if s.lead]
+    def settled(text: str) -> bool:
+        return not any(d and d in text for d in disputed or ())
+
+    leads = [s.lead for s in summaries if s.lead and settled(s.lead)]
     if not leads:
-        heads = [s.headline for s in summaries if s.headline]
+        heads = [s.headline for s in summaries if s.headline and settled(s.headline)]
+        if not heads and any(s.lead or s.headline for s in summaries):
+            return f"One event reported by {len(summaries)} sources (their leads disagree on a fact)"
         return heads[0] if heads else "Untitled event"
     uses = Counter(leads)  # first-seen order: ties go to the earliest lead, as before
     if len(uses) == 1:

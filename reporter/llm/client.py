@@ -44,16 +44,31 @@ def answer_floor(window_tokens: int) -> int:
     return min(1024, window_tokens // 8)
 
 
-def check_window(request: ModelRequest, window_tokens: int | None) -> int:
-    """The request's token count; ContextWindowExceeded if it leaves too little room for the answer."""
+def request_bytes(request: ModelRequest) -> int:
+    """UTF-8 size of what `request_tokens` counts: an upper bound of its token count."""
+    size = sum(len(m.content.encode("utf-8")) for m in request.messages)
+    if request.json_schema is not None and request.params.get("response_format") in ("json_schema", "tools"):
+        size += len(json.dumps(request.json_schema, separators=(",", ":")).encode("utf-8"))
+    return size
+
+
+def check_window(request: ModelRequest, window_tokens: int | None) -> None:
+    """ContextWindowExceeded if the request leaves too little room for the answer.
+
+    A token is at least one byte, so a request whose UTF-8 size fits is let through without the tokenizer.
+    """
+    if window_tokens is None:
+        return
+    room = window_tokens - answer_floor(window_tokens)
+    if request_bytes(request) + 4 * len(request.messages) <= room:
+        return
     tokens = request_tokens(request)
-    if window_tokens is not None and tokens + answer_floor(window_tokens) > window_tokens:
+    if tokens > room:
         where = f"prompt {request.prompt_name}" + (f" for {request.source_id}" if request.source_id else "")
         raise ContextWindowExceeded(
             f"{where}: not sent: {tokens} tokens + {answer_floor(window_tokens)} kept for the answer exceed "
             f"the context window of {request.model} ({window_tokens} tokens); set --context-window if the "
             "server's window is larger, or use a model with a larger one")
-    return tokens
 
 
 def _cassette() -> Any:
@@ -94,7 +109,9 @@ class ModelClient:
 
                     self._log = CallLog() if self.config.call_log else None
                     self._live = LiveBackend(self.config, log=self._log)
-                self._budgeted = BudgetedBackend(self._live, self.budget, request_tokens)
+                # Counting needs the tokenizer (built in a few tenths of a second): only when a token cap is set.
+                estimate = request_tokens if self.budget.max_tokens is not None else None
+                self._budgeted = BudgetedBackend(self._live, self.budget, estimate)
                 self.live_ready.set()
             return self._budgeted
 

@@ -81,7 +81,9 @@ def connect(config: Config, *, window_tokens: int | None = None, cassette: Any =
     store = ProfileStore(config.cache_dir or default_cache_dir())
     model = config.model
     profile = store.load(base_url, model) if model else ModelProfile()
-    wants_window = config.context_window is None and window_tokens is None and profile.context_window is None
+    # Ask the server once per model: later runs know its window, or that it tells none (`kind` remembered).
+    wants_window = (config.context_window is None and window_tokens is None and profile.context_window is None
+                    and profile.kind is None)
     if info is None:
         info = ServerInfo()
         if ask_server and base_url and (model is None or wants_window):
@@ -95,8 +97,9 @@ def connect(config: Config, *, window_tokens: int | None = None, cassette: Any =
         else:
             model = DEFAULT_MODEL
         profile = store.load(base_url, model)
-    if info.context_window and info.context_window != profile.context_window:
-        profile.context_window, profile.kind = info.context_window, info.kind
+    if info.reachable and (info.context_window != profile.context_window or info.kind != profile.kind):
+        profile.context_window = info.context_window or profile.context_window
+        profile.kind = info.kind
         store.save(base_url, model, profile)
     # An OpenAI model named as such has its known window on any endpoint (a proxy, a gateway).
     known = known_window(model)

@@ -12,6 +12,13 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Re-exported so the light modules (no openai import) can name them from here.
+from reporter.errors import StructuredOutputUnsupported
+from reporter.llm.names import DEFAULT_MODEL, split_model
+
+__all__ = ["DEFAULT_MODEL", "ChatMessage", "ModelBackend", "ModelRequest", "ModelResponse",
+           "StructuredOutputUnsupported", "split_model"]
+
 
 class ChatMessage(BaseModel):
     """One chat message sent to the model."""
