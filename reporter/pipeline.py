@@ -15,6 +15,7 @@ from reporter.evidence import EvidenceReport, analyse
 from reporter.ingest import read_inputs
 from reporter.limits import bound_for_analysis
 from reporter.models import ArticleSummary, Brief, ConsensusPoint, Problem, RunInfo, Source
+from reporter.progress import Progress
 from reporter.render import OFFLINE_HINT
 from reporter.review import apply_reviews
 from reporter.summarise import event_line, extractive_summary, guess_outlet
@@ -61,7 +62,9 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
             bounded, problem = bound_for_analysis(source, config.limits.max_analysed_chars)
             analysed.append(bounded)
             problems += [problem] if problem else []
-        report = analyse(analysed, config.thresholds)
+        with Progress(f"analysing {len(analysed)} articles"):
+            report = analyse(analysed, config.thresholds)
+        problems += _not_english(analysed, report)
         by_id = {s.id: _with_metadata(s, report) for s in unique}
         sources = [by_id.get(s.id, s) for s in sources]
         summaries = {s.id: extractive_summary(s, report.documents[s.id]) for s in analysed}
@@ -75,7 +78,8 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         # The hint is for users who have not configured a model, not for those who asked for --offline.
         run = RunInfo(mode="offline", reporter_version=__version__, note=None if config.offline else OFFLINE_HINT)
         brief = Brief(
-            event=event_line(ordered),
+            event=event_line(ordered, [e.text for d in report.discrepancies if d.kind == "factual_conflict"
+                                       for e in d.evidence]),
             sources=sources,
             summaries=ordered,
             consensus=report.consensus,
@@ -91,6 +95,21 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
     timed = brief.run.mode != "replay" and not os.environ.get("SOURCE_DATE_EPOCH")
     brief.run.duration_s = round(time.perf_counter() - started, 3) if timed else None
     return brief
+
+
+def _not_english(sources: list[Source], report: EvidenceReport) -> list[Problem]:
+    """One note per article that is not in English: no English spelling checks ran on it."""
+    from reporter.evidence.language import detect, language_name
+
+    notes = []
+    for source in sources:
+        doc = report.documents.get(source.id)
+        code = detect(" ".join(s.text for s in doc.sentences)) if doc else None
+        if code and code != "en":
+            notes.append(Problem(path=source.path, source_id=source.id, step="evidence",
+                                 message=f"not in English ({language_name(code)}): no English spelling checks; "
+                                         "compared with the other sources as it stands"))
+    return notes
 
 
 def _start_llm(unique: list[Source], config: Config) -> LlmRun:
