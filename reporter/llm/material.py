@@ -28,7 +28,7 @@ from typing import Any
 from reporter.evidence import chrome
 from reporter.evidence.structure import split_sentences
 from reporter.models import SEVERITY_RANK, Discrepancy, Evidence, Source
-from reporter.tokens import count_tokens, within
+from reporter.tokens import count_tokens
 
 SHOWN_CANDIDATES = 40  # candidates judged by the model; the rest are kept as the engine found them
 CANDIDATE_SHARE = 0.25  # ... and their lines take at most this share of the articles' tokens
@@ -184,28 +184,21 @@ class _Builder:
         self.cands: list[tuple[str, str, _Item]] = []  # (label, candidate id, item)
         # The candidates' lines are bounded by a share of the articles' size, so that the request's cost
         # stays proportional to what is read; the least severe beyond it are kept as the engine found them.
-        # A token is at least one byte: while byte sizes prove the fit, no tokenizer is built (short clusters).
-        if sum(len(s.text.encode("utf-8")) for s in sources) * CANDIDATE_SHARE <= MIN_CANDIDATE_TOKENS:
-            allowance = MIN_CANDIDATE_TOKENS
-        else:
-            article_tokens = sum(count_tokens(s.text, model) for s in sources)
-            allowance = max(MIN_CANDIDATE_TOKENS, int(article_tokens * CANDIDATE_SHARE))
-        size = 0  # bytes of the lines so far, an upper bound of their tokens
-        counted = False
-        for n, cand in enumerate(judged(candidates), 1):
-            item = self._candidate(f"C{n}", cand)
-            size += len(item.line.encode("utf-8")) + 1
-            if not counted and size <= allowance:
-                self.cands.append((f"C{n}", cand.id, item))  # surely within; parts() counts exactly if needed
-                continue
-            if not counted:
-                counted = True
-                allowance -= sum(count_tokens(it.line, model) + 1 for _, _, it in self.cands)
+        items = [(f"C{n}", cand, self._candidate(f"C{n}", cand)) for n, cand in enumerate(judged(candidates), 1)]
+        if sum(len(it.line.encode("utf-8")) + 1 for _, _, it in items) <= MIN_CANDIDATE_TOKENS:
+            # a token is at least one byte: lines within the floor in bytes fit without building the tokenizer
+            for label, cand, item in items:
+                item.tokens = len(item.line.encode("utf-8")) + 1
+                self.cands.append((label, cand.id, item))
+            items = []
+        allowance = max(MIN_CANDIDATE_TOKENS, int(sum(count_tokens(s.text, model) for s in sources)
+                                                  * CANDIDATE_SHARE)) if items else 0
+        for label, cand, item in items:
             item.tokens = count_tokens(item.line, model) + 1
             allowance -= item.tokens
             if allowance < 0 and self.cands:
                 break
-            self.cands.append((f"C{n}", cand.id, item))
+            self.cands.append((label, cand.id, item))
 
     def _node(self, source_id: str, pos: int) -> Node | None:
         article = self.by_id.get(source_id)
@@ -387,7 +380,7 @@ def build_materials(sources: Sequence[Source], report: Any, candidates: list[Dis
     """The brief request(s)' data: one material when it fits `budget_tokens` (or no budget), else parts."""
     builder = _Builder(sources, report, candidates, model)
     whole = builder.whole()
-    if budget_tokens is None or within(whole.text, budget_tokens, model):
+    if budget_tokens is None or count_tokens(whole.text, model) <= budget_tokens:
         return [whole]
     return builder.parts(max(256, budget_tokens - 40 - 8 * len(sources)))  # part, section, article headers
 
