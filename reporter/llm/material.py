@@ -221,11 +221,12 @@ class _Builder:
         article_bytes = sum(len(s.text.encode("utf-8")) for s in sources)
         allowance = max(MIN_CANDIDATE_BYTES, int(article_bytes * CANDIDATE_SHARE))
         for n, cand in enumerate(judged(candidates), 1):
-            item = self._candidate(f"C{n}", cand)
+            label = f"C{n}"
+            item = self._candidate(label, cand)
             allowance -= len(item.line.encode("utf-8")) + 1
             if allowance < 0 and self.cands:
                 break
-            self.cands.append((f"C{n}", cand.id, item))
+            self.cands.append((label, cand.id, item))
 
     def _node(self, source_id: str, pos: int) -> Node | None:
         article = self.by_id.get(source_id)
