@@ -144,10 +144,23 @@ def test_no_429_loses_a_summary_under_a_per_minute_token_budget(tmp_path):
         config = Config(base_url=fake.url, api_key=SecretStr("sk-test"), cache_dir=tmp_path / "cache",
                         max_retries=1)
         brief = build_brief(_sources(16), config)
-    assert budget.refused > 0  # the budget did bite
     failed = [p for p in brief.problems if p.step in ("summarise", "brief")]
     assert failed == [] and {s.method for s in brief.summaries} == {"llm"}
-    assert len(fake.chat_calls) == 16 + 1 + budget.refused
+    # every request the budget refused was asked again (the pacer's headroom may avoid some 429s altogether)
+    assert len(fake.chat_calls) >= 16 + 1 + budget.refused
+
+
+def test_a_429_the_client_gave_up_on_delays_the_request_instead_of_losing_it(tmp_path):
+    from tests.fake_openai import rate_limited
+
+    with FakeOpenAI(responder=_responder) as fake:
+        fake.script(rate_limited(0.2), rate_limited(0.2), rate_limited(0.2))  # no SDK retries (max_retries=0)
+        config = Config(base_url=fake.url, api_key=SecretStr("sk-test"), cache_dir=tmp_path / "cache",
+                        max_retries=0, concurrency=1)
+        brief = build_brief(_sources(3), config)
+    assert [p for p in brief.problems if p.step in ("summarise", "brief")] == []
+    assert {s.method for s in brief.summaries} == {"llm"}
+    assert len(fake.chat_calls) == 3 + 1 + 3
 
 
 def test_a_fast_server_is_used_beyond_the_starting_limit(tmp_path):
