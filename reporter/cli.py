@@ -132,7 +132,8 @@ def cli() -> None:
               "send nothing, write nothing.")
 @click.option("--max-requests", type=click.IntRange(min=0), default=None, help="Cap on model requests this run.")
 @click.option("--max-tokens", type=click.IntRange(min=0), default=None, help="Cap on model tokens (in + out).")
-@click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Concurrent model requests [4].")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None,
+              help="Most model requests at once [adaptive: 4, rising to 16 while the server keeps up].")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds to wait for one model answer [600 for a local or private-network server, else 60].")
 @click.option("--context-window", type=click.IntRange(min=512), default=None,

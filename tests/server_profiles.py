@@ -21,7 +21,7 @@ from fake_openai import ChatCall, Reply
 
 def _json(status: int, body: Any, content_type: str = "application/json") -> Reply:
     raw = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-    return Reply(status=status, error_body=raw, content_type=content_type)
+    return Reply(status=status, error_raw=raw, content_type=content_type)
 
 
 def _tokens(call: ChatCall) -> int:

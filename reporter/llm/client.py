@@ -19,6 +19,7 @@ from reporter.config import Config
 from reporter.errors import ContextWindowExceeded
 from reporter.limits import Budget, BudgetedBackend
 from reporter.llm.cache import open_cache
+from reporter.llm.pacing import PacedBackend, Pacer
 from reporter.llm.protocol import ModelBackend, ModelRequest, ModelResponse
 from reporter.models import Usage
 from reporter.tokens import count_tokens
@@ -81,8 +82,10 @@ def _cassette() -> Any:
 class ModelClient:
     """Layered model access for one run; thread-safe; keeps the run's usage."""
 
-    def __init__(self, config: Config, live: ModelBackend | None = None, window_tokens: int | None = None) -> None:
+    def __init__(self, config: Config, live: ModelBackend | None = None, window_tokens: int | None = None,
+                 pacer: Pacer | None = None) -> None:
         self.config = config
+        self.pacer = pacer  # live requests wait for a slot; a 429 delays a request instead of failing it
         self.window_tokens = window_tokens  # requests that don't fit are never sent
         self.usage = Usage()
         self._lock = threading.Lock()
@@ -108,10 +111,12 @@ class ModelClient:
                     from reporter.llm.live import LiveBackend
 
                     self._log = CallLog() if self.config.call_log else None
-                    self._live = LiveBackend(self.config, log=self._log)
+                    self._live = LiveBackend(self.config, log=self._log,
+                                             on_response=self.pacer.observe if self.pacer else None)
                 # Counting needs the tokenizer (built in a few tenths of a second): only when a token cap is set.
                 estimate = request_tokens if self.budget.max_tokens is not None else None
-                self._budgeted = BudgetedBackend(self._live, self.budget, estimate)
+                inner = self._live if self.pacer is None else PacedBackend(self._live, self.pacer)
+                self._budgeted = BudgetedBackend(inner, self.budget, estimate)
                 self.live_ready.set()
             return self._budgeted
 

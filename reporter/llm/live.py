@@ -141,7 +141,8 @@ def _retry_after(exc: openai.APIStatusError, attempt: int) -> float:
 class LiveBackend:
     """Sends requests to the configured model; one instance per run (thread-safe: the SDK client is)."""
 
-    def __init__(self, config: Config, log: Any = None) -> None:
+    def __init__(self, config: Config, log: Any = None, on_response: Any = None) -> None:
+        """`on_response` sees every HTTP answer (retried 429s too): the run's pacer (llm/pacing.py)."""
         self.config = config
         self.log = log  # a CallLog (reporter.llm.calllog) or None
         self.provider, self.model = split_model(config.model or DEFAULT_MODEL, config.base_url)
@@ -156,12 +157,13 @@ class LiveBackend:
                 raise ConfigError("no model configured: set OPENAI_API_KEY, or OPENAI_BASE_URL / --base-url "
                                   "for a local server")
             # Local OpenAI-compatible servers take any key; the SDK refuses to start without one.
-            self.client = openai.OpenAI(
-                base_url=config.base_url, api_key=self.key or "not-needed", timeout=self.timeout_s, max_retries=0,
-                # Whole-request deadline, reply-size cap, envelope checks, key redaction (transport.py).
-                http_client=bounded_http_client(timeout_s=self.timeout_s,
-                                                max_reply_bytes=config.limits.max_reply_bytes,
-                                                secrets=[self.key] if self.key else []))
+            # Whole-request deadline, reply-size cap, envelope checks, key redaction (transport.py).
+            http_client = bounded_http_client(timeout_s=self.timeout_s, max_reply_bytes=config.limits.max_reply_bytes,
+                                              secrets=[self.key] if self.key else [])
+            if on_response is not None:
+                http_client.event_hooks["response"].append(on_response)
+            self.client = openai.OpenAI(base_url=config.base_url, api_key=self.key or "not-needed",
+                                        timeout=self.timeout_s, max_retries=0, http_client=http_client)
         else:
             self.chat = _init_other_provider(self.provider, self.model, config, self.key)
 

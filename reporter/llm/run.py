@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from reporter.ground import Grounder
 from reporter.llm.brief import brief_values, plan_materials, run_brief
 from reporter.llm.client import ModelClient, answer_floor, request_tokens
 from reporter.llm.connect import connect
+from reporter.llm.pacing import CEILING, START, Pacer
 from reporter.llm.plan import PlannedRequest, format_plan, planned
 from reporter.llm.prompts import load_prompt
 from reporter.llm.protocol import ModelBackend
@@ -41,6 +43,7 @@ from reporter.models import (
     UnverifiedClaim,
     Usage,
 )
+from reporter.tokens import count_tokens
 
 
 @dataclass
@@ -80,7 +83,9 @@ class LlmRun:
 
     def __init__(self, sources: Sequence[Source], config: Config, *, backend: ModelBackend | None = None,
                  window_tokens: int | None = None, show_progress: bool = True) -> None:
-        self.client = ModelClient(config, live=backend)
+        fixed = config.concurrency  # --concurrency N: exactly N at most, never raised
+        self.pacer = Pacer(start=fixed or START, ceiling=fixed or CEILING)
+        self.client = ModelClient(config, live=backend, pacer=self.pacer)
         # Model name, window, parameters and output mode: from the flags, the server, earlier runs, the cassette.
         conn = connect(config, window_tokens=window_tokens, cassette=self.client.replay,
                        ask_server=backend is None)
@@ -95,7 +100,7 @@ class LlmRun:
         self.caller = StructuredCaller(self.client, self.model, params=conn.params, mode=conn.mode,
                                        on_learn=conn.learn, on_window=self._learn_window)
         self._progress = _progress(show_progress and sys.stderr.isatty())
-        self._pool = ThreadPoolExecutor(max_workers=config.concurrency)
+        self._pool = ThreadPoolExecutor(max_workers=self.pacer.ceiling)  # the pacer decides how many send
         self._closed = False
         self._progress.start()
         task = self._progress.add_task("summarising", total=len(sources))
@@ -109,6 +114,9 @@ class LlmRun:
                 self._progress.advance(task)
 
         self._pending = {s.id: self._pool.submit(one, s) for s in sources}
+        # The brief's material counts tokens: build the tokenizer (a few tenths of a second) while the summary
+        # requests wait on the network, not after them. Daemon: an interrupted run does not wait for it.
+        threading.Thread(target=count_tokens, args=("", self.model), name="tokenizer", daemon=True).start()
         # Hold the (CPU-bound) analysis back until the workers have loaded the live model and started
         # sending, or need none (cache, replay): otherwise the two share one core and the requests leave late.
         while not self.client.live_ready.wait(0.01):
@@ -145,7 +153,7 @@ class LlmRun:
                                grounding_removals=list(summary_removals))
             try:
                 brief = run_brief(self.caller, list(sources), evidence_report, candidates, grounder, self.window,
-                                  self.config.concurrency)
+                                  self.pacer.ceiling)
             except CassetteMiss:
                 raise
             except ModelError as exc:
