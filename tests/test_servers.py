@@ -81,8 +81,9 @@ def test_tgi_steps_down_the_ladder_once_for_the_whole_run(tmp_path):
         result, _ = _brief(fake, tmp_path / "out", "--model", "tgi")
         assert result.exit_code == 0, result.output
         forms = [("tools" if c.body.get("tools") else (c.response_format or {}).get("type")) for c in fake.chat_calls]
+        minimal = _planned(fake, "tgi")
     # One probe refused as json_schema, then as json_object (both 422), then every request as a tool call.
-    assert forms == ["json_schema", "json_object"] + ["tools"] * MINIMAL
+    assert forms == ["json_schema", "json_object"] + ["tools"] * minimal
 
 
 def test_a_parameter_the_server_names_is_dropped_once_and_remembered(tmp_path, cache_dir):
