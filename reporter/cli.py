@@ -36,7 +36,27 @@ def fail(message: str) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reporter")
 def cli() -> None:
-    """Cross-source briefings of news articles: summaries, agreements and flagged discrepancies."""
+    """Cross-source briefings of news articles: summaries, agreements and flagged discrepancies.
+
+    \b
+    Examples:
+      reporter brief seeds/ --out reports/seeds   # write brief.md, brief.html and brief.json
+      reporter serve reports/seeds                # review the flags in your browser
+      reporter review reports/seeds               # ... or on the terminal
+      reporter COMMAND --help                     # a command's options, examples and environment
+
+    \b
+    Environment (every variable reporter reads):
+      OPENAI_API_KEY       API key of OpenAI or an OpenAI-compatible server; never written anywhere
+      OPENAI_BASE_URL      OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1 (Ollama)
+      REPORTER_MODEL       model name, or provider:model (like --model)
+      REPORTER_CACHE_DIR   folder of the model response cache [default: the user's cache folder]
+      REPORTER_PRICES      price table for --dry-run cost estimates [default: the bundled one]
+      REPORTER_PROMPTS     folder of prompt templates [default: the bundled prompts/]
+      REPORTER_REVIEWER    the reviewer's name for review and serve [default: your login name]
+      REPORTER_DEBUG       show the traceback of an internal error
+      SOURCE_DATE_EPOCH    when set, brief.json carries no wall time (reproducible output)
+    """
 
 
 @cli.command()
@@ -72,7 +92,31 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
           model: str | None, base_url: str | None, no_cache: bool, dry_run: bool, max_requests: int | None,
           max_tokens: int | None, concurrency: int | None, timeout_s: float | None, record: Path | None,
           replay: Path | None) -> None:
-    """Write the briefing of INPUT files and folders (.txt, .md, .html, .json)."""
+    """Write the briefing of INPUT files and folders (.txt, .md, .html, .json).
+
+    Without a model configured (or with --offline) the evidence engine alone writes it; with one it adds
+    model summaries and a model-checked brief, every quote checked against the sources.
+
+    \b
+    Examples:
+      reporter brief seeds/ --out reports/seeds
+      reporter brief a.html b.json c.txt --out out/ --offline
+      OPENAI_API_KEY=sk-... reporter brief articles/ --model gpt-4o-mini
+      reporter brief articles/ --base-url http://127.0.0.1:11434/v1 --model llama3.1   # Ollama
+      reporter brief articles/ --dry-run                  # what would be sent, and what it costs
+      reporter brief articles/ --record run.yaml          # later: --replay run.yaml, no network
+
+    \b
+    Environment:
+      OPENAI_API_KEY       API key (never written anywhere)
+      OPENAI_BASE_URL      OpenAI-compatible endpoint (like --base-url)
+      REPORTER_MODEL       model name (like --model)
+      REPORTER_CACHE_DIR   folder of the response cache
+      REPORTER_PRICES      price table for --dry-run costs
+      REPORTER_PROMPTS     folder of prompt templates
+      REPORTER_DEBUG       show the traceback of an internal error
+      SOURCE_DATE_EPOCH    when set, brief.json carries no wall time (reproducible output)
+    """
     out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
     hide_asked = hide_dismissed
     if hide_dismissed is None:  # as last asked for this folder (reporter review/serve remember it there too)
@@ -81,10 +125,10 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
                              base_url=base_url, use_cache=False if no_cache else None, dry_run=dry_run or None,
                              concurrency=concurrency, timeout_s=timeout_s, record=record, replay=replay)
     if record and replay:
-        fail("--record and --replay cannot be used together")
+        raise click.UsageError("--record and --replay cannot be used together")
     if record and not config.llm_configured:  # else the user finds out only when replaying a missing file
-        fail(f"--record {record}: no model is configured, so there is nothing to record "
-             "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --base-url; not --offline)")
+        raise click.UsageError(f"--record {record}: no model is configured, so there is nothing to record "
+                               "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --base-url; not --offline)")
     if max_input_bytes:
         config.limits.max_input_bytes = max_input_bytes
     if max_analysed_chars:

@@ -67,25 +67,28 @@ def load_brief(out_dir: Path) -> Brief:
 
 
 def find_flag(brief: Brief, wanted: str) -> Discrepancy:
-    """The flag with id `wanted`, or the only one whose id starts with it."""
+    """The flag with id `wanted`, or the only one whose id starts with it; else a usage error (exit 2)."""
     matches = [f for f in brief.discrepancies if f.id == wanted] or [
         f for f in brief.discrepancies if f.id.startswith(wanted)
     ]
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise ReporterError(f"{wanted}: ambiguous flag id, matches {', '.join(f.id for f in matches)}")
-    raise ReporterError(f"{wanted}: no such flag in this briefing (see `reporter review DIR --list`)")
+        raise click.BadParameter(f"{wanted}: ambiguous flag id, matches {', '.join(f.id for f in matches)}",
+                                 param_hint="--set")
+    raise click.BadParameter(f"{wanted}: no such flag in this briefing (see `reporter review DIR --list`)",
+                             param_hint="--set")
 
 
 def parse_set(item: str) -> tuple[str, ReviewStatus]:
-    """'ID=STATUS' -> (id, status), or ReporterError."""
+    """'ID=STATUS' -> (id, status), or a usage error (exit 2)."""
     flag_id, sep, status = item.partition("=")
     if not sep or not flag_id.strip():
-        raise ReporterError(f"--set {item}: expected ID=STATUS")
+        raise click.BadParameter(f"{item}: expected ID=STATUS", param_hint="--set")
     status = status.strip()
     if status not in STATUSES:
-        raise ReporterError(f"--set {item}: unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        raise click.BadParameter(f"{item}: unknown status {status!r}; use one of {', '.join(STATUSES)}",
+                                 param_hint="--set")
     return flag_id.strip(), cast(ReviewStatus, status)
 
 

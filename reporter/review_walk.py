@@ -39,7 +39,7 @@ x  correction   propose the corrected text (saved at once)
 b  back         the previous flag
 q  quit         stop here; every decision made so far is already saved
 ?  help         this list"""
-PROMPT = "[c]onfirm [d]ismiss [n]eeds-check [s]kip [e]note [x]correction [b]ack [q]uit [?] > "
+PROMPT = "[c]onfirm [d]ismiss [n]eeds-check [s]kip [e]note [x]correct [b]ack [q]uit [?]> "  # 80 columns with the key
 PROMPT_LINES = 2  # the prompt, and the line the answer echoes on
 STATUS_STYLE = {"confirmed": "green", "dismissed": "dim", "needs-check": "yellow", "open": "cyan"}
 

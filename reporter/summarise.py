@@ -7,14 +7,16 @@ key points with abstractive ones (see `reporter.llm`).
 from __future__ import annotations
 
 import re
+from collections import Counter
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from reporter.evidence.structure import Document, Sentence
 from reporter.models import ArticleSummary, Figure, Quote, Source
 
 MAX_KEY_POINTS = 5
 MAX_FIGURE_CONTEXT = 160
+EVENT_PEERS = 64  # leads each lead is compared with when choosing the event line (keeps it linear)
 _TERMINAL = re.compile(r"[.!?…][\"'”’)]*\s*$")  # a complete sentence, not a cut headline or a caption
 _OUTLET_PATTERNS = [
     re.compile(r"^\s*\(([A-Z][A-Za-z&. ]{1,30})\)", re.M),  # "(CNN) China's top diplomat ..."
@@ -88,11 +90,23 @@ def extractive_summary(source: Source, doc: Document) -> ArticleSummary:
 
 
 def event_line(summaries: list[ArticleSummary]) -> str:
-    """The event in one line: the lead that shares most with the other sources' leads."""
+    """The event in one line: the lead that shares most with the other sources' leads.
+
+    Near-linear: identical leads are scored once (weighted by how many sources use them), and each lead is
+    compared with the `EVENT_PEERS` leads most sources share rather than with every other lead; up to that
+    many distinct leads, this is exactly the all-pairs choice.
+    """
     leads = [s.lead for s in summaries if s.lead]
     if not leads:
         heads = [s.headline for s in summaries if s.headline]
         return heads[0] if heads else "Untitled event"
-    if len(leads) == 1:
+    uses = Counter(leads)  # first-seen order: ties go to the earliest lead, as before
+    if len(uses) == 1:
         return leads[0]
-    return max(leads, key=lambda lead: sum(fuzz.token_set_ratio(lead, other) for other in leads if other is not lead))
+    peers = sorted(uses, key=lambda lead: -uses[lead])[:EVENT_PEERS]
+
+    def shared(lead: str) -> float:
+        others = process.extract(lead, peers, scorer=fuzz.token_set_ratio, limit=None)
+        return (uses[lead] - 1) * 100 + sum(score * uses[peers[k]] for _, score, k in others if peers[k] != lead)
+
+    return max(uses, key=shared)

@@ -204,6 +204,6 @@ def test_damaged_cassette_is_one_clear_line(tmp_path, monkeypatch):
 def test_record_without_a_model_is_refused_up_front(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     code, output = brief("--record", str(tmp_path / "run.yaml"), "--out", str(tmp_path / "out"))
-    assert code == 1
+    assert code == 2  # a usage error
     assert "nothing to record" in output
     assert not (tmp_path / "out").exists() and not (tmp_path / "run.yaml").exists()

@@ -73,9 +73,12 @@ def test_orphans_are_listed_after_the_source_goes(folder):
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["--set", "zz-nope=confirmed"], 1, "zz-nope: no such flag"),
-        (["--set", "ID=maybe"], 1, "unknown status 'maybe'"),
-        (["--set", "no-equals-sign"], 1, "expected ID=STATUS"),
+        (["--set", "zz-nope=confirmed"], 2, "zz-nope: no such flag"),
+        (["--set", "ID=maybe"], 2, "unknown status 'maybe'"),
+        (["--set", "no-equals-sign"], 2, "expected ID=STATUS"),
+        (["--kind", "typo"], 2, "Invalid value for '--kind'"),
+        (["--source", "nowhere"], 2, "'nowhere' matches no source"),
+        (["--severity", "high", "--set", "x=confirmed"], 2, "go with --list or the interactive walk"),
         (["--status", "open"], 2, "--status goes with --list"),
         (["--list", "--set", "x=confirmed"], 2, "one of --list, --set"),
         (["--note", "n"], 2, "go with --set"),

@@ -51,7 +51,8 @@ class Cluster:
 
     def attested_elsewhere(self, word: str, source_id: str) -> bool:
         """The word (any case) occurs in another source of the cluster."""
-        return bool(self.word_docs.get(word.lower().replace("’", "'"), set()) - {source_id})
+        users = self.word_docs.get(word.lower().replace("’", "'"))  # constant time: no set copied per word
+        return bool(users) and (len(users) > 1 or source_id not in users)
 
     def same_person(self, a: str, b: str) -> bool:
         """Two speaker names denote the same person (shared surname, or shared name used alone)."""
@@ -103,38 +104,65 @@ def make_flag(
     )
 
 
-def _overlaps(a: Evidence, b: Evidence) -> bool:
-    return a.source_id == b.source_id and a.start < b.end and b.start < a.end
+_BUCKET = 512  # characters per bucket of the span index: evidence is sentence-sized, so a span meets few
+
+
+class _SpanIndex:
+    """Spans by (key, source, offset bucket): the overlapping ones are found without scanning every span."""
+
+    def __init__(self) -> None:
+        self._buckets: dict[tuple, list[tuple[int, int, int, int]]] = defaultdict(list)
+        self._seq = 0
+
+    def add(self, key: tuple, start: int, end: int, value: int) -> None:
+        self._seq += 1
+        for b in range(start // _BUCKET, (max(start, end - 1)) // _BUCKET + 1):
+            self._buckets[(*key, b)].append((start, end, self._seq, value))
+
+    def first_overlap(self, key: tuple, start: int, end: int) -> int | None:
+        """The value of the earliest-added span overlapping [start, end), if any."""
+        best: tuple[int, int] | None = None
+        for b in range(start // _BUCKET, (max(start, end - 1)) // _BUCKET + 1):
+            for s, t, seq, value in self._buckets.get((*key, b), ()):
+                if s < end and start < t and (best is None or seq < best[0]):
+                    best = (seq, value)
+        return None if best is None else best[1]
 
 
 def merge_flags(flags: list[Discrepancy]) -> list[Discrepancy]:
     """One flag per problem: same-kind flags with overlapping evidence merge, the stronger one is kept with
-    the union of evidence; flags of different kinds on identical evidence keep only the more confident."""
+    the union of evidence; flags of different kinds on identical evidence keep only the more confident.
+
+    Near-linear in the number of evidence spans: overlaps are looked up in offset buckets, and a merged
+    flag's id is computed once, at the end.
+    """
     kept: list[Discrepancy] = []
+    spans_of: list[list[Evidence]] = []  # evidence of each kept flag, growing as flags merge into it
     by_spans: set[frozenset[tuple[str, int, int]]] = set()
-    by_source: dict[tuple[str, str], list[tuple[int, int, int]]] = defaultdict(list)  # (kind, source) -> spans
+    by_kind = _SpanIndex()  # (kind, source) -> spans of kept flags, valued by their index in `kept`
+    own = _SpanIndex()  # (kept index, source) -> that flag's spans
     for flag in sorted(flags, key=sort_key):
         key = frozenset((e.source_id, e.start, e.end) for e in flag.evidence)
         if key in by_spans:
             continue
-        target = next(
-            (i for e in flag.evidence for s, t, i in by_source[(flag.kind, e.source_id)] if s < e.end and e.start < t),
-            None,
-        )
+        target = next((t for e in flag.evidence
+                       if (t := by_kind.first_overlap((flag.kind, e.source_id), e.start, e.end)) is not None), None)
         if target is None:
             kept.append(flag)
+            spans_of.append(list(flag.evidence))
             target = len(kept) - 1
             extra = flag.evidence
         else:
-            k = kept[target]
-            extra = [e for e in flag.evidence if not any(_overlaps(e, x) for x in k.evidence)]
-            if extra:
-                spans = [*k.evidence, *extra]
-                kept[target] = k.model_copy(update={"evidence": spans, "id": discrepancy_id(k.kind, spans)})
+            extra = [e for e in flag.evidence if own.first_overlap((target, e.source_id), e.start, e.end) is None]
+            spans_of[target].extend(extra)
         by_spans.add(key)
         for e in extra:
-            by_source[(flag.kind, e.source_id)].append((e.start, e.end, target))
-    return sorted(kept, key=sort_key)
+            by_kind.add((flag.kind, e.source_id), e.start, e.end, target)
+            own.add((target, e.source_id), e.start, e.end, target)
+    merged = [k if len(spans) == len(k.evidence) else
+              k.model_copy(update={"evidence": spans, "id": discrepancy_id(k.kind, spans)})
+              for k, spans in zip(kept, spans_of, strict=True)]
+    return sorted(merged, key=sort_key)
 
 
 def sort_key(flag: Discrepancy) -> tuple[int, float, str, str]:
