@@ -62,7 +62,9 @@ code{background:#f0f0f3;padding:0 .25rem;border-radius:3px;font-size:.88em}td st
 em{color:#555}hr{border:0;border-top:1px solid #ddd;margin:2rem 0}
 h3 a[id]{scroll-margin-top:1rem}li{margin:.25rem 0}
 details{margin:.4rem 0 .4rem 1.4rem;padding:.3rem .6rem;background:#fafafa;border:1px solid #e4e4e8;border-radius:4px}
-summary{cursor:pointer}
+summary{cursor:pointer}table{display:block;overflow-x:auto}li,p,summary{overflow-wrap:anywhere}
+@media (max-width:600px){body{margin:1rem auto;font-size:15px}h1{font-size:1.25rem}h2{font-size:1.1rem}
+details{margin-left:0}}
 """
 
 

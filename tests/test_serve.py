@@ -107,12 +107,22 @@ def test_a_foreign_host_is_refused_even_for_reading(client, host):
     assert not (client.out / "review.json").exists()
 
 
+def test_bound_beyond_loopback_colleagues_may_use_ip_addresses_but_never_names(tmp_path):
+    server = ReviewServer(tmp_path, "0.0.0.0", PORT, None)
+    assert server.host_allowed(f"192.168.1.20:{PORT}") and server.host_allowed(f"[fe80::1]:{PORT}")
+    assert server.host_allowed(f"localhost:{PORT}")
+    assert not server.host_allowed(f"attacker.example:{PORT}") and not server.host_allowed("192.168.1.20:80")
+    local = ReviewServer(tmp_path, "127.0.0.1", PORT, None)
+    assert not local.host_allowed(f"192.168.1.20:{PORT}")
+
+
 def flag_id(client, kind=None) -> str:
     return next(f["id"] for f in brief_of(client)["discrepancies"] if kind in (None, f["kind"]))
 
 
 @pytest.mark.parametrize("change", [
     {"Origin": "http://evil.example"},
+    {"Origin": f"http://localhost:{PORT}"},  # another origin for the same server is still another origin
     {"Origin": "null"},
     {"X-CSRF-Token": ""},
     {"X-CSRF-Token": "guess"},

@@ -277,15 +277,29 @@ def test_filters_search_bulk_and_evidence_links(served, browser):
         browser.set_window_size(1366, 900)
         browser.get(url)
         browser.save_screenshot(str(Path(shots) / "serve-desktop.png"))
+        browser.execute_script("document.querySelector('a.goto').click()")
+        time.sleep(0.3)
+        browser.save_screenshot(str(Path(shots) / "serve-article-highlight.png"))
+        browser.get(url)
+        hostile_flag = browser.find_element("css selector", "[data-sources~='zz-hostile']") if browser.find_elements(
+            "css selector", "[data-sources~='zz-hostile']") else None
+        if hostile_flag is not None:
+            browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", hostile_flag)
+            browser.save_screenshot(str(Path(shots) / "serve-hostile-flag.png"))
         browser.set_window_size(390, 844)
         browser.get(url)
         browser.save_screenshot(str(Path(shots) / "serve-narrow.png"))
+        browser.execute_script("window.scrollTo(0, 900)")
+        browser.save_screenshot(str(Path(shots) / "serve-narrow-scrolled.png"))
         browser.set_window_size(1366, 900)
         browser.get((folder / "brief.html").as_uri())
         browser.save_screenshot(str(Path(shots) / "brief-html-top.png"))
         browser.execute_script("document.getElementById('flags').scrollIntoView()")
         browser.save_screenshot(str(Path(shots) / "brief-html-flags.png"))
+        browser.execute_script("const d = document.querySelector('details'); d.open = true; d.scrollIntoView()")
+        browser.save_screenshot(str(Path(shots) / "brief-html-details.png"))
         browser.set_window_size(390, 844)
+        browser.execute_script("window.scrollTo(0, 0)")
         browser.save_screenshot(str(Path(shots) / "brief-html-narrow.png"))
 
 

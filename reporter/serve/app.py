@@ -15,6 +15,7 @@ Security, because the page can write files on the editor's machine:
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import secrets
 import threading
@@ -49,7 +50,7 @@ SECURITY_HEADERS = {
 }
 MAX_BODY = 64_000  # a decision is a few hundred bytes; notes are capped below
 MAX_NOTE_CHARS = 5_000
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
+LOOPBACK = ("127.0.0.1", "localhost", "[::1]")  # names a browser on this machine may use for us
 
 
 class ReviewServer:
@@ -67,8 +68,24 @@ class ReviewServer:
     def set_address(self, host: str, port: int) -> None:
         """Hosts and origins the browser may use to reach us (known once the socket is bound)."""
         names = {host if ":" not in host else f"[{host}]", *LOOPBACK}
+        self.port = port
         self.hosts = {f"{n}:{port}" for n in names}
-        self.origins = {f"http://{h}" for h in self.hosts}
+        # Bound beyond loopback (--host 0.0.0.0, a LAN address): colleagues reach us by IP address. An IP
+        # literal can't be re-pointed by DNS, so accepting any is safe against rebinding; names stay refused.
+        self.any_ip = host not in ("127.0.0.1", "localhost", "::1")
+
+    def host_allowed(self, value: str) -> bool:
+        """Whether a request's Host header names this server (see the module docstring)."""
+        if value in self.hosts:
+            return True
+        if not self.any_ip:
+            return False
+        name, _, port = value.rpartition(":")
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            return False
+        return port == str(self.port)
 
     def brief(self) -> Brief:
         return apply_reviews(load_brief(self.out_dir), self.out_dir)
@@ -81,7 +98,7 @@ def _refuse(reason: str) -> PlainTextResponse:
 def write_guard(server: ReviewServer, request: Request) -> str | None:
     """Why a state-changing request must be refused, or None when it may proceed."""
     origin = request.headers.get("origin")
-    if origin is not None and origin not in server.origins:
+    if origin is not None and origin != f"http://{request.headers.get('host', '')}":  # the Host is checked already
         return "foreign Origin"
     if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
         return "cross-site request"
@@ -202,7 +219,7 @@ class GuardMiddleware:
             await self.app(scope, receive, send)
             return
         host = Headers(scope=scope).get("host", "")
-        if host not in self.server.hosts:
+        if not self.server.host_allowed(host):
             await _refuse("unknown Host")(scope, receive, send)
             return
         extra = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]

@@ -165,6 +165,7 @@
     const top = document.getElementById("top");
     const sticky = getComputedStyle(top).position === "sticky";
     document.documentElement.style.scrollPaddingTop = sticky ? (top.offsetHeight + 8) + "px" : "8px";
+    document.documentElement.style.setProperty("--header-h", (sticky ? top.offsetHeight : 0) + "px");
   }
   window.addEventListener("resize", padForHeader);
 
