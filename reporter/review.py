@@ -178,6 +178,15 @@ def _locked(path: Path) -> Iterator[None]:
                 msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
 
 
+@contextlib.contextmanager
+def locked_decisions(out_dir: Path | str) -> Iterator[Decisions]:
+    """The stored decisions, read and held under the review lock for the block (e.g. to re-render the
+    briefing from them: a reviewer writing meanwhile waits, so the briefing never misses a decision)."""
+    path = store_path(out_dir)
+    with _locked(path):
+        yield load_decisions(path)
+
+
 def update_decisions(path: Path, change: Callable[[Decisions], None]) -> Decisions:
     """Under the lock, re-read the file, apply `change` to it in place and write it back atomically."""
     with _locked(path):
