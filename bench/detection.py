@@ -192,6 +192,10 @@ def run(quick: bool = False) -> tuple[dict, list[dict]]:
             print(f"  detection {name}: {i}/{len(docs)} {doc['doc_id']}", file=sys.stderr)
         results[name] = summarise(total, len(docs), time.perf_counter() - t0)
         results[name]["doc_ids"] = [d["doc_id"] for d in docs]
+    from bench.baselines import run as run_baselines
+
+    print("  detection: baselines", file=sys.stderr)
+    results["baselines"] = run_baselines(dev, test)
     rows = []
     for name in ("test", "dev"):
         s = results[name]
@@ -202,4 +206,11 @@ def run(quick: bool = False) -> tuple[dict, list[dict]]:
         rows.append(row("detection", f"{name}: segment P / R (positive {s['positive_segments']}"
                         f" of {s['segments']})", f"{s['segment_precision']:.3f} / {s['segment_recall']:.3f}",
                         f"context: flag-all P {s['segment_base_rate']:.3f}"))
+    for name, b in results["baselines"].items():
+        if not isinstance(b, dict) or "test" not in b:
+            continue
+        t = b["test"]
+        rows.append(row("detection", f"baseline, test: {name}: char P / R / F1; segment P",
+                        f"{t['char_precision']:.3f} / {t['char_recall']:.3f} / {t['char_f1']:.3f}; "
+                        f"{t['segment_precision']:.3f}"))
     return results, rows

@@ -58,6 +58,20 @@ def _detection_md(data: dict) -> str:
                       s["flag_everything_f1"], s["seconds"]])
     text = _md_table(["half", "docs", "char P", "char R", "char F1", "char F1 (major+minor)", "segment P",
                       "segment R", "positive segments", "flag-all char P", "flag-all char F1", "s"], lines)
+    if data.get("baselines"):
+        base = data["baselines"]
+        lines = [[half, "reporter", data[half]["char_precision"], data[half]["char_recall"], data[half]["char_f1"],
+                  data[half]["segment_precision"], data[half]["segment_recall"]] for half in ("test", "dev")]
+        for name, b in base.items():
+            if isinstance(b, dict) and "test" in b:
+                for half in ("test", "dev"):
+                    f = b[half]
+                    lines.append([half, name, f["char_precision"], f["char_recall"], f["char_f1"],
+                                  f["segment_precision"], f["segment_recall"]])
+        lines.sort(key=lambda line: line[0] != "test")
+        text += ("\n\nReporter beside the baselines, same run (baselines get the annotated segmentation; "
+                 "see `bench/baselines.py`):\n\n" + _md_table(
+                     ["half", "method", "char P", "char R", "char F1", "segment P", "segment R"], lines))
     kinds = []
     for half in ("test", "dev"):
         s = data[half]

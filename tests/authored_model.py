@@ -12,20 +12,21 @@ from pathlib import Path
 
 from fake_openai import ChatCall
 
-from reporter.llm.summarise import delimiter_for
+from reporter.llm.summarise import delimiter_for, without_chrome
 
 SEED_FILES = sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
 SEED_IDS = [p.stem for p in SEED_FILES]
 ARTICLE = re.compile(r"<<<(ARTICLE-[0-9A-F]+)>>>[^\n]*\n(.*)\n<<<END \1>>>", re.DOTALL)
 CANDIDATE = re.compile(r"^(C\d+) ", re.MULTILINE)
 SOURCE_LABEL = re.compile(r"^\[(S\d+)\]", re.MULTILINE)
-PASSAGE = re.compile(r"^P\d+ (S\d+): (.{40,})$", re.MULTILINE)
+SENTENCE = re.compile(r"^(\d+) (.{40,})$", re.MULTILINE)
 _BY_DELIMITER: dict[str, str] = {}
 
 
 def register(text: str, source_id: str) -> None:
     """Let `source_of` recognise summary requests for this article text."""
     _BY_DELIMITER[delimiter_for(text)] = source_id
+    _BY_DELIMITER[delimiter_for(without_chrome(text))] = source_id  # what a summary request carries
 
 
 for _path in SEED_FILES:
@@ -63,10 +64,23 @@ def authored_model(call: ChatCall) -> dict:
                 "new_discrepancies": [
                     {"kind": "wording_variant", "severity": "low", "title": "Authored: passages differ",
                      "explanation": "Authored.", "suggestion": None, "confidence": 0.5,
-                     "evidence": [{"source_id": sid, "text": text[:40]} for sid, text in PASSAGE.findall(material)[:2]]}
-                ] if PASSAGE.search(material) else []}
+                     "evidence": first_sentences(material)}
+                ] if len(first_sentences(material)) == 2 else []}
     article = ARTICLE.search(first_user(call)).group(2)
     return {"lead": article.strip().splitlines()[0][:100], "key_points": ["Authored point."]}
+
+
+def first_sentences(material: str) -> list[dict]:
+    """Evidence from the first long numbered sentence of the first two sources shown in a brief request."""
+    found = []
+    articles = material.split("\nALIGNED\n")[0].split("\nCANDIDATES\n")[0]
+    for block in re.split(r"^(?=\[S\d+\])", articles, flags=re.MULTILINE)[1:]:
+        label = SOURCE_LABEL.match(block).group(1)
+        if sentence := SENTENCE.search(block):
+            found.append({"source_id": label, "sentence": int(sentence.group(1)), "text": sentence.group(2)[:40]})
+        if len(found) == 2:
+            break
+    return found
 
 
 def for_source(source_id: str):

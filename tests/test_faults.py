@@ -242,7 +242,8 @@ def test_rerun_after_faults_resumes_from_the_cache(fake_openai: FakeOpenAI, tmp_
     assert {sid: again[sid] for sid in SEED_IDS} == {sid: (1 if sid in broken else 0) for sid in SEED_IDS}
     brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
     assert brief["problems"] == [] and all(s["method"] == "llm" for s in brief["summaries"])
-    assert brief["run"]["usage"]["cached"] == 2 and brief["run"]["usage"]["requests"] == again.total()
+    # the two summaries that succeeded, and the brief: its request shows the articles, not the summaries
+    assert brief["run"]["usage"]["cached"] == 3 and brief["run"]["usage"]["requests"] == again.total()
 
 
 def test_invented_quotes_never_become_flags_or_summary_quotes(fake_openai: FakeOpenAI, tmp_path: Path) -> None:

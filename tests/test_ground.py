@@ -36,3 +36,63 @@ def test_ground_splits_kept_and_removed_evidence():
     kept, removed = _grounder().ground([("a", "Putin agreed."), ("b", "an invented quote")], "Some flag")
     assert [(e.source_id, e.text) for e in kept] == [("a", "Putin agreed.")]
     assert [(r.source_id, r.text, r.discrepancy_title) for r in removed] == [("b", "an invented quote", "Some flag")]
+
+
+LONG = ("Wang said the offical talks — held on Monday — were “useful.” He added that trade hit 1.5 million "
+        "tonnes.\nThe Chinese side will play a helpful role in the settlement of the crisis, he said.")
+OTHER = "Putin said that cooperation was vital to calm the situation."
+
+
+def _numbered() -> Grounder:
+    first_end = LONG.index(" He added")
+    spans = [(0, first_end), (first_end + 1, LONG.index("\n")), (LONG.index("The Chinese"), len(LONG))]
+    return Grounder({"a": source_from_text(LONG, path="a.txt", source_id="a"),
+                     "b": source_from_text(OTHER, path="b.txt", source_id="b")}, sentences={"a": spans})
+
+
+def _found(result):
+    return None if result is None else ([e.text for e in result[0]], result[1])
+
+
+def test_dash_styles_fold_alike():
+    g = _numbered()
+    assert _found(g.resolve("a", "talks--held on Monday-were".replace("--", "-"))) == (
+        ["talks — held on Monday — were"], "exact")
+    assert _found(g.resolve("a", "talks – held on Monday – were")) == (["talks — held on Monday — were"], "exact")
+
+
+def test_an_elision_becomes_the_spans_around_it():
+    g = _numbered()
+    found = g.resolve("a", "The Chinese side will […] play a helpful role … of the crisis", 3)
+    assert _found(found) == (["The Chinese side will", "play a helpful role", "of the crisis"], "elision")
+    assert all(LONG[e.start:e.end] == e.text for e in found[0])
+    assert g.resolve("a", "The Chinese side will … refuse any role") is None  # a part found nowhere
+
+
+def test_a_silently_corrected_typo_is_matched_to_the_source_words_in_the_cited_sentence():
+    g = _numbered()
+    assert _found(g.resolve("a", "the official talks - held on Monday - were", 1)) == (
+        ["the offical talks — held on Monday — were"], "typo")
+
+
+def test_paraphrases_changed_numbers_and_real_word_swaps_are_refused():
+    g = _numbered()
+    assert g.resolve("a", "trade hit 1.6 million tonnes", 2) is None
+    assert g.resolve("a", "trade hit 1.5 billion tonnes", 2) is None
+    assert g.resolve("a", "The Chinese side will not play", 3) is None
+    assert g.resolve("a", "the Chinese side is going to play a useful role", 3) is None
+
+
+def test_a_wrong_source_label_is_corrected_when_the_text_is_verbatim_elsewhere():
+    g = _numbered()
+    assert _found(g.resolve("a", "cooperation was vital")) == (["cooperation was vital"], "relabelled")
+    kept, removed = g.ground([("a", "cooperation was vital", None)], "t")
+    assert [(e.source_id, e.text) for e in kept] == [("b", "cooperation was vital")] and removed == []
+
+
+def test_the_occurrence_in_the_cited_sentence_is_preferred():
+    text = "He said yes. Then she said yes."
+    g = Grounder({"a": source_from_text(text, path="a.txt", source_id="a")},
+                 sentences={"a": [(0, 12), (13, len(text))]})
+    assert g.locate("a", "said yes", 2).start == text.rindex("said yes")
+    assert g.locate("a", "said yes").start == text.index("said yes")

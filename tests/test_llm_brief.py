@@ -1,13 +1,18 @@
-"""LLM brief: verdicts merge into the engine's flags, new flags are grounded, invented quotes never flag."""
+"""LLM brief: what the model is shown, how its answer merges into the engine's flags, grounding and re-ask."""
 
+import json
 from types import SimpleNamespace
 
 from llm_stub import TEXT_A, TEXT_B, Stub, config, offline, sources
 
+from reporter.evidence import analyse
 from reporter.ground import Grounder
 from reporter.ids import discrepancy_id
-from reporter.llm.brief import MAX_PASSAGE_CHARS, build_material, passage
+from reporter.ingest import source_from_text
+from reporter.llm.brief import material_budget, plan_materials
+from reporter.llm.material import build_materials, numbered_sentences
 from reporter.llm.run import dry_run_report, plan_llm, run_llm
+from reporter.llm.summarise import summary_text
 from reporter.models import Discrepancy, Evidence
 
 SRC = sources()
@@ -31,44 +36,50 @@ QUOTE = _candidate("wording_variant", ("relations are not directed against any t
 REPORT = SimpleNamespace(discrepancies=[DAY, QUOTE], consensus=[])
 
 
+def _new(evidence, kind="factual_conflict", title="Length of talks", confidence=0.95):
+    return {"evidence": evidence, "explanation": "3 hours vs two hours.", "kind": kind, "severity": "medium",
+            "confidence": confidence, "title": title, "suggestion": None}
+
+
 def brief_answer(request):
     return {
         "event": "Wang Yi met Putin in Moscow",
+        "verdicts": [
+            {"candidate_id": "C1", "reason": "Different days.", "verdict": "confirmed"},
+            {"candidate_id": "C2", "reason": "Two translations.", "verdict": "rejected"},
+        ],
+        "new_discrepancies": [
+            _new([{"source_id": "S1", "sentence": 4, "text": "The talks lasted 3 hours."},
+                  {"source_id": "S2", "sentence": 3, "text": "The talks lasted  two hours."},
+                  {"source_id": "S2", "sentence": 3, "text": "The talks lasted four hours."}], confidence=95),
+            _new([{"source_id": "S1", "sentence": 2, "text": "Putin said the war is over"},
+                  {"source_id": "S2", "sentence": None, "text": "Lavrov said the war is over"}],
+                 kind="attribution_conflict", title="Invented quote"),
+        ],
         "consensus": [
             {"text": "Wang met Putin in Moscow.", "source_ids": ["S1", "[S2]", "S1"]},
             {"text": "Agreed by an unknown source.", "source_ids": ["S9"]},
         ],
-        "verdicts": [
-            {"candidate_id": "C1", "verdict": "confirmed", "reason": "Different days."},
-            {"candidate_id": "C2", "verdict": "rejected", "reason": "Two translations."},
-        ],
-        "new_discrepancies": [
-            {"kind": "factual_conflict", "severity": "medium", "title": "Length of talks",
-             "explanation": "3 hours vs two hours.", "suggestion": None, "confidence": 1.7,
-             "evidence": [{"source_id": "S1", "text": "The talks lasted 3 hours."},
-                          {"source_id": "S2", "text": "The talks lasted  two hours."},
-                          {"source_id": "S2", "text": "The talks lasted four hours."}]},
-            {"kind": "attribution_conflict", "severity": "high", "title": "Invented quote",
-             "explanation": "Made up.", "suggestion": None, "confidence": 0.9,
-             "evidence": [{"source_id": "S1", "text": "Putin said the war is over"},
-                          {"source_id": "S2", "text": "Lavrov said the war is over"}]},
-        ],
     }
 
 
-def _run(tmp_path, stub, report=REPORT):
-    return run_llm(SRC, report, offline(SRC), config(tmp_path), backend=stub, show_progress=False)
+def requote_nothing(request):
+    return {"quotes": []}
+
+
+def _run(tmp_path, stub, report=REPORT, **kw):
+    return run_llm(SRC, report, offline(SRC), config(tmp_path), backend=stub, show_progress=False, **kw)
 
 
 def test_verdicts_new_flags_and_grounding(tmp_path):
-    result = _run(tmp_path, Stub(brief=brief_answer))
+    result = _run(tmp_path, Stub(brief=brief_answer, requote=requote_nothing))
     flags = {d.title: d for d in result.discrepancies}
     assert flags["factual_conflict found"].origin == "both"
     assert "Different days." in flags["factual_conflict found"].explanation
     rejected = flags["wording_variant found"]  # kept: the model cannot delete an engine flag
     assert rejected.origin == "evidence" and rejected.confidence < QUOTE.confidence
     new = flags["Length of talks"]
-    assert new.origin == "llm" and new.confidence == 1.0
+    assert new.origin == "llm" and new.confidence == 0.95  # 95 read as a percentage
     assert [e.text for e in new.evidence] == ["The talks lasted 3 hours.", "The talks lasted two hours."]
     assert "Invented quote" not in flags
     assert [c.title for c in result.unverified_claims] == ["Invented quote"]
@@ -82,50 +93,156 @@ def test_verdicts_new_flags_and_grounding(tmp_path):
     assert result.event == "Wang Yi met Putin in Moscow"
 
 
-def test_brief_input_has_summaries_passages_and_only_short_articles_in_full(tmp_path):
-    stub = Stub(brief=brief_answer)
+def test_brief_request_shows_every_article_in_full_numbered_with_candidates_citing_sentences(tmp_path):
+    stub = Stub(brief=brief_answer, requote=requote_nothing)
     _run(tmp_path, stub)
     (request,) = stub.by_prompt("brief")
     material = request.messages[1].content
-    assert "C1 factual_conflict: factual_conflict found (S1 P1; S2 P2)" in material
-    assert "\nP1 S1: Wang Yi met Vladimir Putin in Moscow on Wednesday.\n" in material  # the passage around it
-    assert "[S1]\nlead: By Ann Lee\n- quotes: relations are not" in material  # the model's summary
-    assert "SHORT ARTICLES IN FULL\n[S1]\n" + TEXT_A.strip() in material
+    assert "ARTICLES\n[S1]\n1 By Ann Lee\n2 Wang Yi met Vladimir Putin in Moscow on Wednesday.\n" in material
+    assert "\n[S2]\n1 Wang Yi held talks with Putin in Moscow on Tuesday.\n" in material
+    assert "\n4 The talks lasted 3 hours.\n" in material and "\n3 The talks lasted two hours.\n" in material
+    assert '\nC1 factual_conflict, high: factual_conflict found | S1.2 "Wednesday" | S2.1 "Tuesday"\n' in material
+    assert "lead:" not in material  # the summaries are not sent again: the articles are
     assert "000_" not in material and DAY.id not in material  # labels, not long ids
+    system = request.messages[0].content
+    for kind in ("wording_variant", "factual_conflict", "attribution_conflict", "garbled_text", "spelling",
+                 "boilerplate"):
+        assert f"- {kind}:" in system
+    assert "Severity:" in system and "Confidence, a number from 0 to 1" in system and "Example data:" in system
 
 
-def test_passages_are_sent_once_and_only_for_cross_source_candidates():
-    spelling = _candidate("spelling", ("Wednesday", "Tuesday")).model_copy(update={"title": "Spelling: x"})
-    twice = build_material(SRC, offline(SRC), [DAY, _candidate("attribution_conflict", ("Wednesday", "Tuesday")),
-                                               spelling], "m")
-    assert twice.text.count("S1: Wang Yi met Vladimir Putin") == 1
-    assert "C2 attribution_conflict: attribution_conflict found (S1 P1; S2 P2)" in twice.text
-    assert "C3 spelling: Spelling: x (S1; S2)" in twice.text
-    assert twice.sources == {"S1": "a", "S2": "b"} and twice.candidates["C3"] == spelling.id
-    long_a = SRC[0].model_copy(update={"text": TEXT_A + "More filler words here. " * 200})
-    long_material = build_material([long_a, SRC[1]], offline(SRC), [DAY], "gpt-4o-mini").text
-    assert "More filler" not in long_material and "[S2]\n" + TEXT_B.strip() in long_material
+def test_alignment_map_and_every_kind_of_candidate_cite_their_sentences():
+    a = source_from_text("Share this article\nThe minister said 12 people died in the storm.\n"
+                         "Officials said the goverment would help.\n", path="a.txt", source_id="a")
+    b = source_from_text("The minister said 21 people died in the storm.\nAid will follow, officials said.\n",
+                         path="b.txt", source_id="b")
+    report = analyse([a, b])
+    (material,) = build_materials([a, b], report, report.discrepancies, "gpt-4o-mini")
+    text = material.text
+    assert "Share this article" not in text.split("ALIGNED")[0]  # chrome is not in the articles as shown
+    assert "\nALIGNED\nS1.1 S2.1\n" in text
+    kinds = {d.kind for d in report.discrepancies}
+    assert {"boilerplate", "spelling", "factual_conflict"} <= kinds
+    assert 'S1 chrome "Share this article"' in text
+    assert 'S1.2 "goverment"' in text
+    assert "S1.1" in next(line for line in text.splitlines() if "factual_conflict" in line)
 
 
-def test_long_passages_are_clipped():
-    text = "Intro. " + "chrome " * 300 + "end."
-    clipped = passage(text, 7, len(text) - 4)
-    assert len(clipped) <= MAX_PASSAGE_CHARS + 5 and clipped.startswith("chrome") and " … " in clipped
+def _long_cluster(n_sources=3, sentences=60):
+    texts = {}
+    for s in range(n_sources):
+        lines = [f"Sentence {i} of the report says the council met {i} times in district {i * 7 + s}."
+                 for i in range(sentences)]
+        lines[10] = "The storm killed 12 people in the northern province." if s == 0 else \
+            f"The storm killed {21 + s} people in the northern province."
+        texts[f"s{s}"] = "\n".join(lines) + "\n"
+    return [source_from_text(t, path=f"{k}.txt", source_id=k) for k, t in texts.items()]
 
 
-def test_model_flag_overlapping_an_engine_flag_marks_it_both(tmp_path):
-    def same_as_engine(request):
+def test_a_cluster_too_big_for_the_window_is_sent_in_parts_with_aligned_groups_together():
+    srcs = _long_cluster()
+    report = analyse(srcs)
+    materials = plan_materials(srcs, report, report.discrepancies, "gpt-4o-mini", 3000)
+    assert len(materials) > 1
+    budget = material_budget(3000, "gpt-4o-mini")
+    from reporter.tokens import count_tokens
+    assert all(count_tokens(m.text, "gpt-4o-mini") <= budget + 50 for m in materials)
+    shown: dict[tuple[str, int], int] = {}
+    for m in materials:
+        label = None
+        for line in m.text.split("\nALIGNED")[0].split("\nCANDIDATES")[0].splitlines():
+            if line.startswith("[S"):
+                label = line[1:].split("]")[0]
+            elif label and line[:1].isdigit():
+                shown[(label, int(line.split(" ", 1)[0]))] = m.part
+    every = {(f"S{k}", n) for k, s in enumerate(srcs, 1) for n in range(1, len(numbered_sentences(s)) + 1)}
+    assert set(shown) == every  # no sentence dropped, each shown once
+    for m in materials:  # every aligned group and candidate sits in the part that shows all its sentences
+        section = m.text.split("\nALIGNED\n")[1].split("\nCANDIDATES")[0] if "\nALIGNED\n" in m.text else ""
+        for line in section.splitlines():
+            for ref in line.split():
+                label, n = ref.split(".")
+                assert shown[(label, int(n))] == m.part
+    storm = [m for m in materials if "12 people" in m.text]
+    assert len(storm) == 1 and "22 people" in storm[0].text and "23 people" in storm[0].text
+
+
+def test_parts_are_asked_and_merged_into_one_brief(tmp_path):
+    srcs = _long_cluster()
+    report = analyse(srcs)
+
+    def answer(request):
+        part = request.messages[1].content
+        first = "PART 1 OF" in part
+        return {"event": "Storm" if first else "Later part", "verdicts": [], "consensus": [],
+                "new_discrepancies": [_new([{"source_id": "S1", "sentence": 2, "text": "the council met 1 times"}],
+                                           kind="garbled_text", title="Odd count")] if "\n2 Sentence 1 " in part
+                else []}
+
+    stub = Stub(brief=answer)
+    result = run_llm(srcs, report, offline(srcs), config(tmp_path), backend=stub, show_progress=False,
+                     window_tokens=3000)
+    assert len(stub.by_prompt("brief")) > 1
+    assert result.event == "Storm"
+    assert [d.title for d in result.discrepancies if d.origin == "llm"] == ["Odd count"]
+
+
+def test_a_model_repeat_is_merged_and_promotes_nothing(tmp_path):
+    def repeats(request):
         answer = brief_answer(request)
         answer["verdicts"] = []
-        answer["new_discrepancies"] = [{
-            "kind": "factual_conflict", "severity": "low", "title": "Day differs", "explanation": "x",
-            "suggestion": None, "confidence": 0.5,
-            "evidence": [{"source_id": "S1", "text": "on Wednesday"}]}]
+        day = _new([{"source_id": "S1", "sentence": 2, "text": "on Wednesday"}], title="Day differs")
+        talks = _new([{"source_id": "S1", "sentence": 4, "text": "lasted 3 hours"}], title="Talks")
+        talks_again = _new([{"source_id": "S1", "sentence": 4, "text": "The talks lasted 3 hours."},
+                            {"source_id": "S2", "sentence": 3, "text": "lasted two hours"}], title="Talks again")
+        answer["new_discrepancies"] = [day, talks, talks_again]
         return answer
 
-    result = _run(tmp_path, Stub(brief=same_as_engine))
+    result = _run(tmp_path, Stub(brief=repeats))
     assert [(d.title, d.origin) for d in result.discrepancies] == [
-        ("factual_conflict found", "both"), ("wording_variant found", "evidence")]
+        ("factual_conflict found", "evidence"), ("wording_variant found", "evidence"), ("Talks", "llm")]
+    talks = result.discrepancies[-1]
+    assert [e.text for e in talks.evidence] == ["lasted 3 hours", "lasted two hours"]
+
+
+def test_failing_quote_is_reasked_once_with_its_sentence(tmp_path):
+    def paraphrased(request):
+        answer = brief_answer(request)
+        answer["verdicts"] = []
+        answer["new_discrepancies"] = [
+            _new([{"source_id": "S1", "sentence": 4, "text": "the meeting went on for three hours"},
+                  {"source_id": "S2", "sentence": 3, "text": "talks took two hours"}])]
+        return answer
+
+    def requote(request):
+        items = request.messages[1].content
+        assert "Q1\nquote: the meeting went on for three hours\nsentence: The talks lasted 3 hours." in items
+        assert "Q2\nquote: talks took two hours\nsentence: The talks lasted two hours." in items
+        return {"quotes": [{"id": "Q1", "text": "The talks lasted 3 hours."},
+                           {"id": "Q2", "text": "Wang Yi held talks"}]}  # verbatim, but not in the cited sentence
+
+    stub = Stub(brief=paraphrased, requote=requote)
+    result = _run(tmp_path, stub)
+    assert len(stub.by_prompt("requote")) == 1
+    new = next(d for d in result.discrepancies if d.origin == "llm")
+    assert [(e.source_id, e.text) for e in new.evidence] == [("a", "The talks lasted 3 hours.")]
+    assert [r.text for r in result.grounding_removals] == ["talks took two hours"]
+
+
+def test_confidence_out_of_scale_is_reasked(tmp_path):
+    answers = iter([1.7, 0.4])
+
+    def brief(request):
+        answer = brief_answer(request)
+        answer["new_discrepancies"] = [_new([{"source_id": "S1", "sentence": 4, "text": "lasted 3 hours"}],
+                                            confidence=next(answers))]
+        return answer
+
+    stub = Stub(brief=brief)
+    result = _run(tmp_path, stub)
+    requests = stub.by_prompt("brief")
+    assert len(requests) == 2 and "confidence must be a number from 0 to 1" in requests[1].messages[-1].content
+    assert next(d for d in result.discrepancies if d.origin == "llm").confidence == 0.4
 
 
 def test_failed_brief_keeps_the_engine_flags(tmp_path):
@@ -134,10 +251,19 @@ def test_failed_brief_keeps_the_engine_flags(tmp_path):
     assert result.problems[-1].step == "brief" and "invalid" in result.problems[-1].message
 
 
-def test_grounder_is_the_only_source_of_offsets():
+def test_grounder_knows_the_numbered_sentences(tmp_path):
     grounder = Grounder({s.id: s for s in SRC})
     ev = grounder.locate("b", "“ties are not aimed at third parties.”")
     assert ev is not None and TEXT_B[ev.start:ev.end] == ev.text == "ties are not aimed at third parties."
+    (material,) = build_materials(SRC, REPORT, [DAY], "m")
+    assert material.sentences["b"][2] == (TEXT_B.index("The talks"), len(TEXT_B) - 1)
+
+
+def test_page_chrome_is_not_sent_to_summaries():
+    src = source_from_text("Share this article\nThe council approved the budget.\nPhoto: AFP\n", path="c.txt")
+    assert summary_text(src) == "The council approved the budget.\n"
+    plain = SRC[0]
+    assert summary_text(plain) == plain.text
 
 
 def test_dry_run_plans_every_request_and_calls_nothing(tmp_path):
@@ -150,3 +276,4 @@ def test_dry_run_plans_every_request_and_calls_nothing(tmp_path):
     assert "3 requests planned, nothing sent" in report
     assert str(sum(p.input_tokens for p in plan)) in report.splitlines()[-2]
     assert stub.requests == [] and not (tmp_path / "cache").exists()
+    assert json.dumps([p.prompt for p in plan])  # plain data

@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+from authored_model import first_sentences
 from click.testing import CliRunner
 from fake_openai import INVENTED_QUOTE, with_invented_quotes
 
@@ -16,8 +17,6 @@ from reporter.cli import cli
 
 SEEDS = str(Path(__file__).resolve().parents[1] / "seeds")
 ARTICLE = re.compile(r"<<<(ARTICLE-[0-9A-F]+)>>>(.*)\n<<<END \1>>>", re.DOTALL)
-PASSAGE = re.compile(r"^P\d+ (S\d+): ([^…]{30,})$", re.MULTILINE)
-LEAD = re.compile(r"^\[(S\d+)\].*\nlead: (.{30,})$", re.MULTILINE)
 CANDIDATE = re.compile(r"^(C\d+) ", re.MULTILINE)
 MADE_UP = "Wang Yi announced a peace treaty signed by both presidents"
 
@@ -26,9 +25,7 @@ def authored_model(call):
     schema = call.json_schema or {}
     if "verdicts" in schema.get("properties", {}):
         material = call.last_user
-        # Candidates' passages when the engine found some, else the summaries' leads (verbatim first lines).
-        passages = PASSAGE.findall(material) or LEAD.findall(material)
-        evidence = [{"source_id": sid, "text": text[:40]} for sid, text in passages[:2]]
+        evidence = first_sentences(material)  # numbered sentences of the articles shown, verbatim
         return {
             "event": "Wang Yi visits Moscow",
             "consensus": [{"text": "Wang met Putin.", "source_ids": [e["source_id"] for e in evidence]}],
@@ -68,7 +65,7 @@ def test_llm_briefing_of_the_seeds(tmp_path, fake_openai, monkeypatch):
     brief = _brief(tmp_path, fake_openai, monkeypatch)
     run = brief["run"]
     assert run["mode"] == "llm" and run["model"] == "gpt-4o-mini"
-    assert run["prompts"] == {"brief": "1", "summary": "1"}
+    assert run["prompts"] == {"brief": "2", "summary": "2"}
     assert run["usage"]["requests"] == 6 == len(fake_openai.chat_calls)
     assert run["usage"]["input_tokens"] > 0
     assert all(s["method"] == "llm" and s["status"] == "ok" for s in brief["summaries"])

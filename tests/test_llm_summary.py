@@ -25,7 +25,7 @@ def test_summary_takes_lead_and_points_from_the_model_and_verbatim_facts_from_co
     assert a.lead == "By Ann Lee" and a.key_points == ["quotes: relations are not directed against any third country."]
     assert [q.text for q in a.quotes] == ["relations are not directed against any third country."]
     assert all(TEXT_A[q.start:q.end] == q.text for q in a.quotes)
-    assert result.mode == "llm" and result.prompts == {"brief": "1", "summary": "1"}
+    assert result.mode == "llm" and result.prompts == {"brief": "2", "summary": "2"}
     assert result.usage.requests == 3 and result.usage.input_tokens == 300
     request = stub.by_prompt("summary")[0]
     assert request.json_schema["required"] == ["lead", "key_points"]

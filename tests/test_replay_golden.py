@@ -99,6 +99,10 @@ def test_golden_briefing_shows_what_the_authored_brief_exercises(monkeypatch):
     assert any("Budapest" in text for text in removed)
     assert any("Budapest" in e for c in brief["unverified_claims"] for e in c["removed_evidence"])
     assert not any("Budapest" in ev["text"] for d in brief["discrepancies"] for ev in d["evidence"])
+    # the authored paraphrase was re-asked with its cited sentence, and the sentence's own words kept
+    xi = next(d for d in brief["discrepancies"] if d["title"] == "Whether Xi Jinping's visit to Russia is agreed")
+    assert any("had yet to be confirmed" in ev["text"] for ev in xi["evidence"]) and xi["origin"] == "llm"
+    assert brief["run"]["prompts"]["requote"]
     golden_md = (GOLDEN / "brief.md").read_text(encoding="utf-8")
     assert "When Wang Yi arrived in Moscow" in golden_md  # listed as unverified, visibly
 

@@ -20,6 +20,7 @@ from reporter.cli import cli
 from reporter.config import Config
 from reporter.ingest import read_inputs
 from reporter.llm.cassette import Cassette
+from reporter.llm.prompts import load_prompt
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS_CASSETTE = ROOT / "tests" / "cassettes" / "seeds.yaml"
@@ -57,7 +58,7 @@ def test_record_then_replay_round_trip(seeds_server, tmp_path, monkeypatch):
     assert cassette.header.endpoint_host == "127.0.0.1"
     live = load(tmp_path / "live")
     assert cassette.header.model == live["run"]["model"]  # the default model, named
-    assert len(cassette) == sent == 6  # five summaries and one brief
+    assert len(cassette) == sent == 7  # five summaries, one brief, one re-ask about a paraphrased quote
     assert live["run"]["mode"] == "llm" and live["run"]["usage"]["requests"] == sent
 
     monkeypatch.delenv("OPENAI_BASE_URL")
@@ -165,9 +166,10 @@ def test_replay_of_an_older_prompt_version_names_the_change(tmp_path, monkeypatc
     cassette = _edited_seeds_cassette(tmp_path, _older_prompt)
     code, output = brief("--replay", str(cassette), "--out", str(tmp_path / "out"))
     assert code == 1
-    assert "prompt 'summary' changed: cassette has version 0, run uses version 1" in output
+    current = load_prompt("summary").version
+    assert f"prompt 'summary' changed: cassette has version 0, run uses version {current}" in output
     # the same wording change without a version bump is named too, with where the text differs
-    cassette = _edited_seeds_cassette(tmp_path, lambda e: {**_older_prompt(e), "prompt_version": "1"})
+    cassette = _edited_seeds_cassette(tmp_path, lambda e: {**_older_prompt(e), "prompt_version": current})
     code, output = brief("--replay", str(cassette), "--out", str(tmp_path / "out"))
     assert code == 1
     assert "prompt 'summary' changed: the messages differ" in output and "message 1 (system)" in output
@@ -179,8 +181,11 @@ def test_changed_prompt_template_makes_replay_fail_naming_it(tmp_path):
     shutil.copytree(ROOT / "prompts", prompts)
     template = prompts / "summary.md"
     text = template.read_text(encoding="utf-8")
-    assert 'version: "1"' in text
-    text = text.replace('version: "1"', 'version: "2"').replace("for an editor", "for a busy editor", 1)
+    current = load_prompt("summary").version
+    bumped = str(int(current) + 1)
+    assert f'version: "{current}"' in text
+    text = text.replace(f'version: "{current}"', f'version: "{bumped}"')
+    text = text.replace("for an editor", "for a busy editor", 1)
     template.write_text(text, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
     env["REPORTER_PROMPTS"] = str(prompts)
@@ -188,7 +193,7 @@ def test_changed_prompt_template_makes_replay_fail_naming_it(tmp_path):
         [sys.executable, "-m", "reporter", "brief", "seeds", "--replay", str(SEEDS_CASSETTE),
          "--out", str(tmp_path / "out")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stderr
-    assert "prompt 'summary' changed: cassette has version 1, run uses version 2" in result.stderr
+    assert f"prompt 'summary' changed: cassette has version {current}, run uses version {bumped}" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 

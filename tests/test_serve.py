@@ -182,6 +182,15 @@ def test_bad_requests_are_400_and_write_nothing(client):
     assert not (client.out / "review.json").exists()
 
 
+def test_a_damaged_review_file_is_reported_on_the_page_and_left_alone(client):
+    (client.out / "review.json").write_text("{oops", encoding="utf-8")
+    r = client.get("/")
+    assert r.status_code == 409 and "damaged review file" in r.text
+    body = json.dumps({"id": flag_id(client), "status": "confirmed"})
+    assert client.post("/api/decision", headers=headers(client), content=body).status_code == 409
+    assert (client.out / "review.json").read_text(encoding="utf-8") == "{oops"
+
+
 def test_serve_usage_and_missing_briefing(tmp_path):
     r = CliRunner().invoke(cli, ["serve", str(tmp_path), "--no-open", "--port", "0"])
     assert r.exit_code == 1 and "no briefing here" in r.stderr

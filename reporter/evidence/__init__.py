@@ -6,11 +6,11 @@ runs each detector, returning merged flags (most severe and confident first) and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from reporter.config import EvidenceThresholds
 from reporter.evidence import attribution, boilerplate, factual, garbled, minority, spelling, wording
-from reporter.evidence.align import Group, Unit, align
+from reporter.evidence.align import Alignment, Group, Unit, align
 from reporter.evidence.flags import Cluster, evidence, merge_flags
 from reporter.evidence.structure import Document, parse
 from reporter.evidence.wording import contained
@@ -36,6 +36,8 @@ class EvidenceReport:
     documents: dict[str, Document]
     discrepancies: list[Discrepancy]
     consensus: list[ConsensusPoint]
+    # which sentences and quotes of which sources report the same thing (shown to the model's brief step)
+    alignment: Alignment | None = field(default=None)
 
 
 def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None) -> EvidenceReport:
@@ -50,7 +52,8 @@ def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None)
         flags.extend(detect(cluster))
     flags = [f for f in flags if f.confidence >= thresholds.min_confidence]
     merged = merge_flags(flags)
-    return EvidenceReport(documents=docs, discrepancies=merged, consensus=_consensus(cluster, merged))
+    return EvidenceReport(documents=docs, discrepancies=merged, consensus=_consensus(cluster, merged),
+                          alignment=alignment)
 
 
 def _consensus(cluster: Cluster, flags: list[Discrepancy]) -> list[ConsensusPoint]:

@@ -106,14 +106,26 @@ def _sentence_speaker(doc: Document, index: int) -> str | None:
     return speakers[0] if speakers else None
 
 
+_MASS: dict[tuple[int, frozenset[str]], float] = {}
+
+
+def _mass(stems: frozenset[str], idf: dict[str, float]) -> float:
+    """Total idf weight of a stem set, memoised per (idf table, set) within one alignment."""
+    key = (id(idf), stems)
+    mass = _MASS.get(key)
+    if mass is None:
+        mass = _MASS[key] = math.fsum([idf.get(s, 1.0) for s in stems])
+    return mass
+
+
 def similarity(a: Unit, b: Unit, idf: dict[str, float]) -> float:
     """idf-weighted overlap coefficient of content stems; for short quotes, also fuzzy text similarity."""
     shared = a.stems & b.stems
     if not shared:
         return 0.0
-    wa = sum(idf.get(s, 1.0) for s in a.stems)
-    wb = sum(idf.get(s, 1.0) for s in b.stems)
-    shared_w = sum(idf.get(s, 1.0) for s in shared)
+    # fsum is exactly rounded, so the result does not depend on the (hash-seeded) order of the sets
+    wa, wb = _mass(a.stems, idf), _mass(b.stems, idf)
+    shared_w = math.fsum([idf.get(s, 1.0) for s in shared])
     if a.kind == "quote":
         score = _quote_similarity(a, b, shared, shared_w / max(1e-9, min(wa, wb)))
         if a.speaker and b.speaker and a.speaker.split()[-1] == b.speaker.split()[-1] and shared_w >= _SAME_SPEAKER_W:
@@ -187,8 +199,11 @@ def align(docs: list[Document], threshold: float, quote_threshold: float | None 
     n = max(1, len(sentences))
     # pseudo-count: in a cluster of two short articles every shared word would otherwise weigh nothing
     idf = {s: math.log((n + _IDF_PSEUDO) / (c + 0.5)) for s, c in df.items()}
-    return Alignment(
-        sentence_groups=cluster_units(sentences, idf, threshold, "sentence"),
-        quote_groups=cluster_units(quotes, idf, quote_threshold or threshold, "quote"),
-        idf=idf,
-    )
+    try:
+        return Alignment(
+            sentence_groups=cluster_units(sentences, idf, threshold, "sentence"),
+            quote_groups=cluster_units(quotes, idf, quote_threshold or threshold, "quote"),
+            idf=idf,
+        )
+    finally:
+        _MASS.clear()  # the memo is only valid while this idf table lives

@@ -35,8 +35,9 @@ def mark_unrelated_tail(docs: dict[str, Document]) -> None:
             if len(stems) < _MIN_WORDS:
                 break
             weights = {s: math.log((n + 1) / df.get(s, 1)) + 0.1 for s in set(stems)}
-            shared = sum(w for s, w in weights.items() if s in others)
-            if shared / sum(weights.values()) >= _UNRELATED:
+            # fsum: exactly rounded, so the outcome cannot depend on the hash-seeded order of the set
+            shared = math.fsum(w for s, w in weights.items() if s in others)
+            if shared / math.fsum(weights.values()) >= _UNRELATED:
                 break
             cut = pi
         if cut is not None:

@@ -1,54 +1,86 @@
-"""Minority wording: in a sentence rendered by many sources (translations of one text), the words that
-few other renderings use are where one version most likely went wrong."""
+"""Minority wording: in a sentence many sources render (translations of one text), the words the other
+renderings do not back are where one version most likely went wrong.
+
+The versions of each aligned sentence are aligned word by word (`wordalign`); every word gets a consensus
+score from how many other versions, weighted by their reliability, align it, and a logistic model fitted on
+the WMT21 dev half (`bench/fit_consensus.py`, coefficients in `reporter/data/consensus_model.json`) turns the
+scores into the probability of an error. The evidence is the differing words only, as tight verbatim spans.
+A rendering that few other versions resemble at all is the same signal at sentence level: its words get low
+support and its own, lower confidence.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+import json
+from functools import lru_cache
+from importlib import resources
 
-from reporter.evidence.align import Unit
+from reporter.evidence.align import Group
 from reporter.evidence.flags import Cluster, evidence, make_flag
-from reporter.evidence.lexicon import STOPWORDS, WORD, stem
-from reporter.evidence.structure import Document
+from reporter.evidence.wordalign import FEATURES, Model, Rendering, align_renderings, features, mean, runs, tokenize
 from reporter.models import Discrepancy, Evidence
 
 _MIN_SOURCES = 6  # fewer renderings give no reliable majority (news clusters rarely reach this)
-_MAX_SHARE = 0.3  # tuned on the WMT21 dev half: a word at most 3 in 10 other renderings use
-_MIN_WORDS = 1  # one odd content word is enough: the majority of renderings sets the bar
 
 
-def _odd_spans(doc: Document, units: list[Unit], used_by: Counter[str], others: int) -> list[Evidence]:
-    """Runs of content words of one rendering that few other renderings use, as tight verbatim spans."""
-    runs: list[list[tuple[int, int]]] = []
-    for u in units:
-        current: list[tuple[int, int]] = []
-        for m in WORD.finditer(doc.text, u.start, u.end):
-            w = m.group()
-            if w.lower() in STOPWORDS:
-                continue
-            users = used_by[stem(w)] - 1  # this rendering uses it itself
-            if users / others <= _MAX_SHARE:
-                current.append((m.start(), m.end()))
-            else:
-                if current:
-                    runs.append(current)
-                current = []
-        if current:
-            runs.append(current)
-    return [evidence(doc, r[0][0], r[-1][1]) for r in runs if len(r) >= _MIN_WORDS]
+@lru_cache(maxsize=1)
+def model() -> tuple[Model, float, float]:
+    """The fitted model and its two thresholds (flag at `high`, grow a phrase over words at `low`)."""
+    data = json.loads(resources.files("reporter").joinpath("data/consensus_model.json").read_text("utf-8"))
+    if tuple(data["features"]) != FEATURES:
+        raise RuntimeError("reporter/data/consensus_model.json does not match wordalign.FEATURES; refit it")
+    m = Model(tuple(data["means"]), tuple(data["scales"]), tuple(data["weights"]), float(data["bias"]))
+    return m, float(data["high"]), float(data["low"])
+
+
+def renderings_of(cluster: Cluster, group: Group) -> list[Rendering]:
+    """One rendering per source of the group: the words of all its units there, in text order."""
+    per_doc: dict[str, list] = {}
+    for u in sorted(group.units, key=lambda u: (u.doc, u.start)):
+        doc = cluster.docs[u.doc]
+        per_doc.setdefault(u.doc, []).extend(tokenize(doc.text, u.start, u.end))
+    return [Rendering(d, toks) for d, toks in per_doc.items() if toks]
+
+
+def featured_groups(cluster: Cluster) -> list[tuple[Group, list[Rendering], list[list[list[float]]]]]:
+    """Every sentence group with enough renderings, its renderings and each word's FEATURES."""
+    groups = []
+    for group in cluster.alignment.cross_source("sentence"):
+        rs = renderings_of(cluster, group)
+        if len(rs) >= _MIN_SOURCES:
+            align_renderings(rs)
+            groups.append((group, rs))
+    # reliability of a source: how much of its wording the other versions back, over the whole cluster
+    backed: dict[str, list[float]] = {}
+    for _, rs in groups:
+        for r in rs:
+            backed.setdefault(r.doc, []).extend(r.support)
+    reliability = {d: mean(v) for d, v in sorted(backed.items())}
+    out = []
+    for group, rs in groups:
+        align_renderings(rs, reliability)
+        out.append((group, rs, features(rs, reliability)))
+    return out
+
+
+def scored_groups(cluster: Cluster) -> list[tuple[Group, list[Rendering], list[list[float]]]]:
+    """Every sentence group with enough renderings, its renderings and each word's error probability."""
+    m, _, _ = model()
+    return [(g, rs, [[m.probability(x) for x in rows] for rows in feats]) for g, rs, feats in featured_groups(cluster)]
 
 
 def detect(cluster: Cluster) -> list[Discrepancy]:
-    """One wording-variant flag per sentence many sources render, with the odd words of each rendering."""
+    """One wording-variant flag per sentence many sources render, with the doubtful words of each rendering."""
+    _, high, low = model()
     flags = []
-    for group in cluster.alignment.cross_source("sentence"):
-        per_doc: dict[str, list[Unit]] = {}  # all of a source's units: a rendering may split the sentence
-        for u in group.units:
-            per_doc.setdefault(u.doc, []).append(u)
-        if len(per_doc) < _MIN_SOURCES:
-            continue
-        stems_of = {d: {stem(m.group()) for u in us for m in WORD.finditer(u.text)} for d, us in per_doc.items()}
-        used_by = Counter(s for stems in stems_of.values() for s in stems)  # renderings using each stem
-        spans = [e for d, us in per_doc.items() for e in _odd_spans(cluster.docs[d], us, used_by, len(per_doc) - 1)]
+    for group, rs, probs in scored_groups(cluster):
+        spans: list[Evidence] = []
+        peak = 0.0
+        for r, p in zip(rs, probs, strict=True):
+            doc = cluster.docs[r.doc]
+            for i, j in runs(p, high, low):
+                spans.append(evidence(doc, r.tokens[i].start, r.tokens[j].end))
+                peak = max(peak, *p[i : j + 1])
         if not spans:
             continue
         shown = "; ".join(f"'{e.text}'" for e in spans[:3])
@@ -59,11 +91,11 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
                 "wording.minority",
                 "low",
                 f"Sources render one sentence with words few others use: '{first}'",
-                f"{len(per_doc)} sources render this sentence; the marked words ({shown}"
-                f"{'; …' if len(spans) > 3 else ''}) are used by at most {_MAX_SHARE:.0%} of the other renderings, "
+                f"{len(rs)} sources render this sentence; the marked words ({shown}"
+                f"{'; …' if len(spans) > 3 else ''}) are not backed by most of the other renderings, "
                 "so those renderings may have gone wrong there.",
                 spans,
-                0.55,
+                0.55 + 0.4 * peak,
                 "Compare the marked passages with the majority wording.",
             )
         )

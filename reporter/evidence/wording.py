@@ -5,11 +5,14 @@ from __future__ import annotations
 import difflib
 import re
 
+from rapidfuzz.distance import Indel
+
 from reporter.evidence.align import Group, Unit
 from reporter.evidence.flags import Cluster, evidence, make_flag
 from reporter.evidence.lexicon import MODALS, NEGATIONS, STOPWORDS
+from reporter.evidence.wordalign import Rendering, align_renderings, tokenize
 from reporter.ids import normalise_text
-from reporter.models import Discrepancy
+from reporter.models import Discrepancy, Evidence
 
 _TOKEN = re.compile(r"[\w’'-]+")
 
@@ -68,6 +71,63 @@ def _variants(group: Group) -> dict[str, Unit]:
     return best
 
 
+def _pair_marks(a: list[str], b: list[str]) -> tuple[list[bool], list[bool]]:
+    """Tokens of two renderings that differ: replaced or one-sided words, and for a word only one side has
+    the two words around the gap on the other side. Unmatched words at either end of only one side are a
+    longer excerpt and stay unmarked."""
+    ids: dict[str, int] = {}
+    ops = Indel.opcodes([ids.setdefault(k, len(ids)) for k in a], [ids.setdefault(k, len(ids)) for k in b])
+    ma, mb = [False] * len(a), [False] * len(b)
+    blocks: list[tuple[int, int, int, int]] = []  # merged non-equal stretches (a1, a2, b1, b2)
+    for op in ops:
+        if op.tag == "equal":
+            continue
+        if blocks and blocks[-1][1] == op.src_start and blocks[-1][3] == op.dest_start:
+            blocks[-1] = (blocks[-1][0], op.src_end, blocks[-1][2], op.dest_end)
+        else:
+            blocks.append((op.src_start, op.src_end, op.dest_start, op.dest_end))
+    for a1, a2, b1, b2 in blocks:
+        at_edge = (a1 == 0 and b1 == 0) or (a2 == len(a) and b2 == len(b))
+        if at_edge and (a1 == a2 or b1 == b2):
+            continue  # one side quotes more: an excerpt
+        for marks, i1, i2 in ((ma, a1, a2), (mb, b1, b2)):
+            if i1 < i2:
+                marks[i1:i2] = [True] * (i2 - i1)
+            else:  # nothing here: mark the words around the gap
+                for k in (i1 - 1, i1):
+                    if 0 <= k < len(marks):
+                        marks[k] = True
+    return ma, mb
+
+
+def differing_spans(cluster: Cluster, units: list[Unit]) -> list[Evidence]:
+    """The words of each rendering of a quote that the others do not back, as tight verbatim spans.
+
+    Two renderings are compared word by word (`_pair_marks`). More are aligned word by word with each other
+    (`wordalign`), and a word is differing when at most half of the other renderings align it.
+    """
+    rs = [Rendering(u.doc, tokenize(cluster.docs[u.doc].text, u.start, u.end)) for u in units]
+    if len(rs) == 2:
+        marks = list(_pair_marks([t.key for t in rs[0].tokens], [t.key for t in rs[1].tokens]))
+    else:
+        align_renderings(rs)
+        marks = [[s * 2 <= 1 for s in r.support] for r in rs]
+    spans: list[Evidence] = []
+    for r, odd in zip(rs, marks, strict=True):
+        doc = cluster.docs[r.doc]
+        k = 0
+        while k < len(odd):
+            if not odd[k]:
+                k += 1
+                continue
+            j = k
+            while j + 1 < len(odd) and odd[j + 1]:
+                j += 1
+            spans.append(evidence(doc, r.tokens[k].start, r.tokens[j].end))
+            k = j + 1
+    return spans
+
+
 def detect(cluster: Cluster) -> list[Discrepancy]:
     """A wording-variant flag per group of quotes that render one remark differently."""
     flags = []
@@ -98,7 +158,9 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         )
         score = min(group.scores[1:] or [1.0])
         first = rep.text if len(rep.text) < 60 else rep.text[:57] + "…"
-        spans = [evidence(cluster.docs[u.doc], u.start, u.end) for u in [rep, *differing]]
+        spans = differing_spans(cluster, units)
+        if not spans:
+            continue
         flags.append(
             make_flag(
                 "wording_variant",

@@ -1,28 +1,34 @@
 """The LLM brief: the model judges the engine's candidates, adds what they miss, states the consensus.
 
-It is sent the per-article summaries and each candidate with the passages around its evidence, plus
-the full text only of short articles, never every article in full. To keep that small, sources and
-candidates go by short labels (S1, C1) that code maps back, a passage several candidates cite is sent
-once, and single-source candidates (spelling, garbled text, boilerplate), whose titles already quote
-the words concerned, are sent without passages. Everything the model quotes goes through the
-grounding guard. Candidates the model rejects are kept (annotated, with lower confidence): an article
-cannot talk the model into deleting a flag about another source.
+What it is shown is laid out in `reporter.llm.material`: every article in full with numbered
+sentences, the engine's alignment and its candidates, in one request when the cluster fits the
+context budget, else in parts (map) whose answers are merged here (reduce): verdicts per candidate,
+new flags merged where their evidence overlaps, consensus points deduplicated, the first event line.
+
+Everything the model quotes goes through the grounding guard (`reporter.ground`); a quote that fails
+is re-asked once, in a small request carrying only the failing quote and the sentence it cites.
+
+Origin is honest: a flag is `both` only when the model confirms an engine candidate. A flag the model
+raises that repeats a candidate, or one of its own flags (two parts, two list entries), is merged into
+it and promotes nothing. Candidates the model rejects are kept (annotated, with lower confidence): an
+article cannot talk the model into deleting a flag about another source.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
+import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from reporter.ground import Grounder
+from reporter.errors import CassetteMiss, ModelError
+from reporter.ground import Grounder, Quoted
 from reporter.ids import discrepancy_id
+from reporter.llm.material import Material, build_materials
 from reporter.llm.prompts import load_prompt
-from reporter.llm.schemas import BriefOutput
+from reporter.llm.schemas import BriefOutput, RequoteOutput, json_schema_for
 from reporter.llm.structured import StructuredCaller
 from reporter.models import (
-    SEVERITY_RANK,
-    ArticleSummary,
     ConsensusPoint,
     Discrepancy,
     Evidence,
@@ -32,94 +38,32 @@ from reporter.models import (
 )
 from reporter.tokens import count_tokens
 
-SHORT_ARTICLE_TOKENS = 250  # articles up to this size are sent in full to the brief step
-PASSAGE_CHARS = 200  # at most this much context on each side of a candidate's evidence
-MAX_PASSAGE_CHARS = 320  # a passage longer than this (e.g. a block of page chrome) is clipped
-BRIEF_KEY_POINTS = 3  # key points per summary sent to the brief step
-MAX_CANDIDATES = 30  # candidates judged by the model; the rest are kept as the engine found them
 REJECTED_CONFIDENCE = 0.6  # a rejected candidate keeps this share of its confidence
-CROSS_SOURCE_KINDS = {"wording_variant", "factual_conflict", "attribution_conflict"}
-_BOUNDARY = re.compile(r"[.!?…]\s|\n")
-
-
-def passage(text: str, start: int, end: int) -> str:
-    """The sentence(s) around `text[start:end]`, at most PASSAGE_CHARS beyond it on each side, clipped."""
-    lo = max(0, start - PASSAGE_CHARS)
-    before = list(_BOUNDARY.finditer(text, lo, start))
-    begin = before[-1].end() if before else lo
-    after = _BOUNDARY.search(text, end, min(len(text), end + PASSAGE_CHARS))
-    stop = max(end, after.start() + 1 if after else min(len(text), end + PASSAGE_CHARS))
-    if stop - begin > MAX_PASSAGE_CHARS:
-        begin, stop = max(begin, start - 80), min(stop, end + 80)
-    snippet = " ".join(text[begin:stop].split())
-    if len(snippet) > MAX_PASSAGE_CHARS:  # the evidence itself is long: its head and tail
-        snippet = f"{snippet[:200]} … {snippet[-100:]}"
-    return snippet
-
-
-def judged(candidates: list[Discrepancy]) -> list[Discrepancy]:
-    """The candidates put to the model: the MAX_CANDIDATES most severe and confident."""
-    ranked = sorted(candidates, key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence))
-    return ranked[:MAX_CANDIDATES]
-
-
-@dataclass
-class Material:
-    """The brief request's data block and the labels it uses."""
-
-    text: str
-    sources: dict[str, str]  # label -> source id
-    candidates: dict[str, str]  # label -> candidate id
-
-
-def build_material(sources: list[Source], summaries: list[ArticleSummary], candidates: list[Discrepancy],
-                   model: str) -> Material:
-    """The data block: summaries, candidates citing passages, short articles in full; with labels."""
-    by_id = {s.id: s for s in sources}
-    label = {s.id: f"S{n}" for n, s in enumerate(sources, 1)}
-    lines = ["SUMMARIES"]
-    for summary in summaries:
-        source = by_id.get(summary.source_id)
-        if source is None:
-            continue
-        # outlet and date only: the headline repeats the lead, and every token is paid for
-        head = ", ".join(x for x in (summary.outlet or source.outlet, summary.date) if x)
-        lines.append(f"[{label[source.id]}] {head}".rstrip())
-        if summary.lead:
-            lines.append(f"lead: {summary.lead}")
-        lines += [f"- {point}" for point in summary.key_points[:BRIEF_KEY_POINTS]]
-    passages: dict[tuple[str, str], str] = {}
-    cited: list[str] = []
-    cand_label: dict[str, str] = {}
-    for n, cand in enumerate(judged(candidates), 1):
-        cand_label[f"C{n}"] = cand.id
-        refs = []
-        for ev in cand.evidence:
-            if ev.source_id not in by_id:
-                continue
-            ref = label[ev.source_id]
-            if cand.kind in CROSS_SOURCE_KINDS:
-                key = (ev.source_id, passage(by_id[ev.source_id].text, ev.start, ev.end))
-                passages.setdefault(key, f"P{len(passages) + 1}")
-                ref += f" {passages[key]}"
-            refs.append(ref)
-        cited.append(f"C{n} {cand.kind}: {cand.title} ({'; '.join(dict.fromkeys(refs))})")
-    if cited:
-        lines += ["CANDIDATES", *cited]
-    if passages:
-        lines += ["PASSAGES", *(f"{p} {label[sid]}: {text}" for (sid, text), p in passages.items())]
-    short = [s for s in sources if count_tokens(s.text, model) <= SHORT_ARTICLE_TOKENS]
-    if short:
-        lines.append("SHORT ARTICLES IN FULL")
-        for source in short:
-            lines += [f"[{label[source.id]}]", source.text.strip()]
-    return Material("\n".join(lines), {v: k for k, v in label.items()}, cand_label)
+MAX_REQUOTES = 30  # failing quotes re-asked at most (one request)
+MAX_ANSWER_RESERVE = 8192  # tokens kept free in the window for the brief's answer
 
 
 def brief_values(material: Material) -> dict[str, str]:
     """The brief prompt's variables; the delimiter derives from the material (see llm.summarise)."""
     delimiter = "MATERIAL-" + hashlib.sha256(material.text.encode("utf-8")).hexdigest()[:16].upper()
     return {"delimiter": delimiter, "material": material.text}
+
+
+def material_budget(window_tokens: int | None, model: str) -> int | None:
+    """Tokens the material of one brief request may take: the window less instructions, schema, answer."""
+    if not window_tokens:
+        return None
+    prompt = load_prompt("brief").render(delimiter="MATERIAL-0123456789ABCDEF", material="", schema_note="")
+    overhead = sum(count_tokens(m.content, model) + 4 for m in prompt)
+    schema = count_tokens(json.dumps(json_schema_for(BriefOutput), separators=(",", ":")), model)
+    reserve = min(MAX_ANSWER_RESERVE, window_tokens // 4)
+    return max(512, window_tokens - overhead - schema - reserve)
+
+
+def plan_materials(sources: list[Source], report: object, candidates: list[Discrepancy], model: str,
+                   window_tokens: int | None) -> list[Material]:
+    """The material of every brief request (one, or the parts of a cluster too big for the window)."""
+    return build_materials(sources, report, candidates, model, material_budget(window_tokens, model))
 
 
 @dataclass
@@ -137,18 +81,87 @@ def _overlaps(a: list[Evidence], b: list[Evidence]) -> bool:
     return any(x.source_id == y.source_id and x.start < y.end and y.start < x.end for x in a for y in b)
 
 
-def apply_brief(out: BriefOutput, candidates: list[Discrepancy], grounder: Grounder,
-                material: Material) -> BriefResult:
-    """Merge the model's brief into the candidates; ground every quote; set ungrounded claims aside."""
-    def source_of(name: str) -> str:
-        return material.sources.get(name.strip().strip("[]"), name)
+def _label(name: str) -> str:
+    return name.strip().strip("[]").split(".")[0].strip()
 
-    result = BriefResult(event=out.event.strip() or None)
-    for point in out.consensus:
-        ids = [i for i in dict.fromkeys(source_of(s) for s in point.source_ids) if i in grounder.sources]
-        if ids:
-            result.consensus.append(ConsensusPoint(text=point.text, source_ids=ids))
-    verdicts = {material.candidates.get(v.candidate_id, v.candidate_id): v for v in out.verdicts}
+
+@dataclass
+class _Pending:
+    """A model flag whose quotes are being grounded."""
+
+    out: object  # NewDiscrepancyOut
+    quotes: list[Quoted]
+    kept: list[Evidence] = field(default_factory=list)
+    failed: list[Quoted] = field(default_factory=list)
+
+
+def _requote(caller: StructuredCaller | None, grounder: Grounder, pending: list[_Pending]) -> None:
+    """Re-ask once about quotes that failed, each with the sentence it cites; ground the answers there."""
+    asked: list[tuple[_Pending, Quoted, tuple[int, int]]] = []
+    for item in pending:
+        for q in item.failed:
+            span = grounder.sentence_span(q.source_id, q.sentence) or grounder.best_sentence(q.source_id, q.text)
+            if span is not None and len(asked) < MAX_REQUOTES:
+                asked.append((item, q, span))
+    if caller is None or not asked:
+        return
+    lines = []
+    for n, (_, q, (start, end)) in enumerate(asked, 1):
+        sentence = " ".join(grounder.sources[q.source_id].text[start:end].split())
+        lines += [f"Q{n}", f"quote: {' '.join(q.text.split())}", f"sentence: {sentence}"]
+    items = "\n".join(lines)
+    delimiter = "QUOTES-" + hashlib.sha256(items.encode("utf-8")).hexdigest()[:16].upper()
+    try:
+        out, _ = caller.ask(load_prompt("requote"), {"delimiter": delimiter, "items": items}, RequoteOutput)
+    except CassetteMiss:
+        raise
+    except ModelError:
+        return  # the quotes stay removed, as they would without the re-ask
+    answers = {a.id.strip(): a.text for a in out.quotes}
+    for n, (item, q, (start, end)) in enumerate(asked, 1):
+        text = answers.get(f"Q{n}")
+        found = grounder.locate(q.source_id, text, q.sentence) if text else None
+        if found is not None and start <= found.start and found.end <= end:  # only inside the cited sentence
+            item.failed.remove(q)
+            if found not in item.kept:
+                item.kept.append(found)
+
+
+def apply_brief(outputs: list[tuple[BriefOutput, Material]], candidates: list[Discrepancy], grounder: Grounder,
+                caller: StructuredCaller | None = None) -> BriefResult:
+    """Merge the model's brief (one answer per part) into the candidates; ground every quote.
+
+    `caller` re-asks about failing quotes; without it they are removed at once.
+    """
+    result = BriefResult(event=next((o.event.strip() for o, _ in outputs if o.event.strip()), None))
+    verdicts = {}
+    seen_points: set[tuple[str, tuple[str, ...]]] = set()
+    pending: list[_Pending] = []
+    for out, mat in outputs:
+        def source_of(name: str, mat: Material = mat) -> str:
+            return mat.sources.get(_label(name), name)
+
+        for point in out.consensus:
+            ids = [i for i in dict.fromkeys(source_of(s) for s in point.source_ids) if i in grounder.sources]
+            key = (" ".join(point.text.lower().split()), tuple(sorted(ids)))
+            if ids and key not in seen_points:
+                seen_points.add(key)
+                result.consensus.append(ConsensusPoint(text=point.text, source_ids=ids))
+        for v in out.verdicts:
+            verdicts.setdefault(mat.candidates.get(v.candidate_id.strip(), v.candidate_id), v)
+        for new in out.new_discrepancies:
+            quotes = [Quoted(source_of(e.source_id), e.text, e.sentence) for e in new.evidence]
+            item = _Pending(new, quotes)
+            named = [q.source_id for q in quotes]
+            for q in quotes:
+                found = grounder.resolve(q.source_id, q.text, q.sentence, others=named)
+                if found is None:
+                    item.failed.append(q)
+                else:
+                    item.kept += [e for e in found[0] if e not in item.kept]
+            pending.append(item)
+    _requote(caller, grounder, pending)
+
     flags: list[Discrepancy] = []
     for cand in candidates:
         verdict = verdicts.get(cand.id)
@@ -156,29 +169,32 @@ def apply_brief(out: BriefOutput, candidates: list[Discrepancy], grounder: Groun
             flags.append(cand)
         elif verdict.verdict == "confirmed":
             flags.append(cand.model_copy(update={
-                "origin": "both",
-                "explanation": f"{cand.explanation} Model check: {verdict.reason}",
-            }))
+                "origin": "both", "explanation": f"{cand.explanation} Model check: {verdict.reason}"}))
         else:
             flags.append(cand.model_copy(update={
                 "explanation": f"{cand.explanation} Model check (rejected): {verdict.reason}",
-                "confidence": round(cand.confidence * REJECTED_CONFIDENCE, 3),
-            }))
-    for new in out.new_discrepancies:
-        kept, removed = grounder.ground(((source_of(e.source_id), e.text) for e in new.evidence), new.title)
-        result.grounding_removals += removed
+                "confidence": round(cand.confidence * REJECTED_CONFIDENCE, 3)}))
+    engine = len(flags)
+    for item in pending:
+        new = item.out
+        result.grounding_removals += [GroundingRemoval(source_id=q.source_id, text=q.text,
+                                                       discrepancy_title=new.title) for q in item.failed]
+        order = {sid: n for n, sid in reversed(list(enumerate(q.source_id for q in item.quotes)))}
+        kept = sorted(item.kept, key=lambda e: order.get(e.source_id, len(order)))  # re-asked ones in place
         if not kept:
             result.unverified_claims.append(UnverifiedClaim(
                 kind=new.kind, title=new.title, explanation=new.explanation,
-                removed_evidence=[e.text for e in new.evidence]))
+                removed_evidence=[q.text for q in item.quotes]))
             continue
         same = next((i for i, f in enumerate(flags) if f.kind == new.kind and _overlaps(f.evidence, kept)), None)
         if same is not None:
-            flags[same] = flags[same].model_copy(update={"origin": "both"})
-            continue
+            if same >= engine:  # the model's own flag again (another part, another entry): one flag, more evidence
+                extra = [e for e in kept if not _overlaps(flags[same].evidence, [e])]
+                flags[same] = flags[same].model_copy(update={"evidence": [*flags[same].evidence, *extra]})
+            continue  # a candidate repeated as a new flag: the verdict, not the repeat, says if they agree
         new_id = discrepancy_id(new.kind, kept)
         if any(f.id == new_id for f in flags):
-            continue  # the model said the same thing twice
+            continue
         flags.append(Discrepancy(
             id=new_id, kind=new.kind, severity=new.severity, title=new.title,
             explanation=new.explanation, evidence=kept, suggestion=new.suggestion,
@@ -188,9 +204,20 @@ def apply_brief(out: BriefOutput, candidates: list[Discrepancy], grounder: Groun
     return result
 
 
-def run_brief(caller: StructuredCaller, sources: list[Source], summaries: list[ArticleSummary],
-              candidates: list[Discrepancy], grounder: Grounder) -> BriefResult:
-    """Ask for the brief and ground it; ModelError propagates to the caller, which keeps the candidates."""
-    material = build_material(sources, summaries, candidates, caller.model)
-    out, _ = caller.ask(load_prompt("brief"), brief_values(material), BriefOutput)
-    return apply_brief(out, candidates, grounder, material)
+def run_brief(caller: StructuredCaller, sources: list[Source], report: object, candidates: list[Discrepancy],
+              grounder: Grounder, window_tokens: int | None = None, concurrency: int = 4) -> BriefResult:
+    """Ask for the brief (in parts if needed) and ground it; ModelError propagates (the caller keeps the
+    candidates)."""
+    materials = plan_materials(sources, report, candidates, caller.model, window_tokens)
+    grounder.sentences.update(materials[0].sentences)  # the numbers the model was shown
+    prompt = load_prompt("brief")
+
+    def ask(material: Material) -> tuple[BriefOutput, Material]:
+        return caller.ask(prompt, brief_values(material), BriefOutput)[0], material
+
+    if len(materials) == 1:
+        outputs = [ask(materials[0])]
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(materials)))) as pool:
+            outputs = list(pool.map(ask, materials))
+    return apply_brief(outputs, candidates, grounder, caller=caller)

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from reporter.config import Config
 from reporter.errors import CassetteMiss, ModelError
 from reporter.ground import Grounder
-from reporter.llm.brief import brief_values, build_material, run_brief
+from reporter.llm.brief import brief_values, plan_materials, run_brief
 from reporter.llm.client import ModelClient, request_tokens
 from reporter.llm.live import DEFAULT_MODEL
 from reporter.llm.plan import PlannedRequest, format_plan, planned, price_for
@@ -22,7 +22,14 @@ from reporter.llm.prompts import load_prompt
 from reporter.llm.protocol import ModelBackend
 from reporter.llm.schemas import BriefOutput, SummaryOutput
 from reporter.llm.structured import StructuredCaller
-from reporter.llm.summarise import finish_summary, part_budget, request_summary, split_text, summary_values
+from reporter.llm.summarise import (
+    finish_summary,
+    part_budget,
+    request_summary,
+    split_text,
+    summary_text,
+    summary_values,
+)
 from reporter.models import (
     SEVERITY_RANK,
     ArticleSummary,
@@ -78,6 +85,7 @@ class LlmRun:
         self.config = config
         self.model = config.model or DEFAULT_MODEL
         window = window_tokens or price_for(self.model).context
+        self.window = window
         self.client = ModelClient(config, live=backend)
         self.caller = StructuredCaller(self.client, self.model)
         self._progress = _progress(show_progress and sys.stderr.isatty())
@@ -123,7 +131,8 @@ class LlmRun:
             result = LlmResult(mode="replay" if self.config.replay else "llm", model=self.model,
                                summaries=summaries, consensus=engine_consensus, discrepancies=candidates)
             try:
-                brief = run_brief(self.caller, list(sources), summaries, candidates, grounder)
+                brief = run_brief(self.caller, list(sources), evidence_report, candidates, grounder, self.window,
+                                  self.config.concurrency)
             except CassetteMiss:
                 raise
             except ModelError as exc:
@@ -177,15 +186,15 @@ def plan_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries:
     plan: list[PlannedRequest] = []
     summary = load_prompt("summary")
     for source in sources:
-        pieces = split_text(source.text, part_budget(window, model), model)
+        pieces = split_text(summary_text(source), part_budget(window, model), model)
         for n, piece in enumerate(pieces, 1):
             request = caller.build(summary, summary_values(source.id, piece, n, len(pieces)), SummaryOutput,
                                    source.id)
             plan.append(planned("summary", source.id, request_tokens(request), model))
     candidates, _ = _engine_parts(evidence_report)
-    material = build_material(list(sources), list(offline_summaries), candidates, model)
-    request = caller.build(load_prompt("brief"), brief_values(material), BriefOutput, None)
-    plan.append(planned("brief", None, request_tokens(request), model))
+    for material in plan_materials(list(sources), evidence_report, candidates, model, window):
+        request = caller.build(load_prompt("brief"), brief_values(material), BriefOutput, None)
+        plan.append(planned("brief", None, request_tokens(request), model))
     return plan
 
 

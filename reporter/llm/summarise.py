@@ -19,6 +19,7 @@ import json
 import re
 
 from reporter.errors import CassetteMiss, ModelError, ModelOutputInvalid
+from reporter.evidence import chrome
 from reporter.llm.prompts import load_prompt
 from reporter.llm.schemas import SummaryOutput, json_schema_for
 from reporter.llm.structured import StructuredCaller
@@ -38,6 +39,27 @@ def summary_values(source_id: str, text: str, part: int = 1, parts: int = 1) -> 
     """The summary prompt's variables for one article or one part of it."""
     note = f" (part {part} of {parts}; summarise only this part)" if parts > 1 else ""
     return {"delimiter": delimiter_for(text), "source_id": source_id, "part": note, "article": text}
+
+
+def summary_text(source: Source) -> str:
+    """What a summary request carries: the article without its page chrome (see `without_chrome`)."""
+    return without_chrome(source.text)
+
+
+def without_chrome(text: str) -> str:
+    """The text without the page chrome the engine finds line by line (share lines, credits, lists of
+    other stories): it is not the story, and the summary step would pay for it. Cheap (no parse), so the
+    summary requests can still leave before the analysis."""
+    junk = chrome.merge_spans(chrome.find_chrome(text, chrome.line_spans(text)), text)
+    if not junk:
+        return text
+    kept, cursor = [], 0
+    for start, end, _ in junk:
+        kept.append(text[cursor:start])
+        cursor = end
+    kept.append(text[cursor:])
+    stripped = re.sub(r"\n{3,}", "\n\n", "".join(kept)).strip()
+    return stripped + "\n" if stripped else text
 
 
 def split_text(text: str, max_tokens: int, model: str) -> list[str]:
@@ -90,7 +112,7 @@ def _merge(parts: list[SummaryOutput]) -> SummaryOutput:
 def request_summary(caller: StructuredCaller, source: Source, window_tokens: int) -> list[SummaryOutput]:
     """The model's summaries of the article's parts; needs only the text, so it may run before the analysis."""
     prompt = load_prompt("summary")
-    pieces = split_text(source.text, part_budget(window_tokens, caller.model), caller.model)
+    pieces = split_text(summary_text(source), part_budget(window_tokens, caller.model), caller.model)
     return [caller.ask(prompt, summary_values(source.id, piece, n, len(pieces)), SummaryOutput, source.id)[0]
             for n, piece in enumerate(pieces, 1)]
 

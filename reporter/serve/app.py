@@ -130,6 +130,7 @@ def create_app(server: ReviewServer) -> Starlette:
     env = Environment(loader=PackageLoader("reporter.serve", "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
     template = env.get_template("page.html")
+    error_page = env.get_template("error.html")
 
     def decide(flag_ids: list[str], status: ReviewStatus | None, note: str | None,
                correction: str | None) -> tuple[list[Discrepancy], str]:
@@ -149,7 +150,10 @@ def create_app(server: ReviewServer) -> Starlette:
             return [fresh_by_id[i] for i in flag_ids], review_summary_line(fresh)
 
     async def index(request: Request) -> Response:
-        brief = await run_in_threadpool(server.brief)
+        try:
+            brief = await run_in_threadpool(server.brief)
+        except ReporterError as exc:  # e.g. a damaged review.json: say so, as the CLI would, and touch nothing
+            return HTMLResponse(error_page.render(message=str(exc)), status_code=409, headers=SECURITY_HEADERS)
         html = template.render(view=page.build(brief), token=server.token, statuses=STATUSES)
         return HTMLResponse(html, headers=SECURITY_HEADERS)
 

@@ -67,11 +67,12 @@ def serve(out_dir: Path, host: str, port: int | None, no_open: bool, reviewer: s
     """
     import uvicorn  # imported here: the rest of the CLI does not pay for the web stack
 
+    from reporter.review import apply_reviews
     from reporter.review_cli import load_brief
     from reporter.serve.app import ReviewServer, create_app
 
     try:
-        load_brief(out_dir)  # fail now, with the usual one-line error, rather than on the first page load
+        apply_reviews(load_brief(out_dir), out_dir)  # fail now, with the usual one-line error, not on page load
         sock = bind(host, port)
     except ReporterError as exc:
         click.echo(f"reporter: error: {exc}", err=True)

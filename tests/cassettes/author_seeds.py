@@ -6,7 +6,8 @@ against the fake OpenAI server, whose responder writes every answer from the art
 * summaries: the article's own sentences (lead and key points), its quotes and its figures, verbatim;
 * the brief: a consensus of sentences every source has, verdicts confirming the evidence engine's
   candidates (wording variants rejected), two model-only flags whose evidence is in the sources, and
-  one whose quote appears in NO source, so the grounding guard has something to remove.
+  one whose quote appears in NO source, so the grounding guard has something to remove (the re-ask
+  about it, with the sentence it is closest to, is answered null: no sentence says it).
 
 The cassette is then labelled `provenance: authored`. Run from the repository root:
 
@@ -50,7 +51,8 @@ NOTE = ("Responses AUTHORED by tests/cassettes/author_seeds.py from the seed art
 INVENTED_EVIDENCE = "Wang Yi landed in Moscow on Monday evening after cancelling his stop in Budapest."
 
 DELIMITED = re.compile(r"<<<([A-Z]+-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
-CANDIDATE = re.compile(r"^(C\d+) ([a-z_]+): ")  # "C3 garbled_text: title (S1 P2; S4 P5)"
+CANDIDATE = re.compile(r"^(C\d+) ([a-z_]+), ")  # "C3 garbled_text, medium: title | S2.9 \"...\""
+NUMBERED = re.compile(r"^(\d+) (.+)$")
 QUOTE = re.compile(r"[“\"]([^”\"]{12,}?)[”\"]")
 SPEAKER = re.compile(r"\b(?:Mr |Ms )?([A-Z][a-z]+)\b(?:,[^,]{0,80},)? (?:said|told|stated|added|responded)\b")
 FIGURE = re.compile(r"(?:US)?\$\d[\d,.]*(?: (?:billion|million|trillion))?|\b\d[\d,.]*(?:%| percent| billion"
@@ -86,21 +88,26 @@ def summary_answer(article: str) -> dict[str, Any]:
             "quotes": quotes, "figures": figures}
 
 
-def _sentence_with(source: Source, *words: str) -> str | None:
-    """The first sentence of a source containing every word (case-sensitive): verbatim evidence."""
-    return next((s for s in sentences(source.text) if all(w in s for w in words)), None)
+def numbered(material: str) -> dict[str, list[tuple[int, str]]]:
+    """The articles as the brief request shows them: label -> [(sentence number, sentence)]."""
+    shown: dict[str, list[tuple[int, str]]] = {}
+    label = None
+    for line in material.split("\nALIGNED\n")[0].split("\nCANDIDATES\n")[0].splitlines():
+        if line.startswith("[S"):
+            label = line[1:].split("]")[0]
+            shown[label] = []
+        elif label and (match := NUMBERED.match(line)):
+            shown[label].append((int(match.group(1)), match.group(2)))
+    return shown
 
 
-def label(sources: list[Source], source: Source) -> str:
-    """The label the brief request gives a source: S1, S2, ... in input order."""
-    return f"S{sources.index(source) + 1}"
-
-
-def _evidence(sources: list[Source], *words: str) -> list[dict[str, str]]:
+def _evidence(material: str, *words: str) -> list[dict[str, Any]]:
+    """Per source, the first numbered sentence containing every word: verbatim evidence, with its number."""
     found = []
-    for source in sources:
-        if text := _sentence_with(source, *words):
-            found.append({"source_id": label(sources, source), "text": text})
+    for label, lines in numbered(material).items():
+        hit = next(((n, t) for n, t in lines if len(t.split()) >= 8 and all(w in t for w in words)), None)
+        if hit:
+            found.append({"source_id": label, "sentence": hit[0], "text": hit[1]})
     return found
 
 
@@ -113,14 +120,38 @@ VERDICT_REASONS = {
 }
 
 
-def _evidence_any(sources: list[Source], *phrases: str) -> list[dict[str, str]]:
-    """Per source, the first sentence containing any of the phrases."""
-    found = []
-    for source in sources:
-        text = next((t for p in phrases if (t := _sentence_with(source, p))), None)
-        if text:
-            found.append({"source_id": label(sources, source), "text": text})
-    return found
+def _evidence_any(material: str, *phrases: str) -> list[dict[str, Any]]:
+    """Per source, the first numbered sentence containing any of the phrases."""
+    found: dict[str, dict[str, Any]] = {}
+    for phrase in phrases:
+        for ev in _evidence(material, phrase):
+            found.setdefault(ev["source_id"], ev)
+    return sorted(found.values(), key=lambda e: e["source_id"])
+
+
+PARAPHRASED = ("had yet to be confirmed", "the meeting was not yet confirmed")
+
+
+def paraphrased(evidence: dict[str, Any]) -> dict[str, Any]:
+    """One quote given as a paraphrase, with its sentence number, so the re-ask has something to repair."""
+    if PARAPHRASED[0] in evidence["text"]:
+        return {**evidence, "text": PARAPHRASED[1]}
+    return evidence
+
+
+def requote_answer(items: str) -> dict[str, Any]:
+    """The re-ask: for each failed quote, its cited sentence itself (verbatim) when that sentence holds most
+    of the quote's words, else null (the quote is in no sentence: an invention stays removed)."""
+    answers = []
+    for block in re.split(r"^(?=Q\d+$)", items, flags=re.M):
+        lines = block.strip().splitlines()
+        if len(lines) < 3:
+            continue
+        quote, sentence = lines[1].removeprefix("quote: "), lines[2].removeprefix("sentence: ")
+        words = set(quote.lower().split())
+        shared = len(words & set(sentence.lower().split())) / max(1, len(words))
+        answers.append({"id": lines[0], "text": sentence if shared >= 0.5 else None})
+    return {"quotes": answers}
 
 
 def brief_answer(material: str, sources: list[Source]) -> dict[str, Any]:
@@ -130,16 +161,18 @@ def brief_answer(material: str, sources: list[Source]) -> dict[str, Any]:
         if match := CANDIDATE.match(line):
             cand_id, kind = match.group(1), match.group(2)
             if kind == "wording_variant":
-                verdicts.append({"candidate_id": cand_id, "verdict": "rejected", "suggestion": None,
-                                 "reason": "The same statement in different words; the facts agree."})
+                verdicts.append({"candidate_id": cand_id,
+                                 "reason": "The same statement in different words; the facts agree.",
+                                 "verdict": "rejected"})
             else:
-                verdicts.append({"candidate_id": cand_id, "verdict": "confirmed", "suggestion": None,
-                                 "reason": VERDICT_REASONS.get(kind, "The passages do disagree.")})
+                verdicts.append({"candidate_id": cand_id,
+                                 "reason": VERDICT_REASONS.get(kind, "The passages do disagree."),
+                                 "verdict": "confirmed"})
     consensus = [
         {"text": "Wang Yi, China's top diplomat, met Vladimir Putin in Moscow on Wednesday.",
-         "evidence": _evidence(sources, "Putin", "Wang", "Wednesday")},
+         "evidence": _evidence(material, "Putin", "Wang", "Wednesday")},
         {"text": "Wang also met Nikolai Patrushev, head of Russia's Security Council.",
-         "evidence": _evidence(sources, "Patrushev", "Wang")},
+         "evidence": _evidence(material, "Patrushev", "Wang")},
     ]
     for point in consensus:
         point["source_ids"] = [e["source_id"] for e in point["evidence"]]
@@ -149,25 +182,25 @@ def brief_answer(material: str, sources: list[Source]) -> dict[str, Any]:
          "explanation": "One report has Wang saying that trade could reach $200 billion a year; another has "
                         "Putin telling Wang so.",
          "suggestion": "Check the Kremlin transcript for who gave the trade figure.", "confidence": 0.7,
-         "evidence": _evidence(sources, "200 billion")},
+         "evidence": _evidence(material, "200 billion")},
         {"kind": "attribution_conflict", "severity": "high",
          "title": "Who raised material support for Russia's invasion",
          "explanation": "One report says Putin said Beijing could provide material support; another says "
                         "the United States warned Beijing against it.",
          "suggestion": "Attribute the material-support warning to the United States.", "confidence": 0.65,
-         "evidence": _evidence(sources, "material support")},
+         "evidence": _evidence(material, "material support")},
         {"kind": "factual_conflict", "severity": "medium",
          "title": "Whether Xi Jinping's visit to Russia is agreed",
          "explanation": "One report says Putin indicated the meeting had yet to be confirmed; others quote him "
                         "saying the visit was agreed.",
          "suggestion": "Say the visit was announced as agreed but its date not yet fixed, if the transcript "
                        "supports it.", "confidence": 0.6,
-         "evidence": _evidence_any(sources, "yet to be confirmed", "agreed on this")},
+         "evidence": [paraphrased(e) for e in _evidence_any(material, "yet to be confirmed", "agreed on this")]},
         {"kind": "factual_conflict", "severity": "medium",
          "title": "When Wang Yi arrived in Moscow",
          "explanation": "A report has Wang landing on Monday, while others say he arrived on Tuesday.",
          "suggestion": None, "confidence": 0.5,
-         "evidence": [{"source_id": label(sources, sources[-1]), "text": INVENTED_EVIDENCE}]},
+         "evidence": [{"source_id": f"S{len(sources)}", "sentence": None, "text": INVENTED_EVIDENCE}]},
     ]
     return {"event": "China's top diplomat Wang Yi visits Moscow and meets Vladimir Putin",
             "consensus": consensus, "verdicts": verdicts, "new_discrepancies": new}
@@ -213,6 +246,9 @@ def make_responder(sources: list[Source], errors: list[str] | None = None):
             raise ValueError("authoring: no delimited article or material in the request")
         if "verdicts" in properties:
             data = brief_answer(match.group(2), sources)
+        elif "quotes" in properties:
+            # the re-ask about quotes not found verbatim, each with the sentence it cites
+            data = requote_answer(match.group(2))
         elif "lead" in properties:
             data = summary_answer(match.group(2))
         else:

@@ -1,0 +1,69 @@
+"""Word-level alignment of renderings, the consensus detector's evidence, and the quote detector's narrowing."""
+
+from __future__ import annotations
+
+from evidence_support import make_source
+
+from reporter.config import EvidenceThresholds
+from reporter.evidence import analyse
+from reporter.evidence.wordalign import Rendering, align_renderings, runs, tokenize
+
+
+def _rend(doc: str, text: str) -> Rendering:
+    return Rendering(doc, tokenize(text))
+
+
+def test_support_counts_aligned_words_and_identical_copies():
+    rs = [_rend("a", "the plane hit the house"), _rend("b", "the plane hit the house"),
+          _rend("c", "the plane struck the house")]
+    align_renderings(rs)
+    # 'struck' is aligned by nobody; 'hit' by the identical copy only (1 of 2 others)
+    assert rs[2].support == [1.0, 1.0, 0.0, 1.0, 1.0]
+    assert rs[0].support[2] == 0.5
+    assert rs[2].bag[2] == 0.0 and rs[2].left_pair[2] == 0.0
+
+
+def test_support_respects_word_order_unlike_a_bag_of_words():
+    rs = [_rend("a", "police said the fire was out"), _rend("b", "the fire was out police said")]
+    align_renderings(rs)
+    assert sum(s == 1.0 for s in rs[0].support) == 4  # LCS keeps one of the two orders
+    assert rs[0].bag == [1.0] * 6
+
+
+def test_variants_agree_spelling_and_listed_synonyms():
+    rs = [_rend("a", "the organisation paid 5 RMB"), _rend("b", "the organization paid 5 renminbi")]
+    align_renderings(rs)
+    assert rs[0].support == [1.0] * 5
+
+
+def test_alignment_does_not_depend_on_rendering_order():
+    texts = {"a": "a small plane crashed into a house", "b": "a light aircraft crashed into a home",
+             "c": "a small plane hit a house", "d": "small plane crashed into house"}
+    one = [_rend(d, t) for d, t in texts.items()]
+    two = [_rend(d, t) for d, t in reversed(list(texts.items()))]
+    align_renderings(one)
+    align_renderings(two)
+    assert {r.doc: r.support for r in one} == {r.doc: r.support for r in two}
+
+
+def test_runs_grow_a_phrase_over_likely_neighbours_only():
+    assert runs([0.05, 0.12, 0.3, 0.11, 0.02, 0.2], high=0.2, low=0.1) == [(1, 3), (5, 5)]
+    assert runs([0.15, 0.15], high=0.2, low=0.1) == []
+
+
+def test_consensus_evidence_is_the_differing_words_not_the_sentence():
+    same = "The port authority reopened the northern harbour on Tuesday after the storm.\n"
+    odd = "The port authority reopened the southern harbour on Tuesday after the storm.\n"
+    sources = [make_source(sid, same) for sid in "abcdefg"] + [make_source("h", odd)]
+    report = analyse(sources, EvidenceThresholds())
+    flags = [f for f in report.discrepancies if f.detector == "wording.minority"]
+    assert [(e.source_id, e.text) for f in flags for e in f.evidence] == [("h", "southern")]
+
+
+def test_quote_evidence_marks_a_dropped_negation_around_the_gap():
+    report = analyse([
+        make_source("a", "Jones said: “We will not accept these terms under any circumstances.”\n"),
+        make_source("b", "Jones said: “We will accept these terms under any circumstances.”\n"),
+    ], EvidenceThresholds())
+    flag = next(f for f in report.discrepancies if f.kind == "wording_variant")
+    assert sorted((e.source_id, e.text) for e in flag.evidence) == [("a", "not"), ("b", "will accept")]
