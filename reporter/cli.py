@@ -6,7 +6,6 @@ or model steps failed (they are listed in the briefing and on stderr); 130 inter
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import sys
@@ -199,49 +198,36 @@ cli.add_command(serve)
 
 
 def main() -> None:
-    """Console-script entry point: known errors are one line; anything else too, unless REPORTER_DEBUG is set.
+    """Entry point body: known errors are one line; anything else too, unless REPORTER_DEBUG is set.
 
-    The process ends with os._exit once its output is flushed: Python's own shutdown puts the default
-    SIGINT action back, so a Ctrl-C in its last milliseconds would otherwise kill it without a word.
+    Ends with SystemExit(code); `reporter.__main__.main` turns that into the process exit.
     """
-    code = EXIT_ERROR
     try:
         # From here Ctrl-C is KeyboardInterrupt (reporter.__main__ answered it itself during the imports),
         # so code that is interrupted cleans up (temporary files, the cache) before the line below.
         signal.signal(signal.SIGINT, signal.default_int_handler)
         # Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1; an interrupt is 130.
-        result = cli.main(prog_name="reporter", standalone_mode=False)
-        code = result if isinstance(result, int) else EXIT_OK
-    except SystemExit as exc:
-        if isinstance(exc.code, str):
-            console.print(exc.code, markup=False)
-        code = exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_ERROR)
+        code = cli.main(prog_name="reporter", standalone_mode=False)
     except (KeyboardInterrupt, click.exceptions.Abort):
         _interrupted()
     except click.exceptions.ClickException as exc:
         exc.show()
-        code = exc.exit_code
+        sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         if os.environ.get("REPORTER_DEBUG"):
             raise
         console.print(f"reporter: internal error: {type(exc).__name__}: {for_terminal(exc)} "
                       "(set REPORTER_DEBUG=1 for the traceback, and please report it)", markup=False)
-        code = EXIT_ERROR
-    finally:
-        signal.signal(signal.SIGINT, lambda signum, frame: _interrupted())
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    os._exit(code)
+        sys.exit(EXIT_ERROR)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
 def _interrupted() -> None:
-    """One line saying what is on disk, then out at once: no traceback, no wait for requests in flight."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the message
+    """One line saying what is on disk, then exit 130."""
     published = _STATE["published"]
     message = (f"reporter: interrupted after writing {published}" if published
                else "reporter: interrupted; existing outputs were left as they were")
-    with contextlib.suppress(Exception):
-        sys.stdout.flush()
-    os.write(2, for_terminal(message).encode("utf-8", "replace") + b"\n")
-    os._exit(EXIT_INTERRUPTED)
+    console.print(for_terminal(message), markup=False)
+    sys.exit(EXIT_INTERRUPTED)
+
+

@@ -189,7 +189,7 @@ def test_a_thirty_megabyte_reply_keeps_peak_memory_under_500_mb(tmp_path):
            "    real_exit(code)\n"
            "os._exit = exit_with_peak\n"
            "sys.argv = ['reporter', *sys.argv[1:]]\n"
-           "from reporter.cli import main\nmain()\n")
+           "from reporter.__main__ import main\nmain()\n")
     with HostileServer(big_reply(30_000_000)) as server:
         env = {**os.environ, "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": KEY,
                "REPORTER_CACHE_DIR": str(tmp_path / "cache")}

@@ -256,7 +256,7 @@ def test_csv_export_quotes_a_bare_cr_and_neutralises_the_formula_after_it(tmp_pa
     out = tmp_path / "out"
     assert _brief(SEEDS, out)[0] == 0
     flag = json.loads((out / "brief.json").read_text(encoding="utf-8"))["discrepancies"][0]["id"]
-    note = "fine\r=HYPERLINK(\"http://evil\",\"x\")"
+    note = "fine\r=SUM(A1:A9)"  # no quote or comma: nothing else makes the csv module quote it
     result = CliRunner().invoke(cli, ["review", str(out), "--set", f"{flag}=confirmed", "--note", note])
     assert result.exit_code == 0, result.output
     from reporter.review import apply_reviews
@@ -266,7 +266,7 @@ def test_csv_export_quotes_a_bare_cr_and_neutralises_the_formula_after_it(tmp_pa
     assert len(rows) == len(json.loads((out / "brief.json").read_text(encoding="utf-8"))["discrepancies"])
     assert next(r for r in rows if r["id"] == flag)["note"] == note
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
-    assert "\rfine" not in text and '"fine\r=HYPERLINK' in text  # the CR sits inside a quoted cell
+    assert '"fine\r=SUM(A1:A9)"' in text  # the CR sits inside a quoted cell
 
 
 def test_a_cassette_with_yaml_aliases_is_refused_without_expanding(tmp_path):
