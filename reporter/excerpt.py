@@ -84,3 +84,21 @@ def attribution_window(text: str, start: int, end: int) -> tuple[int, int]:
 def cue_spans(text: str) -> list[tuple[int, int]]:
     """Offsets of the attributing words in `text`."""
     return [m.span() for m in ATTRIBUTION_CUE.finditer(text)]
+
+
+IN_SENTENCE_KINDS = ("spelling", "garbled_text")  # a bare word or phrase means little without its sentence
+
+
+def excerpt(kind: str, text: str, start: int, end: int,
+            max_side: int = MAX_SIDE_CHARS) -> tuple[str, list[tuple[int, int]]]:
+    """What to show for the evidence text[start:end] of a flag of `kind`, and the spans in it to emphasise.
+
+    Attribution: the sentence widened to the words that attribute it, those words emphasised. Anything
+    else: the span inside its sentence, the span emphasised. Offsets are into the returned excerpt.
+    """
+    if kind == "attribution_conflict":
+        lo, hi = attribution_window(text, start, end)
+        shown = text[lo:hi]
+        return shown, cue_spans(shown)
+    before, span, after = around(text, start, end, max_side)
+    return before + span + after, [(len(before), len(before) + len(span))]

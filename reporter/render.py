@@ -18,7 +18,7 @@ import nh3
 
 from reporter.atomic import write_many_atomic
 from reporter.config import Config
-from reporter.excerpt import around, attribution_window, cue_spans
+from reporter.excerpt import IN_SENTENCE_KINDS, excerpt
 from reporter.models import SEVERITY_RANK, Brief, Discrepancy, Evidence, Source
 from reporter.review import review_summary_line as review_summary
 from reporter.review import status_of
@@ -268,30 +268,14 @@ def evidence_texts(flag: Discrepancy, sources: dict[str, Source]) -> list[str]:
     span, the span in bold. Attribution: the sentence widened to the words that attribute it, in bold.
     Evidence whose offsets don't match its source (an untrusted brief.json) is shown alone.
     """
-    def located(ev: Evidence) -> Source | None:
-        src = sources.get(ev.source_id)
-        return src if src is not None and src.text[ev.start : ev.end] == ev.text else None
-
-    if flag.kind in ("spelling", "garbled_text"):
+    if flag.kind in (*IN_SENTENCE_KINDS, "attribution_conflict"):
         out = []
         for ev in flag.evidence:
-            src = located(ev)
-            if src is None or len(ev.text) > LONG_EVIDENCE_CHARS:
+            src = sources.get(ev.source_id)
+            if src is None or src.text[ev.start : ev.end] != ev.text or len(ev.text) > LONG_EVIDENCE_CHARS:
                 out.append(md_escape(ev.text))
-                continue
-            before, span, after = around(src.text, ev.start, ev.end)
-            out.append(_bold_spans(before + span + after, [(len(before), len(before) + len(span))]))
-        return out
-    if flag.kind == "attribution_conflict":
-        out = []
-        for ev in flag.evidence:
-            src = located(ev)
-            if src is None:
-                out.append(md_escape(ev.text))
-                continue
-            lo, hi = attribution_window(src.text, ev.start, ev.end)
-            text = src.text[lo:hi]
-            out.append(_bold_spans(text, cue_spans(text)))
+            else:
+                out.append(_bold_spans(*excerpt(flag.kind, src.text, ev.start, ev.end)))
         return out
     if flag.kind == "boilerplate":
         return [md_escape(ev.text) for ev in flag.evidence]
@@ -300,8 +284,8 @@ def evidence_texts(flag: Discrepancy, sources: dict[str, Source]) -> list[str]:
 
 def _evidence_lines(flag: Discrepancy, labels: dict[str, str], sources: dict[str, Source]) -> list[str]:
     """A flag's evidence, one block per source; a flag with many sources one per distinct wording."""
-    if flag.kind in ("spelling", "garbled_text", "attribution_conflict", "boilerplate") \
-            or len(flag.evidence) <= MAX_EVIDENCE_ROWS:
+    one_each = (*IN_SENTENCE_KINDS, "attribution_conflict", "boilerplate")
+    if flag.kind in one_each or len(flag.evidence) <= MAX_EVIDENCE_ROWS:
         lines: list[str] = []
         for ev, text in zip(flag.evidence, evidence_texts(flag, sources), strict=True):
             lines += _evidence_block(labels.get(ev.source_id, ev.source_id), text, ev.text)

@@ -12,7 +12,7 @@ from rich.console import Console, Group
 from rich.rule import Rule
 from rich.text import Text
 
-from reporter.excerpt import around, attribution_window, cue_spans
+from reporter.excerpt import excerpt
 from reporter.models import Brief, Discrepancy, Review, ReviewStatus, Source
 from reporter.render import kind_label, ordered, source_label, with_labels
 from reporter.review import record_decision, status_of
@@ -120,25 +120,27 @@ def evidence_line(flag: Discrepancy, index: int, source: Source | None, name: st
     if source is None or source.text[ev.start : ev.end] != ev.text:  # the briefing is untrusted too
         line.append(safe(_clip(ev.text, width, lines)), style="reverse")
         return line.append(" (not found at its offsets in the source)", style="italic red")
-    if flag.kind == "attribution_conflict":
-        lo, hi = attribution_window(source.text, ev.start, ev.end)
-        text = _clip(" ".join(source.text[lo:hi].split()), width, lines)
-        pos = 0
-        for a, b in cue_spans(text):
-            line.append(safe(text[pos:a]))
-            line.append(safe(text[a:b]), style="bold reverse")
-            pos = b
-        return line.append(safe(text[pos:]))
-    before, span, after = around(source.text, ev.start, ev.end, max_side=120)
-    span = " ".join(shortened(span).split())
-    room = max(0, width * lines - len(name) - len(span) - 4)
-    if len(before) + len(after) > room:  # keep the span, trim its sentence evenly
-        keep = room // 2
-        before = ("…" + before[-keep:].split(" ", 1)[-1]) if len(before) > keep else before
-        after = (after[:keep].rsplit(" ", 1)[0] + "…") if len(after) > keep else after
-    line.append(safe(before), style="dim")
-    line.append(safe(_clip(span, width, lines)), style="bold reverse")
-    return line.append(safe(after), style="dim")
+    if len(ev.text) > EVIDENCE_CHARS:  # a block of page junk: its start and end
+        line.append(safe(" ".join(shortened(ev.text).split())), style="bold reverse")
+        return line
+    text, strong = excerpt(flag.kind, source.text, ev.start, ev.end, max_side=120)
+    room = max(16, width * lines - len(name) - 2)
+    if len(text) > room and strong:  # keep the emphasised words, trim the sentence around them evenly
+        a, b = strong[0][0], strong[-1][1]
+        keep = max(0, (room - (b - a)) // 2)
+        lo, hi = max(0, a - keep), min(len(text), b + keep)
+        strong = [(x - lo, y - lo) for x, y in strong if x >= lo and y <= hi]
+        text = ("…" if lo else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+        strong = [(x + (1 if lo else 0), y + (1 if lo else 0)) for x, y in strong]
+    if len(text) > room:  # still too long (the emphasised words alone are): cut, and drop what was cut
+        text = text[: room - 1] + "…"
+        strong = [(x, min(y, room - 1)) for x, y in strong if x < room - 1]
+    pos = 0
+    for a, b in strong:
+        line.append(safe(text[pos:a]), style="dim")
+        line.append(safe(text[a:b]), style="bold reverse")
+        pos = b
+    return line.append(safe(text[pos:]), style="dim")
 
 
 def flag_view(flag: Discrepancy, sources: dict[str, Source], position: str, width: int = 80, height: int = 24,

@@ -10,7 +10,7 @@ from reporter.ground import Grounder
 from reporter.ids import discrepancy_id
 from reporter.ingest import source_from_text
 from reporter.llm.brief import material_budget, plan_materials
-from reporter.llm.material import build_materials, numbered_sentences
+from reporter.llm.material import build_materials, compact_refs, numbered_sentences
 from reporter.llm.run import dry_run_report, plan_llm, run_llm
 from reporter.llm.summarise import summary_text
 from reporter.models import Discrepancy, Evidence
@@ -120,7 +120,7 @@ def test_alignment_map_and_every_kind_of_candidate_cite_their_sentences():
     (material,) = build_materials([a, b], report, report.discrepancies, "gpt-4o-mini")
     text = material.text
     assert "Share this article" not in text.split("ALIGNED")[0]  # chrome is not in the articles as shown
-    assert "\nALIGNED\nS1.1 S2.1\n" in text
+    assert "\nALIGNED\nS1-S2.1\n" in text  # sentence 1 of S1 and of S2
     kinds = {d.kind for d in report.discrepancies}
     assert {"boilerplate", "spelling", "factual_conflict"} <= kinds
     assert 'S1 chrome "Share this article"' in text
@@ -137,6 +137,20 @@ def _long_cluster(n_sources=3, sentences=60):
             f"The storm killed {21 + s} people in the northern province."
         texts[f"s{s}"] = "\n".join(lines) + "\n"
     return [source_from_text(t, path=f"{k}.txt", source_id=k) for k, t in texts.items()]
+
+
+def _expand(labels: str) -> list[str]:
+    """'S1-S3,S5' -> ['S1', 'S2', 'S3', 'S5']."""
+    out = []
+    for run in labels.split(","):
+        first, _, last = run.partition("-")
+        out += [f"S{k}" for k in range(int(first[1:]), int((last or first)[1:]) + 1)]
+    return out
+
+
+def test_compact_references_merge_the_same_sentence_number():
+    assert compact_refs([("S1", 2), ("S2", 2), ("S3", 2), ("S5", 2), ("S4", 7)]) == "S1-S3,S5.2 S4.7"
+    assert _expand("S1-S3,S5") == ["S1", "S2", "S3", "S5"]
 
 
 def test_a_cluster_too_big_for_the_window_is_sent_in_parts_with_aligned_groups_together():
@@ -161,8 +175,9 @@ def test_a_cluster_too_big_for_the_window_is_sent_in_parts_with_aligned_groups_t
         section = m.text.split("\nALIGNED\n")[1].split("\nCANDIDATES")[0] if "\nALIGNED\n" in m.text else ""
         for line in section.splitlines():
             for ref in line.split():
-                label, n = ref.split(".")
-                assert shown[(label, int(n))] == m.part
+                labels, n = ref.split(".")
+                for label in _expand(labels):
+                    assert shown[(label, int(n))] == m.part
     storm = [m for m in materials if "12 people" in m.text]
     assert len(storm) == 1 and "22 people" in storm[0].text and "23 people" in storm[0].text
 
@@ -277,3 +292,12 @@ def test_dry_run_plans_every_request_and_calls_nothing(tmp_path):
     assert str(sum(p.input_tokens for p in plan)) in report.splitlines()[-2]
     assert stub.requests == [] and not (tmp_path / "cache").exists()
     assert json.dumps([p.prompt for p in plan])  # plain data
+
+
+def test_a_sentence_reprinted_word_for_word_is_shown_once_and_referenced():
+    wire = "The storm killed 12 people in the northern province on Monday, officials said."
+    a = source_from_text(f"{wire}\nRescue teams arrived late.\n", path="a.txt", source_id="a")
+    b = source_from_text(f"Heavy rain fell all week.\n{wire}\n", path="b.txt", source_id="b")
+    (material,) = build_materials([a, b], None, [], "gpt-4o-mini")
+    assert material.text.count(wire) == 1
+    assert "\n[S2]\n1 Heavy rain fell all week.\n2 = S1.1" in material.text

@@ -196,3 +196,16 @@ def test_serve_usage_and_missing_briefing(tmp_path):
     assert r.exit_code == 1 and "no briefing here" in r.stderr
     r = CliRunner().invoke(cli, ["serve", str(tmp_path), "--port", "99999"])
     assert r.exit_code == 2
+
+
+def test_overlapping_spans_are_cut_into_segments_covering_each_flag_once():
+    from reporter.ingest import source_from_text
+    from reporter.serve.page import _segments
+
+    src = source_from_text("aaaa bbbb cccc dddd", path="s.txt", source_id="s")
+    spans = [(0, 9, "f1", "ev-f1-0", "low"), (5, 14, "f2", "ev-f2-0", "high"), (5, 9, "f3", "ev-f3-0", "medium")]
+    segs = _segments(src, spans)
+    assert "".join(s.text for s in segs) == src.text
+    assert [(s.text, s.flag_ids, s.severity) for s in segs] == [
+        ("aaaa ", ["f1"], "low"), ("bbbb", ["f1", "f2", "f3"], "high"), (" cccc", ["f2"], "high"), (" dddd", [], "")]
+    assert sorted(a for s in segs for a in s.anchors) == ["ev-f1-0", "ev-f2-0", "ev-f3-0"]

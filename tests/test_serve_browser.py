@@ -281,9 +281,10 @@ def test_filters_search_bulk_and_evidence_links(served, browser):
         time.sleep(0.3)
         browser.save_screenshot(str(Path(shots) / "serve-article-highlight.png"))
         browser.get(url)
-        hostile_flag = browser.find_element("css selector", "[data-sources~='zz-hostile']") if browser.find_elements(
-            "css selector", "[data-sources~='zz-hostile']") else None
-        if hostile_flag is not None:
+        hostile = next(s["id"] for s in brief["sources"] if s["path"].endswith("zz-hostile.json"))
+        flagged = browser.find_elements("css selector", f"[data-sources~='{hostile}'][data-kind='spelling']")
+        if flagged:
+            hostile_flag = flagged[0]
             browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", hostile_flag)
             browser.save_screenshot(str(Path(shots) / "serve-hostile-flag.png"))
         browser.set_window_size(390, 844)

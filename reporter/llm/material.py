@@ -3,8 +3,9 @@
 A model can only flag what it is shown, next to what it contradicts. So the brief request carries:
 
 * ARTICLES: every article in full, one numbered sentence per line (`12 The talks lasted two hours.`),
-  so the model can cite `S2` sentence 12; page chrome the engine found is left out (it is shown as the
-  boilerplate candidate's evidence instead);
+  so the model can cite `S2` sentence 12; a sentence word for word one shown above (wire copy reprinted
+  by several outlets) is shown as `12 = S1.4`; page chrome the engine found is left out (it is shown as
+  the boilerplate candidate's evidence instead);
 * ALIGNED: the engine's alignment as a compact map, one line per group of sentences (or quotes) that
   report the same thing in several sources (`S1.3 S2.5 S4.2`);
 * CANDIDATES: every kind, each with the exact words of its evidence and the sentence they are in.
@@ -30,8 +31,11 @@ from reporter.models import SEVERITY_RANK, Discrepancy, Evidence, Source
 from reporter.tokens import count_tokens
 
 SHOWN_CANDIDATES = 40  # candidates judged by the model; the rest are kept as the engine found them
-EVIDENCE_CHARS = 90  # a candidate's quoted evidence longer than this is shown as head … tail
+EVIDENCE_CHARS = 70  # a candidate's evidence longer than this is cited by its sentence number only
+SAME_SENTENCE_CHARS = 30  # a sentence this long, word for word one shown above, is shown as '7 = S3.5'
+TITLE_CHARS = 72  # a longer candidate title is shown as head … tail
 WHOLE_SENTENCE = 0.7  # evidence covering this share of its sentence is cited by number only
+SHOWN_REFS = 6  # evidence references shown per candidate; the rest are named by sentence only
 CHROME_SPANS = 4  # page-chrome spans shown per boilerplate candidate (they are not in the articles)
 CHROME_LINES = 16  # lines of one chrome span shown (each by its head) ...
 CHROME_LINE_WORDS = 8  # ... of at most this many words
@@ -109,6 +113,25 @@ def numbered_sentences(source: Source, doc: Any = None) -> list[tuple[int, int]]
     return sorted(set(spans))
 
 
+def compact_refs(nodes: list[Node]) -> str:
+    """Sentence references, those with the same number merged: 'S1-S3,S5.2 S4.7' = sentence 2 of S1, S2, S3
+    and S5, and sentence 7 of S4 (a cluster of many translations aligns sentence n with sentence n)."""
+    by_number: dict[int, list[int]] = {}
+    for label, n in nodes:
+        by_number.setdefault(n, []).append(int(label[1:]))
+    refs = []
+    for n in sorted(by_number):
+        runs: list[list[int]] = []
+        for k in sorted(set(by_number[n])):
+            if runs and k == runs[-1][-1] + 1:
+                runs[-1].append(k)
+            else:
+                runs.append([k])
+        labels = ",".join(f"S{r[0]}" if len(r) == 1 else f"S{r[0]}-S{r[-1]}" for r in runs)
+        refs.append(f"{labels}.{n}")
+    return " ".join(refs)
+
+
 def judged(candidates: list[Discrepancy]) -> list[Discrepancy]:
     """The candidates put to the model: the SHOWN_CANDIDATES most severe and confident."""
     ranked = sorted(candidates, key=lambda d: (SEVERITY_RANK[d.severity], -d.confidence))
@@ -170,14 +193,20 @@ class _Builder:
             return []
         items: list[_Item] = []
         seen: set[tuple[Node, ...]] = set()
-        for group in [*alignment.cross_source("sentence"), *alignment.cross_source("quote")]:
-            nodes = [node for u in group.units if (node := self._node(u.doc, u.start))]
-            nodes = sorted(set(nodes), key=lambda x: (int(x[0][1:]), x[1]))
-            key = tuple(nodes)
-            if len({label for label, _ in nodes}) < 2 or key in seen:
-                continue
-            seen.add(key)
-            items.append(_Item(" ".join(f"{label}.{n}" for label, n in nodes), nodes))
+        line_of: dict[Node, int] = {}  # the sentence-group line a sentence is on
+        for kind in ("sentence", "quote"):
+            for group in alignment.cross_source(kind):
+                nodes = [node for u in group.units if (node := self._node(u.doc, u.start))]
+                nodes = sorted(set(nodes), key=lambda x: (int(x[0][1:]), x[1]))
+                key = tuple(nodes)
+                if len({label for label, _ in nodes}) < 2 or key in seen:
+                    continue
+                if kind == "quote" and len({line_of.get(n, -1 - i) for i, n in enumerate(nodes)}) == 1:
+                    continue  # a quote whose sentences one line already aligns says nothing new
+                seen.add(key)
+                for node in nodes:
+                    line_of.setdefault(node, len(items))
+                items.append(_Item(compact_refs(nodes), nodes))
         items.sort(key=lambda it: (int(it.nodes[0][0][1:]), it.nodes[0][1]))
         return items
 
@@ -195,16 +224,21 @@ class _Builder:
                 if chrome_shown <= CHROME_SPANS:
                     refs.append(f'{article.label} chrome "{_chrome_digest(ev.text)}"')
                 continue
+            if node in nodes:  # another piece of the same sentence: the sentence is cited already
+                continue
             nodes.append(node)
             start, end = article.sentences[node[1] - 1]
-            if ev.end - ev.start >= WHOLE_SENTENCE * (end - start):
-                refs.append(f"{node[0]}.{node[1]}")  # the sentence itself: its text is in the article above
+            if ev.end - ev.start >= WHOLE_SENTENCE * (end - start) or len(ev.text) > EVIDENCE_CHARS:
+                refs.append(f"{node[0]}.{node[1]}")  # most of the sentence: its text is in the article above
             else:
                 refs.append(f'{node[0]}.{node[1]} "{_clip(ev.text)}"')
         if chrome_shown > CHROME_SPANS:
             refs.append(f"(+{chrome_shown - CHROME_SPANS} more chrome spans)")
         refs = list(dict.fromkeys(refs))
-        title = " ".join(cand.title.split())
+        if len(refs) > SHOWN_REFS:  # many pieces (a minority wording across many sources): the first ones
+            refs = refs[:SHOWN_REFS] + [f"(+{len(refs) - SHOWN_REFS} more in "
+                                        f"{compact_refs(list(dict.fromkeys(nodes))[SHOWN_REFS:]) or 'chrome'})"]
+        title = _clip(cand.title, TITLE_CHARS)  # titles of wording flags repeat a quote the evidence shows
         for article in self.articles:  # titles may name sources by id; the model knows them by label
             sid = article.source.id
             if not sid.isalpha():  # an id that may be a word ('a') is left alone
@@ -220,12 +254,20 @@ class _Builder:
             lines.append(f"PART {part} OF {parts}: each article's sentences are split over the parts; "
                          "judge what this part shows.")
         lines.append("ARTICLES")
+        first_shown: dict[str, str] = {}  # sentence text -> where it was first shown
         for article in self.articles:
             numbers = range(1, len(article.sentences) + 1) if shown is None else shown.get(article.label, [])
             if shown is not None and not numbers:
                 continue
             lines.append(f"[{article.label}] {article.head}".rstrip())
-            lines += [article.line(n) for n in numbers]
+            for n in numbers:
+                line = article.line(n)
+                text = line.split(" ", 1)[1] if " " in line else ""
+                if len(text) >= SAME_SENTENCE_CHARS and text in first_shown:
+                    line = f"{n} = {first_shown[text]}"  # word for word a sentence shown above (wire copy)
+                else:
+                    first_shown.setdefault(text, f"{article.label}.{n}")
+                lines.append(line)
         if groups:
             lines += ["ALIGNED", *(g.line for g in groups)]
         if cands:

@@ -19,8 +19,9 @@ import ipaddress
 import json
 import secrets
 import threading
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
@@ -132,11 +133,13 @@ def create_app(server: ReviewServer) -> Starlette:
     template = env.get_template("page.html")
     error_page = env.get_template("error.html")
 
-    def decide(flag_ids: list[str], status: ReviewStatus | None, note: str | None,
+    def decide(select: Callable[[Brief], list[str]], status: ReviewStatus | None, note: str | None,
                correction: str | None) -> tuple[list[Discrepancy], str]:
+        """Under the lock: pick the flags from the current briefing, record, re-render, return them fresh."""
         with server.lock:
             brief = server.brief()
             by_id = {f.id: f for f in brief.discrepancies}
+            flag_ids = select(brief)
             missing = [i for i in flag_ids if i not in by_id]
             if missing:
                 raise LookupError(f"no such flag: {missing[0]}")
@@ -144,7 +147,8 @@ def create_app(server: ReviewServer) -> Starlette:
                 flag = by_id[flag_id]
                 record_decision(server.out_dir, flag, status or status_of(flag), note=note, correction=correction,
                                 reviewer=server.reviewer)
-            refresh_briefing(server.out_dir, server.hide_dismissed)
+            if flag_ids:
+                refresh_briefing(server.out_dir, server.hide_dismissed)
             fresh = server.brief()
             fresh_by_id = {f.id: f for f in fresh.discrepancies}
             return [fresh_by_id[i] for i in flag_ids], review_summary_line(fresh)
@@ -166,47 +170,46 @@ def create_app(server: ReviewServer) -> Starlette:
             raise ValueError("expected a JSON object")
         return body
 
-    async def decision(request: Request) -> Response:
-        if reason := write_guard(server, request):
-            return _refuse(reason)
-        try:
-            body = await read_json(request)
-            flag_id, status = body.get("id"), body.get("status")
-            if not isinstance(flag_id, str) or (status is not None and status not in STATUSES):
-                raise ValueError("expected {id, status?, note?, correction?} with a known status")
-            note, correction = _text_field(body, "note"), _text_field(body, "correction")
-            flags, summary = await run_in_threadpool(decide, [flag_id], cast(ReviewStatus | None, status), note,
-                                                     correction)
-        except (ValueError, LookupError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400, headers=SECURITY_HEADERS)
-        except ReporterError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=409, headers=SECURITY_HEADERS)
-        return JSONResponse({"flags": [_flag_json(f) for f in flags], "summary": summary}, headers=SECURITY_HEADERS)
+    def write_endpoint(parse: Callable[[dict], tuple]) -> Callable[[Request], Awaitable[Response]]:
+        """A POST route: the guards, then `parse(body)` -> decide()'s arguments, then the flags as JSON."""
+        async def endpoint(request: Request) -> Response:
+            if reason := write_guard(server, request):
+                return _refuse(reason)
+            try:
+                args = parse(await read_json(request))
+                flags, summary = await run_in_threadpool(decide, *args)
+            except (ValueError, LookupError) as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400, headers=SECURITY_HEADERS)
+            except ReporterError as exc:  # a damaged review.json, a lock held too long: nothing was written
+                return JSONResponse({"error": str(exc)}, status_code=409, headers=SECURITY_HEADERS)
+            return JSONResponse({"flags": [_flag_json(f) for f in flags], "summary": summary},
+                                headers=SECURITY_HEADERS)
 
-    async def bulk(request: Request) -> Response:
-        """Dismiss every open flag of one kind with evidence in one source."""
-        if reason := write_guard(server, request):
-            return _refuse(reason)
-        try:
-            body = await read_json(request)
-            kind, source_id = body.get("kind"), body.get("source_id")
-            if not isinstance(kind, str) or not isinstance(source_id, str):
-                raise ValueError("expected {kind, source_id}")
-            brief = await run_in_threadpool(server.brief)
-            ids = [f.id for f in brief.discrepancies if f.kind == kind and status_of(f) == "open"
-                   and any(e.source_id == source_id for e in f.evidence)]
-            flags, summary = await run_in_threadpool(decide, ids, "dismissed", None, None) if ids else ([], "")
-        except (ValueError, LookupError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400, headers=SECURITY_HEADERS)
-        except ReporterError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=409, headers=SECURITY_HEADERS)
-        return JSONResponse({"flags": [_flag_json(f) for f in flags], "summary": summary}, headers=SECURITY_HEADERS)
+        return endpoint
+
+    def one_decision(body: dict) -> tuple:
+        flag_id, status = body.get("id"), body.get("status")
+        if not isinstance(flag_id, str) or (status is not None and status not in STATUSES):
+            raise ValueError("expected {id, status?, note?, correction?} with a known status")
+        return lambda _brief: [flag_id], status, _text_field(body, "note"), _text_field(body, "correction")
+
+    def bulk_dismissal(body: dict) -> tuple:
+        """Dismiss every open flag of one kind with evidence in one source (decided flags stay as they are)."""
+        kind, source_id = body.get("kind"), body.get("source_id")
+        if not isinstance(kind, str) or not isinstance(source_id, str):
+            raise ValueError("expected {kind, source_id}")
+
+        def select(brief: Brief) -> list[str]:
+            return [f.id for f in brief.discrepancies if f.kind == kind and status_of(f) == "open"
+                    and any(e.source_id == source_id for e in f.evidence)]
+
+        return select, "dismissed", None, None
 
     static = StaticFiles(packages=[("reporter.serve", "static")])
     app = Starlette(routes=[
         Route("/", index),
-        Route("/api/decision", decision, methods=["POST"]),
-        Route("/api/bulk", bulk, methods=["POST"]),
+        Route("/api/decision", write_endpoint(one_decision), methods=["POST"]),
+        Route("/api/bulk", write_endpoint(bulk_dismissal), methods=["POST"]),
         Mount("/static", app=static, name="static"),
     ], middleware=[Middleware(GuardMiddleware, server=server)])
     return app

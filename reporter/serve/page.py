@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reporter.excerpt import around, attribution_window, cue_spans
+from reporter.excerpt import IN_SENTENCE_KINDS, excerpt
 from reporter.models import Brief, Discrepancy, Source
 from reporter.render import LONG_EVIDENCE_CHARS, MODE_TEXT, SAFE_URL, kind_label, ordered, source_label, with_labels
 from reporter.review import STATUSES, review_summary_line, status_of
 
+SHORT_EVIDENCE_CHARS = 40  # a quote this short is shown in its sentence too, whatever the kind
 STATUS_LABELS = {"open": "open", "confirmed": "confirmed", "dismissed": "dismissed", "needs-check": "needs check"}
 
 
@@ -95,27 +96,35 @@ def _pieces(flag: Discrepancy, index: int, source: Source | None) -> list[Piece]
     ev = flag.evidence[index]
     if source is None or len(ev.text) > LONG_EVIDENCE_CHARS:
         return [Piece(ev.text)]
-    if flag.kind == "attribution_conflict":
-        lo, hi = attribution_window(source.text, ev.start, ev.end)
-        text, out, pos = source.text[lo:hi], [], 0
-        for a, b in cue_spans(text):
+    if flag.kind in (*IN_SENTENCE_KINDS, "attribution_conflict") or len(ev.text) < SHORT_EVIDENCE_CHARS:
+        text, strong = excerpt(flag.kind, source.text, ev.start, ev.end)
+        out, pos = [], 0
+        for a, b in strong:
             out += [Piece(text[pos:a]), Piece(text[a:b], strong=True)]
             pos = b
         return [*out, Piece(text[pos:])]
-    if flag.kind in ("spelling", "garbled_text") or len(ev.text) < 40:
-        before, span, after = around(source.text, ev.start, ev.end)
-        return [Piece(before), Piece(span, strong=True), Piece(after)]
     return [Piece(ev.text)]
 
 
 def _segments(source: Source, spans: list[tuple[int, int, str, str, str]]) -> list[Segment]:
-    """The text cut at every span boundary; each segment lists the flags whose evidence covers it."""
+    """The text cut at every span boundary; each segment lists the flags whose evidence covers it.
+
+    One sweep over the boundaries with the spans open at each point, so a source with thousands of
+    flagged spans costs (boundaries x spans open at once), not boundaries x all spans.
+    """
     cuts = sorted({0, len(source.text), *(s for s, _, _, _, _ in spans), *(e for _, e, _, _, _ in spans)})
     rank = {"high": 0, "medium": 1, "low": 2}
+    by_start = sorted(spans, key=lambda sp: sp[0])
     out: list[Segment] = []
     placed: set[str] = set()
+    active: list[tuple[int, int, str, str, str]] = []
+    nxt = 0
     for a, b in zip(cuts, cuts[1:], strict=False):
-        covering = [sp for sp in spans if sp[0] <= a and b <= sp[1]]
+        while nxt < len(by_start) and by_start[nxt][0] <= a:
+            active.append(by_start[nxt])
+            nxt += 1
+        active = [sp for sp in active if sp[1] > a]
+        covering = [sp for sp in active if b <= sp[1]]
         seg = Segment(source.text[a:b])
         if covering:
             seg.flag_ids = list(dict.fromkeys(sp[2] for sp in covering))

@@ -96,7 +96,7 @@ def numbered(material: str) -> dict[str, list[tuple[int, str]]]:
         if line.startswith("[S"):
             label = line[1:].split("]")[0]
             shown[label] = []
-        elif label and (match := NUMBERED.match(line)):
+        elif label and (match := NUMBERED.match(line)) and not match.group(2).startswith("= S"):
             shown[label].append((int(match.group(1)), match.group(2)))
     return shown
 
