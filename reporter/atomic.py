@@ -52,15 +52,25 @@ def write_many_atomic(files: dict[Path, str]) -> None:
 
 @contextlib.contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold back SIGINT/SIGTERM until the block ends (main thread only: only it receives them); nestable."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+    """Hold back SIGINT/SIGTERM until the block ends, then deliver them; nestable.
+
+    Python runs signal handlers in the main thread, whichever thread the OS delivered the signal to, so
+    the handlers are swapped for ones that only take note (a thread signal mask would not do: with model
+    requests in flight, the OS hands the signal to another thread). Elsewhere than in the main thread no
+    signal can interrupt the block, and nothing is swapped.
+    """
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    pending: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: pending.append(signum)) for sig in _HELD}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in pending:
+            signal.raise_signal(signum)  # now, under the handler the program had before
 
 
 def publish(files: dict[Path, str]) -> None:

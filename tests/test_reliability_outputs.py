@@ -12,6 +12,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -110,8 +111,13 @@ def test_ctrl_c_between_two_renames_is_answered_after_all_three(tmp_path, monkey
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C right after the first rename
 
     monkeypatch.setattr(atomic.os, "replace", replace_then_interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        write_many_atomic(files)
+    busy = threading.Event()  # another thread, as during a model run: the OS may hand it the signal
+    threading.Thread(target=busy.wait, daemon=True).start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            write_many_atomic(files)
+    finally:
+        busy.set()
     assert {p.name: p.read_text() for p in out.iterdir()} == {p.name: t for p, t in files.items()}
 
 
@@ -285,19 +291,30 @@ def test_a_cassette_with_yaml_aliases_is_refused_without_expanding(tmp_path):
 
 # -- time bounds ----------------------------------------------------------------------------------------
 
+def _timed_brief(folder: Path, out: Path) -> float:
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "reporter", "brief", str(folder), "--out", str(out), "--offline",
+                           "-q"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return time.monotonic() - started
+
+
 @pytest.mark.parametrize("body", ["." * 190_000, "The mayor said " + "abcdefghij" * 1000 + " today."],
                          ids=["190000-dots", "10000-letter-word"])
 def test_a_pathological_line_is_briefed_in_under_10_seconds(tmp_path, body):
+    """The whole CLI in a fresh process (before: over 300 s for the dots, 5 GB for a 10,000-letter word).
+
+    Start-up alone takes ~1 s here but several on a loaded machine, so the line's own cost is also
+    measured against the same command on the two articles without it."""
     folder = tmp_path / "in"
     folder.mkdir()
-    (folder / "a.txt").write_text(f"River floods town\n\n{body}\n\nThe river burst its banks.\n", encoding="utf-8")
     (folder / "b.txt").write_text("River floods town\n\nThe river broke its banks on Monday.\n", encoding="utf-8")
-    started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "reporter", "brief", str(folder), "--out", str(tmp_path / "o"),
-                           "--offline", "-q"], capture_output=True, text=True, timeout=120)
-    elapsed = time.monotonic() - started
-    assert proc.returncode == 0, proc.stderr
-    assert elapsed < 10, f"{elapsed:.1f} s"
+    (folder / "a.txt").write_text("River floods town\n\nThe river burst its banks.\n", encoding="utf-8")
+    baseline = _timed_brief(folder, tmp_path / "o0")
+    (folder / "a.txt").write_text(f"River floods town\n\n{body}\n\nThe river burst its banks.\n", encoding="utf-8")
+    elapsed = _timed_brief(folder, tmp_path / "o")
+    assert elapsed - baseline < 5, f"{elapsed:.1f} s against {baseline:.1f} s without the line"
+    assert elapsed < max(10, baseline + 5), f"{elapsed:.1f} s"
 
 
 def test_the_source_cap_message_names_a_flag_that_exists(tmp_path):
