@@ -31,6 +31,7 @@ KIND_LABELS = {
     "spelling": "spelling",
     "boilerplate": "page junk",
 }
+ORIGIN_TEXT = {"llm": "raised by the model", "both": "engine and model agree"}  # engine-only flags say nothing
 MODE_TEXT = {"offline": "evidence engine only", "llm": "model-checked", "replay": "replayed model run"}
 # One line for the editor; absent when --offline was asked for (pipeline.py decides).
 OFFLINE_HINT = "No model configured, so no model summaries: set OPENAI_API_KEY or OPENAI_BASE_URL to add them."
@@ -326,7 +327,8 @@ def render_flag(flag: Discrepancy, labels: dict[str, str], sources: dict[str, So
     lines = [f"### {anchor}{num}{md_escape(with_labels(flag.title, labels))}", "",
              f"**{flag.severity}** · {kind_label(flag.kind)} · confidence {flag.confidence:.2f} · "
              f"{status_of(flag)} · id {md_code(flag.id)}"
-             + (f" · {md_escape(flag.detector)}" if flag.detector else ""), ""]
+             + (f" · {md_escape(flag.detector)}" if flag.detector else "")
+             + (f" · {ORIGIN_TEXT[flag.origin]}" if flag.origin in ORIGIN_TEXT else ""), ""]
     lines += _evidence_lines(flag, labels, sources)
     lines += ["", md_escape(with_labels(flag.explanation, labels)), ""]
     if flag.suggestion:

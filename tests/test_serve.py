@@ -209,3 +209,14 @@ def test_overlapping_spans_are_cut_into_segments_covering_each_flag_once():
     assert [(s.text, s.flag_ids, s.severity) for s in segs] == [
         ("aaaa ", ["f1"], "low"), ("bbbb", ["f1", "f2", "f3"], "high"), (" cccc", ["f2"], "high"), (" dddd", [], "")]
     assert sorted(a for s in segs for a in s.anchors) == ["ev-f1-0", "ev-f2-0", "ev-f3-0"]
+
+
+def test_the_browser_is_opened_only_where_it_can_show_a_window(monkeypatch):
+    from reporter.serve import command
+
+    monkeypatch.setattr(command.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    assert not command.graphical_session()  # else webbrowser would start lynx/w3m inside this terminal
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert command.graphical_session()

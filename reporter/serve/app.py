@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reporter.errors import ReporterError
 from reporter.models import Brief, Discrepancy, ReviewStatus
+from reporter.render import ORIGIN_TEXT
 from reporter.review import STATUSES, apply_reviews, record_decision, review_summary_line, status_of
 from reporter.review_cli import load_brief, refresh_briefing
 from reporter.serve import page
@@ -158,7 +159,7 @@ def create_app(server: ReviewServer) -> Starlette:
             brief = await run_in_threadpool(server.brief)
         except ReporterError as exc:  # e.g. a damaged review.json: say so, as the CLI would, and touch nothing
             return HTMLResponse(error_page.render(message=str(exc)), status_code=409, headers=SECURITY_HEADERS)
-        html = template.render(view=page.build(brief), token=server.token, statuses=STATUSES)
+        html = template.render(view=page.build(brief), token=server.token, statuses=STATUSES, origins=ORIGIN_TEXT)
         return HTMLResponse(html, headers=SECURITY_HEADERS)
 
     async def read_json(request: Request) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import webbrowser
@@ -34,6 +35,14 @@ def bind(host: str, port: int | None) -> socket.socket:
         sock.set_inheritable(True)
         return sock
     raise ReporterError(f"cannot listen on {host}")  # pragma: no cover - port 0 always binds
+
+
+def graphical_session() -> bool:
+    """Whether opening a browser can show a window. Without a display, Python's webbrowser falls back to a
+    console browser (lynx, w3m) that would take over this terminal, so we only print the URL then."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 @click.command("serve")
@@ -87,7 +96,10 @@ def serve(out_dir: Path, host: str, port: int | None, no_open: bool, reviewer: s
     click.echo(f"reporter: reviewing {out_dir} at {url}  (Ctrl-C to stop)", err=True)
     config = uvicorn.Config(create_app(server), log_level="warning", access_log=False, lifespan="off")
     if not no_open:
-        webbrowser.open(url)
+        if graphical_session():
+            webbrowser.open(url)
+        else:
+            click.echo("reporter: no graphical session here; open the URL above in a browser", err=True)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
