@@ -36,7 +36,9 @@ STORE_NAME = "review.json"
 STORE_FORMAT = "reporter-review"
 STORE_VERSION = 1
 STATUSES: tuple[ReviewStatus, ...] = ("confirmed", "dismissed", "needs-check", "open")
-LOCK_TIMEOUT_S = 10.0
+# Writers queue on the lock while each re-renders the briefing under it (about a second each, more on a big
+# briefing or a busy machine): 20 reviewers saving at once must all get through.
+LOCK_TIMEOUT_S = 120.0
 _UNTOUCHED = "fix or move it away; it was left untouched"
 
 
