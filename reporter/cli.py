@@ -15,7 +15,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from reporter import __version__, pipeline
+from reporter import __version__, pipeline, progress
 from reporter.atomic import signals_held
 from reporter.config import Config
 from reporter.errors import ReporterError
@@ -67,6 +67,7 @@ def cli() -> None:
       REPORTER_PROMPTS     folder of prompt templates [default: the bundled prompts/]
       REPORTER_REVIEWER    the reviewer's name for review and serve [default: your login name]
       REPORTER_DEBUG       show the traceback of an internal error
+      REPORTER_PROGRESS    1: progress lines on stderr even when it is not a terminal; 0: never
       SOURCE_DATE_EPOCH    when set, brief.json carries no wall time (reproducible output)
     """
 
@@ -130,8 +131,10 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
       REPORTER_PRICES      price table for --dry-run costs
       REPORTER_PROMPTS     folder of prompt templates
       REPORTER_DEBUG       show the traceback of an internal error
+      REPORTER_PROGRESS    1: progress lines on stderr even when it is not a terminal; 0: never
       SOURCE_DATE_EPOCH    when set, brief.json carries no wall time (reproducible output)
     """
+    progress.set_quiet(quiet)
     out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
     hide_asked = hide_dismissed
     if hide_dismissed is None:  # as last asked for this folder (reporter review/serve remember it there too)

@@ -16,6 +16,7 @@ from reporter.evidence import EvidenceReport, analyse
 from reporter.ingest import own_outputs, read_inputs
 from reporter.limits import bound_for_analysis
 from reporter.models import ArticleSummary, Brief, ConsensusPoint, Problem, RunInfo, Source
+from reporter.progress import Progress
 from reporter.render import OFFLINE_HINT
 from reporter.review import apply_reviews
 from reporter.summarise import event_line, extractive_summary, guess_outlet
@@ -64,7 +65,9 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
             problems += [problem] if problem else []
         # The engine compares NFC text with CR line breaks; every span it returns is moved back onto the original.
         copies, maps = copies_for(analysed)
-        report, failed = _analyse_contained(copies, config)
+        with Progress(f"analysing {len(analysed)} articles"):
+            report, failed = _analyse_contained(copies, config)
+        problems += _not_english(copies, report)
         report.discrepancies = to_original(report.discrepancies, maps)
         report.consensus = to_original(report.consensus, maps)
         by_id = {s.id: _with_metadata(s, report) for s in unique}
@@ -85,7 +88,8 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         # The hint is for users who have not configured a model, not for those who asked for --offline.
         run = RunInfo(mode="offline", reporter_version=__version__, note=None if config.offline else OFFLINE_HINT)
         brief = Brief(
-            event=event_line(ordered),
+            event=event_line(ordered, [e.text for d in report.discrepancies if d.kind == "factual_conflict"
+                                       for e in d.evidence]),
             sources=sources,
             summaries=ordered,
             consensus=report.consensus,
@@ -125,6 +129,21 @@ def _analyse_contained(copies: list[Source], config: Config) -> tuple[EvidenceRe
     except (Exception, RecursionError) as exc:  # noqa: BLE001 - only the combination fails: compare none
         why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
         return EvidenceReport({}, [], []), {s.id: why for s in copies}
+
+
+def _not_english(sources: list[Source], report: EvidenceReport) -> list[Problem]:
+    """One note per article that is not in English: no English spelling checks ran on it."""
+    from reporter.evidence.language import detect, language_name
+
+    notes = []
+    for source in sources:
+        doc = report.documents.get(source.id)
+        code = detect(" ".join(s.text for s in doc.sentences)) if doc else None
+        if code and code != "en":
+            notes.append(Problem(path=source.path, source_id=source.id, step="evidence",
+                                 message=f"not in English ({language_name(code)}): no English spelling checks; "
+                                         "compared with the other sources as it stands"))
+    return notes
 
 
 def _start_llm(unique: list[Source], config: Config) -> LlmRun:

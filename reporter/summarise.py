@@ -89,16 +89,22 @@ def extractive_summary(source: Source, doc: Document) -> ArticleSummary:
     )
 
 
-def event_line(summaries: list[ArticleSummary]) -> str:
-    """The event in one line: the lead that shares most with the other sources' leads.
+def event_line(summaries: list[ArticleSummary], disputed: list[str] | None = None) -> str:
+    """The event in one line: the lead that shares most with the other sources' leads; never a lead or
+    headline that states a disputed value (`disputed`: evidence texts of factual conflicts) as settled.
 
     Near-linear: identical leads are scored once (weighted by how many sources use them), and each lead is
     compared with the `EVENT_PEERS` leads most sources share rather than with every other lead; up to that
     many distinct leads, this is exactly the all-pairs choice.
     """
-    leads = [s.lead for s in summaries if s.lead]
+    def settled(text: str) -> bool:
+        return not any(d and d in text for d in disputed or ())
+
+    leads = [s.lead for s in summaries if s.lead and settled(s.lead)]
     if not leads:
-        heads = [s.headline for s in summaries if s.headline]
+        heads = [s.headline for s in summaries if s.headline and settled(s.headline)]
+        if not heads and any(s.lead or s.headline for s in summaries):
+            return f"One event reported by {len(summaries)} sources (their leads disagree on a fact)"
         return heads[0] if heads else "Untitled event"
     uses = Counter(leads)  # first-seen order: ties go to the earliest lead, as before
     if len(uses) == 1:

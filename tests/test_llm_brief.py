@@ -301,3 +301,16 @@ def test_a_sentence_reprinted_word_for_word_is_shown_once_and_referenced():
     (material,) = build_materials([a, b], None, [], "gpt-4o-mini")
     assert material.text.count(wire) == 1
     assert "\n[S2]\n1 Heavy rain fell all week.\n2 = S1.1" in material.text
+
+
+def test_candidate_lines_are_bounded_by_the_articles_size():
+    from reporter.llm.material import MIN_CANDIDATE_TOKENS
+    from reporter.tokens import count_tokens
+
+    many = [_candidate("factual_conflict", ("Wednesday", "Tuesday")).model_copy(update={
+        "id": f"fa-{n:04d}", "title": f"A long candidate title number {n} " + "padding words " * 8})
+        for n in range(40)]
+    (material,) = build_materials(SRC, REPORT, many, "gpt-4o-mini")
+    section = material.text.split("\nCANDIDATES\n")[1]
+    assert 5 < len(material.candidates) < 40
+    assert count_tokens(section, "gpt-4o-mini") <= MIN_CANDIDATE_TOKENS

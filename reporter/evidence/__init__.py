@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reporter import progress
 from reporter.config import EvidenceThresholds
 from reporter.evidence import attribution, boilerplate, factual, garbled, minority, spelling, wording
 from reporter.evidence.align import Alignment, Group, Unit, align
@@ -41,14 +42,19 @@ class EvidenceReport:
 
 
 def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None) -> EvidenceReport:
-    """Parse, align and check every source; flags are merged, filtered by confidence and sorted."""
+    """Parse, align and check every source; flags are merged, filtered by confidence and sorted.
+    Each stage is announced to `reporter.progress` (a progress line on long runs, nothing otherwise)."""
     thresholds = thresholds or EvidenceThresholds()
+    step = progress.stage
+    step("reading structure")
     docs = {s.id: parse(s) for s in sorted(sources, key=lambda s: s.id)}  # flags must not depend on order
     boilerplate.mark_unrelated_tail(docs)
+    step("aligning sources")
     alignment = align(list(docs.values()), thresholds.align_similarity, thresholds.wording_min_similarity)
     cluster = Cluster.build(docs, alignment, thresholds)
     flags: list[Discrepancy] = []
     for detect in DETECTORS:
+        step(f"checking {detect.__module__.rsplit('.', 1)[-1]}")
         flags.extend(detect(cluster))
     flags = [f for f in flags if f.confidence >= thresholds.min_confidence]
     merged = merge_flags(flags)

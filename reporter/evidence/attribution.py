@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from reporter.evidence.align import Unit, cluster_units, figure_key
 from reporter.evidence.flags import Cluster, evidence, make_flag, sentence_evidence
-from reporter.evidence.lexicon import content_stems
+from reporter.evidence.lexicon import content_stems, english_word
 from reporter.evidence.structure import Document, FigureSpan
 from reporter.models import Discrepancy
 
@@ -153,6 +154,67 @@ def _statement_conflicts(cluster: Cluster) -> list[Discrepancy]:
     return flags
 
 
+_OUTLET = re.compile(
+    r"\b(?i:told|tells|telling|speaking\sto|spoke\sto|related\sto|said\sto|in\san\sinterview\swith|"
+    r"interviewed\sby)\s+(?:the\s+|The\s+)?((?:[A-Z][\w.&’'-]*)(?:\s(?:[A-Z][\w.&’'-]*|of|on)){0,3})")
+_MEDIA = re.compile(r"\b(?:Times|Express|News|Post|Radio|TV|Online|Daily|Journal|Herald|Telegraph|Mail|Guardian|"
+                    r"Star|Tribune|Globe|Sun|Press|Network|Magazine|Agency|Television|Channel|Gazette|Chronicle|"
+                    r"Inquirer|Observer|Independent|Standard|Mirror|Examiner|Review|Show|FM|[A-Z]{3,5})\b|"
+                    r"[a-z](?:Online|News|Post)\b")
+_NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
+_NOT_OUTLET = frozenset(["He", "She", "They", "Him", "Her", "Them", "Reporters", "Me", "Us"])
+
+
+def _outlet_claims(doc: Document) -> list[tuple[str, int, int, set[str]]]:
+    """(outlet, start, end, names of the people around) for 'told the X' / 'speaking to the X'."""
+    out = []
+    for si, sent in enumerate(doc.sentences):
+        if sent.role != "body":
+            continue
+        context = sent.text + " " + (doc.sentences[si - 1].text if si else "")
+        for m in _OUTLET.finditer(doc.text, sent.start, sent.end):
+            outlet = re.sub(r"[\s.,]*(?:\d[\d.]*)?[\s.,]*$", "", m.group(1).strip())
+            if outlet.split()[0] in _NOT_OUTLET or len(outlet) < 3 or not _MEDIA.search(outlet):
+                continue  # 'told Putin' names a person, not a reporting chain
+            names = {w for w in _NAME_WORD.findall(context) if w not in outlet.split()}
+            out.append((outlet, m.start(), m.end(), names))
+    return out
+
+
+def _outlet_conflicts(cluster: Cluster) -> list[Discrepancy]:
+    """The same person's account credited to outlets with confusable names ('told the Express Times' vs
+    'speaking to the Daily Express'): one of the reporting chains is misnamed."""
+    people = {w for d in cluster.docs.values() for full in d.persons.values() for w in full.split()}
+    claims = {sid: [(o, s, e, (names & people) | {w for w in names if not english_word(w)})
+                    for o, s, e, names in _outlet_claims(doc)]
+              for sid, doc in cluster.docs.items()}
+    by_token: dict[str, list[tuple[str, str, int, int, set[str]]]] = defaultdict(list)
+    for sid, items in claims.items():
+        for outlet, s, e, names in items:
+            for tok in outlet.split():
+                if len(tok) >= 4 and tok.lower() not in ("news", "times", "post", "daily", "online"):
+                    by_token[tok].append((sid, outlet, s, e, names))
+    flags, seen = [], set()
+    for posting in by_token.values():
+        for i, (sa, oa, s1, e1, na) in enumerate(posting):
+            for sb, ob, s2, e2, nb in posting[i + 1 :]:
+                same = re.sub(r"\W", "", oa.lower()) == re.sub(r"\W", "", ob.lower())
+                prefix = oa.lower().startswith(ob.lower()) or ob.lower().startswith(oa.lower())
+                if sa == sb or same or prefix or not (na & nb) or (sa, sb, oa, ob) in seen:
+                    continue
+                seen.add((sa, sb, oa, ob))
+                who = sorted(na & nb)[0]
+                flags.append(make_flag(
+                    "attribution_conflict", "attribution.outlet", "medium",
+                    f"{who}'s account credited to '{oa}' and to '{ob}'",
+                    f"{sa} says {who} spoke to {oa}; {sb} says {ob}. The names are alike but differ: one reporting "
+                    "chain is probably misnamed.",
+                    [evidence(cluster.docs[sa], s1, e1), evidence(cluster.docs[sb], s2, e2)], 0.6,
+                    "Check which outlet the account was given to."))
+    return flags
+
+
 def detect(cluster: Cluster) -> list[Discrepancy]:
     """Attribution-conflict flags."""
-    return [*_figure_conflicts(cluster), *_quote_conflicts(cluster), *_statement_conflicts(cluster)]
+    return [*_figure_conflicts(cluster), *_quote_conflicts(cluster), *_statement_conflicts(cluster),
+            *_outlet_conflicts(cluster)]

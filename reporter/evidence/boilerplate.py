@@ -70,7 +70,7 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
             continue
         spans = [evidence(doc, s, e) for s, e in doc.boilerplate]
         reasons = sorted(set("; ".join(doc.boilerplate_reasons).split("; ")))
-        stories = any("appended" in r or "unrelated" in r or "repeated" in r for r in reasons)
+        stories = any(w in r for r in reasons for w in ("appended", "unrelated", "repeated", "related-links"))
         words = sum(len(e.text.split()) for e in spans)
         flags.append(
             make_flag(

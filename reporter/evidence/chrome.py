@@ -1,4 +1,16 @@
-"""Page chrome and appended material inside one article, found line by line (no other source needed)."""
+"""Page chrome inside one article, found without other sources: whole junk lines and junk inside lines.
+
+Three sorts of junk are found here:
+- whole lines of page furniture: share and comment widgets, newsletter and video prompts, photo captions
+  (a short unpunctuated line between paragraphs, or 'Label: text' with no full stop), embedded tweets,
+  ad and CSS code, bracketed image credits, 'SEE ALSO' links, copyright lines;
+- a "Related" block: the trailer line and the short link lines after it, up to where article prose resumes
+  (it no longer swallows the rest of the article);
+- junk inside a line: 'Photo: X' glued to a quote, a bare link, a stock-ticker widget ('HPQ +2.00%'),
+  '(Get the latest quote here.)', 'Follow her on Twitter at @x', an HTML comment.
+Credit lines ('The Associated Press contributed to this report', '- Will Green', 'Contributing: AP') are
+article text and are kept, also when they share a line with a copyright notice.
+"""
 
 from __future__ import annotations
 
@@ -12,22 +24,64 @@ _CHROME_LINE = re.compile(
         top\ of\ page | bottom\ of\ page | back\ to\ top | skip\ to\ (?:main\ )?content
       | \d+\s*views?\s*\d*\s*comments? | \d+\s*comments? | \d+\s*(?:views|shares|likes)
       | .*writer['’]s\ picture.* | advertisement | sponsored(?:\ content)?
-      | (?:photo|image|picture|video)(?:\ credit)?\s*:.* | source\s*:.{0,80} | credit\s*:.{0,80}
+      | (?:photo|image|picture|video)(?:\ credit)?\s*:[^“"]{0,120} | source\s*:.{0,80} | credit\s*:.{0,80}
       | share(?:\ this(?:\ article|\ story)?)?(?:\ on\ \w+)? | (?:subscribe|sign\ up|follow\ us)\b.{0,80}
       | click\ here\b.{0,80} | all\ rights\ reserved.* | (?:©|copyright\b).{0,100}
       | editor['’]s\ choice | news | popular | most\ (?:read|popular|viewed) | trending(?:\ now)?
-      | print | email | tweet | comments?
-      | .{0,80}\bcontributed\ (?:to\ this\ report|reporting|to\ this\ story)\.?
+      | print | email | tweet | comments? | \d{1,3}
+      | scroll\ down\ for\ (?:video|more|the\ video).{0,20}
+      | .{0,30}\bclick\ (?:here\ )?(?:for|to\ (?:watch|see|play))\ (?:the\ )?video.{0,20}
+      | sorry,?\ we\ are\ not\ (?:currently\ )?accepting\ comments.{0,40}
+      | comments\ (?:are\ )?closed.{0,40}
+      | see\ (?:also|all\ related)\b.{0,150}
+      | other\ stories\ you\ (?:may|might)\ (?:find\ interesting|like|enjoy).{0,10}
+      | (?:you\ (?:may|might)\ also\ like|recommended\ for\ you|more\ on\ this\ story).{0,10}
+      | \[(?:images?|photos?|pictures?|video|h/t|via|credit)\b[^\]]{0,150}\]
+      | \(?(?:photo|image)s?\ (?:by|via|courtesy\ of)\ .{1,80}
+      | [\w.+-]+@[\w-]+\.[\w.]+
+      | <!--.*
+      | FILE\ [-–—]\ .* | .*\(AP\ Photo/[^)]*\)
+      | @media\b.* | [.#]?[\w-]+\s*\{[^}]*:[^}]*\}.*
+      | .*\|\s*(?:follow\ us|like\ us|contact\ the\ author|share\ on)\b.*
+      | (?:like|follow)\ us\ on\ (?:facebook|twitter|instagram)\b.*
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
-# A line after which everything is other stories: related-article lists and the like.
+# A line after which link lines follow: related-article lists and the like.
 _TRAILER = re.compile(
-    r"^(?:related(?:\ articles|\ stories|\ news|\ posts)?|read\ (?:more|also|next)|more\ from\b.*|"
+    r"^\W?l?(?:related(?:\ articles|\ stories|\ news|\ posts|\ coverage)?|read\ (?:more|also|next)|more\ from\b|"
     r"you\ (?:may|might)\ also\ like|recommended(?:\ for\ you)?|more\ stories|latest\ news|"
-    r"most\ (?:read|popular))\s*:?\s*$",
+    r"most\ (?:read|popular))\b",
     re.IGNORECASE | re.VERBOSE,
 )
+# An embedded tweet: its byline '— Name (@handle) Month d, yyyy', or a pic.twitter.com link.
+_TWEET = re.compile(
+    r"(?:pic\.twitter\.com/\w+|[—–-]\s?[^()\n]{1,60}\(@\w{1,30}\)\s+(?:[A-Z][a-z]+\s\d{1,2},\s\d{4}))"
+)
+# Inside a line: stretches of junk that leave the rest of the line as article text.
+_INLINE = [
+    (re.compile(r"\((?:get|see)\ the\ latest\ (?:quote|price)s?\ here\.?\)", re.IGNORECASE | re.VERBOSE),
+     "quote widget"),
+    (re.compile(r"(?<=\s)[A-Z]{1,5}\s[+-−]\d{1,3}\.\d{2}%"), "stock ticker widget"),
+    (re.compile(r"(?:Photo|Image|Picture)s?(?:\s(?:credit|via))?:\s?[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,3}(?=[“\"‘])"),
+     "photo credit"),
+    (re.compile(r"(?<![\w/])(?:https?://|www\.)\S+"), "link"),
+    (re.compile(r"Follow\s(?:her|him|us|me|them|[A-Z][\w.’'-]+(?:\s[A-Z][\w.’'-]+){0,2})\son\s(?:Twitter|Facebook|"
+                r"Instagram)(?:\sat\s@\w+)?\.?"), "social-media prompt"),
+    (re.compile(r"<!--.*?(?:-->|$)"), "code"),
+    (re.compile(r"©\s?\d{4}[^.\n]{0,80}\.(?:\s*All Rights Reserved\.)?(?:\s*This material may not be published"
+                r"[^.\n]{0,80}\.)?", re.IGNORECASE), "copyright notice"),
+    (re.compile(r"(?:^|(?<=[.!?]\s))(?:For\s[^.\n]{0,200})?\bSign up for\b[^\n]*$", re.IGNORECASE),
+     "sign-up prompt"),
+]
+_CREDIT = re.compile(
+    r"(?:\bcontributed\s(?:to\sthis\s(?:report|story)|reporting)\b|^contributing\s*:|^\s*[-–—]\s?[A-Z][\w.’'-]+"
+    r"(?:\s[A-Z][\w.’'-]+){0,3}\s*$|^(?:reporting|writing|editing)\sby\b)",
+    re.IGNORECASE,
+)
+_CAPTION_LABEL = re.compile(r"^[A-Z][\w’'-]*(?:\s[\w’'-]+){0,3}[:?!]\s+[A-Z“\"']")
+_PULL_QUOTE = re.compile(r"[”\"]\s*[-–—]\s*[A-Z][\w.’'-]+(?:\s[A-Z][\w.’'-]+){0,3}\s*$")
+_PROSE_END = re.compile(r"[.!?…:;,”\"’')\]]\s*$")
 
 
 def line_spans(text: str) -> list[tuple[int, int]]:
@@ -43,37 +97,90 @@ def line_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def _prose(line: str) -> bool:
+    """A line that reads as article prose: a dozen words or more and sentence punctuation at its end."""
+    return len(line.split()) >= 10 and bool(re.search(r"[.!?”\"’']\s*$", line))
+
+
+def _caption(lines: list[str], i: int) -> bool:
+    """A photo caption: in the body (not the opening lines, not the last line), no closing punctuation, at
+    most 40 words, next to prose (other captions between them allowed); or a 'Label: text' line of that sort."""
+    line = lines[i]
+    words = line.split()
+    if i < 2 or i == len(lines) - 1 or len(words) < 3 or _PROSE_END.search(line) or line.isupper():
+        return False
+    if _CREDIT.search(line) or line[0] in "“\"‘'" or re.match(r"By\s[A-Z]", line):
+        return False
+    if sum(_prose(ln) for ln in lines[:i]) < 3:
+        return False  # the headline and standfirst area: captions come after the first paragraphs
+    if _CAPTION_LABEL.match(line):
+        return True
+    if len(words) > 40 or len(words) < 6:
+        return False  # a subhead ('Concerns about China’s role') is article structure, not a caption
+    before = next((ln for ln in reversed(lines[:i]) if _PROSE_END.search(ln)), "")
+    after = next((ln for ln in lines[i + 1 :] if _PROSE_END.search(ln)), "")
+    return _prose(before) or _prose(after)
+
+
 def find_chrome(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
-    """Lines that are chrome, appended stories or repeats, each with the reason, in text order."""
-    found: dict[int, tuple[int, int, str]] = {}
-    trailer_at = None
-    for i, (s, e) in enumerate(lines):
-        line = text[s:e]
-        if _TRAILER.match(line) and i > 0:
-            trailer_at = i
-            break
+    """Junk spans (whole lines or parts of lines), each with the reason, in text order."""
+    found: dict[tuple[int, int], str] = {}
+    raw = [text[s:e] for s, e in lines]
+    in_related = False
     seen: dict[str, int] = {}
     for i, (s, e) in enumerate(lines):
-        line = text[s:e]
-        if trailer_at is not None and i >= trailer_at:
-            found[i] = (
-                s,
-                e,
-                f"appended material after '{text[lines[trailer_at][0] : lines[trailer_at][1]]}'",
-            )
+        line = raw[i]
+        if i > 0 and _TRAILER.match(line) and len(line.split()) <= 14 and not _prose(line):
+            in_related = True
+            found[(s, e)] = f"related-links block after '{line[:40]}'"
             continue
-        if _CHROME_LINE.match(line):
-            found[i] = (s, e, "page chrome")
+        if in_related:
+            if _prose(line) and i + 1 < len(raw) and _prose(raw[i + 1]):
+                in_related = False  # article text resumes (two paragraphs of prose: not a link's teaser)
+            else:
+                found[(s, e)] = "related-links block"
+                continue
+        if _CREDIT.search(line) and not _CHROME_LINE.match(line):
+            pass  # credit lines are article text
+        elif _CHROME_LINE.match(line) and not _CREDIT.search(line):
+            found[(s, e)] = "page chrome"
+            continue
+        elif _TWEET.search(line):
+            found[(s, e)] = "embedded tweet"
+            continue
+        elif i > 0 and _caption(raw, i):
+            found[(s, e)] = "photo caption"
             continue
         key = normalise_text(line)
+        next_key = normalise_text(raw[i + 1]) if i + 1 < len(raw) else ""
+        if len(next_key) > 40 and key != next_key and key.startswith(next_key) and _PULL_QUOTE.search(line):
+            found[(s, e)] = "pull quote (the quote follows as text)"
+            continue
+        prev_key = normalise_text(raw[i - 1]) if i > 0 else ""
         if len(key) > 40 and key in seen:
-            found[i] = (s, e, "paragraph repeated from earlier in the article")
+            found[(s, e)] = "paragraph repeated from earlier in the article"
+            continue
+        if i > 0 and len(key) > 40 and prev_key != key and (prev_key.endswith(key) or prev_key.startswith(key)):
+            found[(s, e)] = "text repeated from the line before (embed or pull quote)"
+            continue
         seen.setdefault(key, i)
-    return [found[i] for i in sorted(found)]
+        for pattern, why in _INLINE:
+            for m in pattern.finditer(line):
+                if m.end() > m.start():
+                    found[(s + m.start(), s + m.end())] = why
+    spans = sorted((a, b, why) for (a, b), why in found.items())
+    out: list[tuple[int, int, str]] = []
+    for a, b, why in spans:  # nested spans: keep the outer one
+        if out and a < out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b, out[-1][2])
+            continue
+        out.append((a, b, why))
+    return out
 
 
 def merge_spans(spans: list[tuple[int, int, str]], text: str) -> list[tuple[int, int, str]]:
-    """Join neighbouring chrome lines (only white space between them) into one span."""
+    """Join neighbouring junk spans (only white space between them) into one span."""
     merged: list[tuple[int, int, str]] = []
     for s, e, why in spans:
         if merged and not text[merged[-1][1] : s].strip():
@@ -82,3 +189,27 @@ def merge_spans(spans: list[tuple[int, int, str]], text: str) -> list[tuple[int,
         else:
             merged.append((s, e, why))
     return merged
+
+
+def clean_lines(lines: list[tuple[int, int]], junk: list[tuple[int, int, str]],
+                text: str) -> list[tuple[int, int]]:
+    """The article's paragraph lines: junk lines dropped, junk at the start or end of a line trimmed off
+    (junk in the middle of a line stays, so a sentence is never cut in two)."""
+    out = []
+    for s, e in lines:
+        for js, je, _ in junk:
+            if je <= s or js >= e:
+                continue
+            if js <= s and je >= e:
+                s = e
+                break
+            if js <= s:
+                s = je
+            elif je >= e:
+                e = js
+        seg = text[s:e]
+        s2 = s + len(seg) - len(seg.lstrip())
+        e2 = e - (len(seg) - len(seg.rstrip()))
+        if e2 - s2 >= 2:
+            out.append((s2, e2))
+    return out

@@ -7,11 +7,13 @@ compared.
 
 from __future__ import annotations
 
+import math
 import re
-from itertools import combinations
 
+from reporter.evidence import facts as factlib
+from reporter.evidence import outcomes as outcomelib
 from reporter.evidence.align import Unit
-from reporter.evidence.flags import Cluster, make_flag, sentence_evidence
+from reporter.evidence.flags import Cluster, evidence, make_flag, sentence_evidence
 from reporter.evidence.lexicon import STOPWORDS, WEEKDAYS, content_stems, stem
 from reporter.evidence.structure import Document, FigureSpan
 from reporter.models import Discrepancy
@@ -160,6 +162,133 @@ def _status(cluster: Cluster) -> list[Discrepancy]:
     return flags
 
 
+_POSTING_CAP = 40  # a context word shared by more facts than this says nothing about which thing they measure
+_MIN_SCORE = {"count": 2.0, "money": 3.0, "percent": 3.0, "length": 3.0, "duration": 2.0, "age": 1.5,
+              "year": 2.5, "weekday": 5.0, "monthday": 5.0}
+_NEEDS_NAME = frozenset(["age", "year", "weekday", "monthday", "duration"])
+_GENERIC_NAMES = frozenset(["S", "U", "US", "The", "A", "In", "On", "He", "She", "It", "But", "And", "Mr", "Ms", "Mrs"])
+_WHAT = {"count": "number of {unit}s", "money": "amount", "percent": "percentage", "length": "size",
+         "duration": "duration", "age": "age", "year": "year", "weekday": "day", "monthday": "date"}
+
+
+def _fact_score(a: factlib.Fact, b: factlib.Fact, weight: dict[str, float]) -> float:
+    """How surely two facts measure the same thing: idf-weighted context and names they share."""
+    return sum(weight.get(x, 0.0) for x in a.context & b.context) + sum(
+        weight.get("@" + n, 0.0) for n in a.names & b.names)
+
+
+def first_kind(members: list[factlib.Fact]) -> str:
+    """The kind of a group of facts (all members share it)."""
+    return members[0].kind
+
+
+def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
+    """Values of the same thing that cannot both be right, wherever the sources state them (no sentence
+    alignment needed): candidates come from an index on (kind, unit, context word), so the work grows with
+    the facts that share a rare context word, not with all pairs of facts."""
+    by_doc = {sid: factlib.facts(doc, doc.boilerplate) for sid, doc in cluster.docs.items()}
+    n = len(by_doc)
+    df: dict[str, int] = {}
+    for fs in by_doc.values():
+        for key in {x for f in fs for x in (*f.context, *("@" + m for m in f.names))}:
+            df[key] = df.get(key, 0) + 1
+    # a word two sources share weighs 1 whatever the cluster size; a word every source has, less
+    weight = {k: math.log(1 + n / v) / math.log(1 + n / 2) for k, v in df.items()}
+    weight["#harm"] = 2.0  # a count of people hurt or killed: the same casualty figure, whatever the verb
+    person_words = {w for d in cluster.docs.values() for full in d.persons.values() for w in full.split()}
+    index: dict[tuple[str, str, str], list[factlib.Fact]] = {}
+    for fs in by_doc.values():
+        for f in fs:
+            for x in (*f.context, *("@" + m for m in f.names), *(("#unit",) if ":" in f.unit else ())):
+                index.setdefault((f.kind, f.unit, x), []).append(f)
+    edges: dict[tuple[factlib.Fact, factlib.Fact], float] = {}
+    for posting in index.values():
+        if len(posting) > _POSTING_CAP:
+            continue
+        for i, a in enumerate(posting):
+            for b in posting[i + 1 :]:
+                if a.doc == b.doc or (a, b) in edges or (b, a) in edges or a.consistent(b):
+                    continue
+                event_class = a.kind == "year" and any(c.startswith("#") for c in a.context & b.context)
+                if a.kind in _NEEDS_NAME and not a.names & b.names - _GENERIC_NAMES and not event_class:
+                    continue  # (a year of the same kind of event, 'passed a law in', needs no shared name)
+                if a.unit == "year:":
+                    continue  # a bare year ('a 2016 election'): what it dates is unclear
+                if a.kind == "year" and not a.context & b.context:
+                    continue  # a year dates an event: the same verb (or kind of verb) must stand by both
+                if a.kind == "age" and not (a.names & b.names & person_words):
+                    continue  # an age is a person's: the same person must be named
+                score = _fact_score(a, b, weight)
+                if score < (0.0 if ":" in a.unit else _MIN_SCORE[a.kind]):  # '48-page indictment' is specific
+                    continue
+                if any(g.consistent(b) and _fact_score(g, b, weight) >= _MIN_SCORE[a.kind]
+                       for g in by_doc[a.doc] if g.kind == a.kind and g.unit == a.unit and g is not a) or any(
+                        g.consistent(a) and _fact_score(g, a, weight) >= _MIN_SCORE[a.kind]
+                        for g in by_doc[b.doc] if g.kind == b.kind and g.unit == b.unit and g is not b):
+                    continue  # each source also states the other's value for it: not a conflict
+                edges[(a, b)] = score
+    parent: dict[factlib.Fact, factlib.Fact] = {}
+
+    def root(f: factlib.Fact) -> factlib.Fact:
+        while parent.get(f, f) is not f:
+            f = parent[f]
+        return f
+
+    for a, b in sorted(edges, key=lambda e: -edges[e]):
+        parent.setdefault(a, a)
+        parent.setdefault(b, b)
+        parent[root(a)] = root(b)
+    groups: dict[factlib.Fact, list[factlib.Fact]] = {}
+    for f in parent:
+        groups.setdefault(root(f), []).append(f)
+    flags = []
+    for members in groups.values():
+        one_per_doc: dict[str, factlib.Fact] = {}
+        for f in sorted(members, key=lambda f: (f.doc, f.start)):
+            one_per_doc.setdefault(f.doc, f)
+        if len(one_per_doc) < 2:
+            continue
+        # the sources that state one of the disputed values too: the flag shows who says what, and the
+        # agreement list cannot present a disputed value as agreed by them
+        for sid, fs in by_doc.items():
+            if sid in one_per_doc:
+                continue
+            best = max(((max(_fact_score(g, m, weight) for m in members), g) for g in fs
+                        if g.kind == first_kind(members) and g.unit == members[0].unit
+                        and any(g.consistent(m) for m in members)), default=None, key=lambda x: x[0])
+            if best and best[0] >= _MIN_SCORE[members[0].kind] and not (
+                    members[0].kind in _NEEDS_NAME and not any(best[1].names & m.names for m in members)):
+                one_per_doc[sid] = best[1]
+        chosen = sorted(one_per_doc.values(), key=lambda f: f.doc)
+        first = chosen[0]
+        what = _WHAT[first.kind].format(unit=first.unit)
+        told = "; ".join(f"{f.text} ({f.doc})" for f in chosen)
+        flags.append(make_flag(
+            "factual_conflict", f"factual.{first.kind}", "high" if first.kind in ("count", "money", "percent")
+            else "medium", f"Different {what}: " + " vs ".join(f.text for f in chosen[:3]),
+            f"The sources give values for what reads as the same thing that cannot all be right, even allowing "
+            f"for rounding and bounds: {told}.",
+            [evidence(cluster.docs[f.doc], f.start, f.end) for f in chosen], 0.7,
+            "Check the value against the primary source."))
+    return flags
+
+
+def _outcome_conflicts(cluster: Cluster) -> list[Discrepancy]:
+    """The same person given incompatible statuses: resigned vs retiring, charged vs not charged, confirmed vs
+    denied (reporter/evidence/outcomes.py)."""
+    flags = []
+    for group in outcomelib.conflicts(cluster.docs):
+        person = group[0].person
+        told = "; ".join(f"{o.status} in {o.doc}" for o in group)
+        flags.append(make_flag(
+            "factual_conflict", "factual.outcome", "high", f"What happened to {person}: "
+            + " vs ".join(dict.fromkeys(o.status for o in group)),
+            f"The sources give {person} incompatible statuses: {told}.",
+            [evidence(cluster.docs[o.doc], o.start, o.end) for o in group], 0.65,
+            "Check which status is right at the time of writing."))
+    return flags
+
+
 def detect(cluster: Cluster) -> list[Discrepancy]:
     """Factual-conflict flags from aligned sentence groups."""
     flags = []
@@ -175,7 +304,5 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
             sig = frozenset((f.unit, round(f.value or 0.0, 2)) for f in figs)
             if sig:
                 by_signature.setdefault(sig, u)
-        for a, b in combinations(list(by_signature.values())[:20], 2):
-            if a.doc != b.doc and (flag := _numeric(cluster, a, b)):
-                flags.append(flag)
-    return [*flags, *_status(cluster)]
+        del by_signature  # figures are compared by cross_source_facts (units, bounds, rounding)
+    return [*flags, *_status(cluster), *cross_source_facts(cluster), *_outcome_conflicts(cluster)]

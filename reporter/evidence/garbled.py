@@ -108,8 +108,10 @@ def _repeats(doc: Document, si: int) -> list[Discrepancy]:
         for j in range(i + 2, min(len(toks) - 1, i + 10)):
             if (low[j], low[j + 1]) == big and not used & {i, i + 1, j, j + 1}:
                 s, e = toks[i].start(), toks[j + 1].end()
-                if not _outside_quotes(doc, s, e) or re.search(r"\d", doc.text[s:e]):
-                    continue
+                if not _outside_quotes(doc, s, e) or re.search(r"\d|@|[.!?]\s+[A-Z]", doc.text[s:e]):
+                    continue  # numbers, e-mail addresses, or a sentence boundary in between
+                if i > 0 and low[i - 1] == low[j - 1]:
+                    continue  # parallel clauses ('the same people who ..., and the same people who ...')
                 used.update({i, i + 1, j, j + 1})
                 flags.append(
                     make_flag(

@@ -134,3 +134,39 @@ def stem(word: str) -> str:
 def content_stems(text: str) -> list[str]:
     """Stems of the content words of a text, in order."""
     return [stem(m.group()) for m in WORD.finditer(text) if m.group().lower() not in STOPWORDS]
+
+
+@lru_cache(maxsize=8)
+def _dictionary(language: str) -> frozenset[str]:
+    """The word list of pyspellchecker for a language (160,000 English words, curated: real words only)."""
+    from spellchecker import SpellChecker  # imported on first use: loading the list takes ~0.3 s
+
+    return frozenset(SpellChecker(language=language, distance=1).word_frequency.dictionary)
+
+
+def english_word(word: str) -> bool:
+    """The word (any case) is in the English dictionary: legal and technical words ('comport', 'pled') too."""
+    return word.lower().replace("’", "'") in _dictionary("en")
+
+
+def dictionary_word(word: str, language: str) -> bool:
+    """The word is in the dictionary of another language pyspellchecker knows (es, fr, de, pt, it, nl, ru...)."""
+    try:
+        return word.lower() in _dictionary(language)
+    except (ValueError, OSError):  # a language it has no list for
+        return False
+
+
+def compound(word: str) -> bool:
+    """Two dictionary words run together as a legitimate compound ('cleareyed', 'monthslong', 'beasthood'):
+    both parts at least three letters and neither a function word ('detainedat' is two words run together)."""
+    w = word.lower()
+    for i in range(3, len(w) - 2):
+        a, b = w[:i], w[i:]
+        if a in STOPWORDS or b in STOPWORDS:
+            continue
+        if len(b) < 4 and b not in ("ago", "eye", "man", "men", "way"):
+            continue  # 'impliciting' is not implicit + ing
+        if english_word(a) and (english_word(b) or b in ("hood", "less", "long", "ship", "like", "wise")):
+            return True
+    return False

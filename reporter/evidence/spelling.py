@@ -6,11 +6,16 @@ names unless the cluster shows their correct form.
 
 from __future__ import annotations
 
+import os
 import re
+import unicodedata
 from functools import lru_cache
 
+from rapidfuzz.distance import Levenshtein
+
+from reporter.evidence import language
 from reporter.evidence.flags import Cluster, evidence, make_flag
-from reporter.evidence.lexicon import STOPWORDS, stem, zipf
+from reporter.evidence.lexicon import STOPWORDS, compound, english_word, stem, zipf
 from reporter.models import Discrepancy
 
 _TOKEN = re.compile(r"(?<![\w@/.-])[A-Za-z]+(?:['’][A-Za-z]+)?(?![\w@/-]|\.\w)")
@@ -63,6 +68,13 @@ def _nonword(cluster: Cluster, sid: str, word: str) -> tuple[str | None, float] 
     th = cluster.thresholds
     if len(word) < 4 or "'" in word or "’" in word or cluster.attested_elsewhere(word, sid):
         return None
+    if english_word(word):  # a real word, however rare ('comport', 'pled', 'parkas')
+        return None
+    if _translit_key(word) in _variants(cluster, sid):  # 'lobizon' where another source has 'lobison'
+        return None
+    w = word.lower()
+    if any(w.endswith(suf) and english_word(w[: -len(suf)]) for suf in ("ly", "ness", "hood", "less", "ship")):
+        return None  # 'investigatively'
     if zipf(word) > 0 and _inflected(word):
         return None
     z = zipf(word)
@@ -72,6 +84,8 @@ def _nonword(cluster: Cluster, sid: str, word: str) -> tuple[str | None, float] 
     if cand and cand[1] >= 4.0 and cand[1] - z >= th.spelling_min_gain:
         return cand[0], 0.85 if z == 0 else 0.75
     if z == 0 and "'" not in word and "’" not in word:
+        if (not cand or cand[1] < 3.0) and compound(word):
+            return None  # 'cleareyed', 'monthslong': a compound of two words, not a slip
         return (cand[0] if cand and cand[1] >= 3.0 else None), 0.6
     return None
 
@@ -80,8 +94,10 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
     """Spelling flags for every source."""
     flags: list[Discrepancy] = []
     for sid, doc in cluster.docs.items():
+        if not language.is_english(" ".join(s.text for s in doc.sentences)):
+            continue  # no English corrections on a Spanish article
         for sent in doc.sentences:
-            if sent.role == "byline":
+            if sent.role == "byline" or language.foreign_stretch(sent.text):
                 continue
             toks = list(_TOKEN.finditer(doc.text, sent.start, sent.end))
             for i, m in enumerate(toks):
@@ -94,6 +110,10 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
                             _flag(doc, m.start(), m.end(), word, suggestion, conf, "non-word", sent.role == "headline")
                         )
                         continue
+                elif (fix := _capital_slip(word)) and not cluster.attested_elsewhere(word, sid):
+                    flags.append(_flag(doc, m.start(), m.end(), word, fix, 0.7, "run together",
+                                       sent.role == "headline"))
+                    continue
                 elif word.endswith("s") and len(word) > 3 and not cluster.attested_elsewhere(word, sid):
                     base = word[:-1]
                     for apo in ("’s", "'s"):
@@ -127,6 +147,117 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
                                 sent.role == "headline",
                             )
                         )
+    return [*flags, *_name_spellings(cluster)]
+
+
+_VARIANTS: dict[tuple[int, str], set[str]] = {}
+
+
+def _variants(cluster: Cluster, sid: str) -> set[str]:
+    """Transliteration keys of the words the other sources use."""
+    key = (id(cluster), sid)
+    if key not in _VARIANTS:
+        if len(_VARIANTS) > 64:
+            _VARIANTS.clear()
+        _VARIANTS[key] = {_translit_key(w) for w, docs in cluster.word_docs.items() if docs - {sid}}
+    return _VARIANTS[key]
+
+
+_CASE_SLIP = re.compile(r"^[A-Z][a-z]{2,}[A-Z]{2}[a-z]+$")
+
+
+def _capital_slip(word: str) -> str | None:
+    """A capitalised token that is two words run together ('Jewishpublications') or has a caps-lock slip
+    ('NiagaraFAlls'); returns the fix."""
+    if _CASE_SLIP.match(word) and zipf(word) == 0:
+        i = next(i for i in range(1, len(word)) if word[i].isupper())
+        return f"{word[:i]} {word[i]}{word[i + 1:].lower()}"
+    if len(word) < 13 or english_word(word) or zipf(word) > 0:
+        return None
+    if not word[1:].islower():
+        return None
+    for i in range(4, len(word) - 3):
+        a, b = word[:i], word[i:]
+        if english_word(a) and english_word(b) and zipf(a) >= 3.0 and zipf(b) >= 3.0:
+            return f"{a} {b}"
+    return None
+
+
+_TRANSLIT = [("ey", "ei"), ("y", "i"), ("j", "i"), ("w", "v"), ("kh", "h"), ("ph", "f"), ("ou", "u"), ("z", "s"),
+             ("x", "ks"), ("c", "k"), ("q", "k")]
+
+
+def _translit_key(word: str) -> str:
+    """A form on which transliteration variants coincide: Sergey/Sergei, Yair/Iair, lobizón/lobison."""
+    w = unicodedata.normalize("NFKD", word.lower())
+    w = "".join(ch for ch in w if not unicodedata.combining(ch))
+    for a, b in _TRANSLIT:
+        w = w.replace(a, b)
+    return w
+
+
+_NAME = re.compile(r"(?<![\w@/.-])[A-Z][a-z]+(?:[A-Z][a-z]+)?(?![\w@/-])")
+
+
+def _name_spellings(cluster: Cluster) -> list[Discrepancy]:
+    """A capitalised word that most sources spell otherwise ('Beiber' where five sources have 'Bieber',
+    'Whistable' for 'Whitstable'): flagged with the majority spelling. Transliteration variants, plural or
+    possessive forms and English words are not misspellings."""
+    where: dict[str, dict[str, list[tuple[int, int]]]] = {}
+    before: dict[str, set[str]] = {}  # the capitalised words right before each name ('Noorullah' Aminyar)
+    for sid, doc in cluster.docs.items():
+        for sent in doc.sentences:
+            if sent.role == "byline":
+                continue
+            prev = None
+            for m in _NAME.finditer(doc.text, sent.start, sent.end):
+                where.setdefault(m.group(), {}).setdefault(sid, []).append((m.start(), m.end()))
+                if prev is not None and not doc.text[prev.end() : m.start()].strip():
+                    before.setdefault(m.group(), set()).add(prev.group())
+                prev = m
+    common = [w for w, docs in where.items() if len(docs) >= 2 and len(w) >= 4]
+    by_initial: dict[str, list[str]] = {}
+    for w in common:
+        by_initial.setdefault(w[0], []).append(w)
+    flags = []
+    for word, docs in where.items():
+        if len(word) < 4:
+            continue
+        known = english_word(word)  # 'Christina' is a word list name; flagged only as the same person's name
+        best = None
+        for other in by_initial.get(word[0], ()):
+            if other == word or len(where[other]) <= len(docs) or len(where[other]) < 2:
+                continue
+            if other.rstrip("s") == word.rstrip("s") or _translit_key(other) == _translit_key(word):
+                continue
+            a, b = word.lower(), other.lower()
+            if before.get(word) and before.get(other) and not before[word] & before[other]:
+                continue  # 'Matt Mika' is not a 'Mike': never preceded by the same name
+            if known and (zipf(word) >= 4.0 or a.startswith(b) or b.startswith(a)
+                          or not before.get(word, set()) & before.get(other, set())):
+                continue  # a dictionary word counts only as a rare name the same title or first name precedes
+            if (a.startswith(b) or b.startswith(a)) and not before.get(word, set()) & before.get(other, set()):
+                continue  # 'Quebecor' is not 'Quebec'; 'Noorullah Aminy' is 'Noorullah Aminyar'
+            dist = Levenshtein.distance(a, b)
+            prefix = len(os.path.commonprefix([a, b]))
+            transposed = sorted(a) == sorted(b) and len(a) == len(b)
+            typo = dist == 1 or transposed or (dist == 2 and len(word) >= 7 and prefix < min(len(a), len(b)) - 2)
+            if a.startswith(b) or b.startswith(a):
+                typo = True
+            if typo and (
+                best is None or len(where[other]) > len(where[best])
+            ):
+                best = other
+        if best is None:
+            continue
+        for sid, spans in docs.items():
+            doc = cluster.docs[sid]
+            for start, end in spans:
+                flags.append(make_flag(
+                    "spelling", "spelling.name", "medium", f"Name spelt '{word}' here, '{best}' in "
+                    f"{len(where[best])} other sources", f"'{word}' is spelt '{best}' by {len(where[best])} "
+                    "sources; a minority spelling of a name is usually a typo.", [evidence(doc, start, end)],
+                    0.75, best))
     return flags
 
 
@@ -157,6 +288,7 @@ def _flag(
         "missing apostrophe": f"'{word}' looks like the possessive '{suggestion}' without its apostrophe.",
         "real-word slip": f"'{word}' is a real word but a likely slip: other passages in the sources read "
         f"'{suggestion}'.",
+        "run together": f"'{word}' looks like '{suggestion}' with a typing slip.",
     }[why]
     title = f"Spelling in {where}: '{word}'" + (f" (did you mean '{suggestion}'?)" if suggestion else "")
     return make_flag(

@@ -12,7 +12,7 @@ import re
 from reporter.evidence import chrome
 from reporter.evidence.document import Document, FigureSpan, NameSpan, QuoteSpan, Sentence, Statement
 from reporter.evidence.figures import find_figures
-from reporter.evidence.lexicon import MONTHS, WEEKDAYS
+from reporter.evidence.lexicon import MONTHS, ORG_WORDS, WEEKDAYS
 from reporter.evidence.names import NameFinder
 from reporter.evidence.speakers import VERB_RE, after_preposition, speaker_near_verb
 from reporter.models import Source
@@ -141,7 +141,28 @@ def _find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> tuple[list[tup
                 stray.append(open_at - 1)
             if pe > open_at:
                 quotes.append((open_at, pe, continues))
-    return quotes, stray
+    return quotes, _multi_paragraph(text, stray, paragraphs)
+
+
+def _multi_paragraph(text: str, stray: list[int], paragraphs: list[tuple[int, int]]) -> list[int]:
+    """Drop pairs of stray marks that are one quote running over a few paragraphs (a tweet or letter quoted
+    line by line): an opening left open, closed in one of the next three paragraphs, no mark in between."""
+    def para(pos: int) -> int:
+        return next((i for i, (ps, pe) in enumerate(paragraphs) if ps <= pos < pe), -1)
+
+    marks = sorted(stray)
+    drop: set[int] = set()
+    for a, b in zip(marks, marks[1:], strict=False):
+        pa, pb = para(a), para(b)
+        between = text[a + 1 : b]
+        if text[a] in '“"' and text[b] in '”"' and 0 < pb - pa <= 3 and not re.search(r'[“”"]', between):
+            drop.update((a, b))
+    return [m for m in stray if m not in drop]
+
+
+def _org_like(name: str) -> bool:
+    """A name that is an organisation or a body, not a person who can be 'he' or 'she'."""
+    return any(w.lower() in ORG_WORDS or w.lower() in ("caucus", "democrats", "republicans") for w in name.split())
 
 
 def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
@@ -156,8 +177,7 @@ def parse(source: Source) -> Document:
     text = source.text
     lines = chrome.line_spans(text)
     junk = chrome.merge_spans(chrome.find_chrome(text, lines), text)
-    is_junk = lambda s: any(js <= s < je for js, je, _ in junk)  # noqa: E731
-    paragraphs = [(s, e) for s, e in lines if not is_junk(s)]
+    paragraphs = chrome.clean_lines(lines, junk, text)
 
     headline: Sentence | None = None
     byline: str | None = None
@@ -204,6 +224,7 @@ def parse(source: Source) -> Document:
     last_person_speaker: str | None = None
     persons_full = set(names_finder.persons.values())
     last_person: str | None = None
+    last_person_at = last_speaker_at = -1
     person_mentions = [n for n in names if n.kind == "person"]
     for si, sent in enumerate(sentences):
         if sent.role != "body":
@@ -226,16 +247,21 @@ def parse(source: Source) -> Document:
                     and not after_preposition(text, n.start)
                     and not any(qs <= n.start < qe for qs, qe in quote_pairs)
                 ]
-                speaker = mentions[0].full if mentions else (last_person_speaker or last_person)
+                # the nearest compatible person before the pronoun: the latest of the last speaker and the
+                # last person mentioned outside a quote ('Mr. Trump praised ... “...,” he said. He added:')
+                nearest = last_person if last_person_at > last_speaker_at else last_person_speaker
+                speaker = mentions[0].full if mentions else (nearest or last_person_speaker or last_person)
             else:
                 speaker = speaker_near_verb(text, sent, vpos, verb, names, quote_pairs)
             if speaker:
                 statements.append(Statement(si, speaker, verb, vpos))
-                if speaker in persons_full:
-                    last_person_speaker = speaker
-        mentioned = [n for n in person_mentions if sent.start <= n.start < sent.end]
-        if mentioned:
-            last_person = mentioned[-1].full or mentioned[-1].text
+                if speaker in persons_full and not _org_like(speaker):
+                    last_person_speaker, last_speaker_at = speaker, vpos
+        mentioned = [n for n in person_mentions if sent.start <= n.start < sent.end and not _org_like(n.full or n.text)
+                     and not any(qs <= n.start < qe for qs, qe in quote_pairs)]
+        subjects = [n for n in mentioned if not after_preposition(text, n.start)] or mentioned
+        if subjects:  # the sentence's first person, its likely subject, is what a later 'he' refers to
+            last_person, last_person_at = subjects[0].full or subjects[0].text, subjects[0].start
 
     quotes: list[QuoteSpan] = []
     prev_quote_speaker: dict[int, str | None] = {}

@@ -31,6 +31,8 @@ from reporter.models import SEVERITY_RANK, Discrepancy, Evidence, Source
 from reporter.tokens import count_tokens
 
 SHOWN_CANDIDATES = 40  # candidates judged by the model; the rest are kept as the engine found them
+CANDIDATE_SHARE = 0.25  # ... and their lines take at most this share of the articles' tokens
+MIN_CANDIDATE_TOKENS = 600  # ... or this many tokens, for short articles
 EVIDENCE_CHARS = 70  # a candidate's evidence longer than this is cited by its sentence number only
 SAME_SENTENCE_CHARS = 30  # a sentence this long, word for word one shown above, is shown as '7 = S3.5'
 TITLE_CHARS = 72  # a longer candidate title is shown as head … tail
@@ -180,8 +182,17 @@ class _Builder:
         self.by_label = {a.label: a for a in self.articles}
         self.groups = self._alignment(getattr(report, "alignment", None), documents)
         self.cands: list[tuple[str, str, _Item]] = []  # (label, candidate id, item)
+        # The candidates' lines are bounded by a share of the articles' size, so that the request's cost
+        # stays proportional to what is read; the least severe beyond it are kept as the engine found them.
+        article_tokens = sum(count_tokens(s.text, model) for s in sources)
+        allowance = max(MIN_CANDIDATE_TOKENS, int(article_tokens * CANDIDATE_SHARE))
         for n, cand in enumerate(judged(candidates), 1):
-            self.cands.append((f"C{n}", cand.id, self._candidate(f"C{n}", cand)))
+            item = self._candidate(f"C{n}", cand)
+            item.tokens = count_tokens(item.line, model) + 1
+            allowance -= item.tokens
+            if allowance < 0 and self.cands:
+                break
+            self.cands.append((f"C{n}", cand.id, item))
 
     def _node(self, source_id: str, pos: int) -> Node | None:
         article = self.by_id.get(source_id)

@@ -1,0 +1,69 @@
+"""Which language an article (or a stretch of it) is in, offline.
+
+Two steps, cheap first. The English dictionary the spelling check loads anyway (pyspellchecker's) settles
+the common case: when most words of an article are English words it is English, and nothing more is
+loaded. Otherwise py3langid (a maintained fork of langid.py: naive Bayes over byte n-grams, 97 languages,
+the model ships inside the package, deterministic) names the language; its model takes about a second to
+load, so it is only paid for articles that are not plainly English. The spelling check skips non-English
+articles (no 'jefe' -> 'jeff'), and the briefing names them. For a short stretch inside an English article
+(an embedded Spanish tweet) n-gram models are unreliable, so `foreign_stretch` asks the dictionary alone.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from reporter.evidence.lexicon import english_word
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_MIN_WORDS = 30  # below this an article's language is not guessed: too little text
+_ENGLISH_SHARE = 0.75  # share of (lower-case, 3+ letter) words in the English dictionary in English prose
+
+NAMES = {
+    "en": "English", "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese", "it": "Italian",
+    "nl": "Dutch", "ru": "Russian", "zh": "Chinese", "ja": "Japanese", "ar": "Arabic", "uk": "Ukrainian",
+    "pl": "Polish", "tr": "Turkish", "ko": "Korean", "sv": "Swedish", "da": "Danish", "no": "Norwegian",
+}
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # only for articles not plainly English
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _english_share(text: str) -> tuple[float, int]:
+    words = [w for w in _WORD.findall(text) if len(w) > 2 and w.islower()]
+    if not words:
+        return 0.0, 0
+    return sum(english_word(w) for w in words) / len(words), len(words)
+
+
+@lru_cache(maxsize=256)
+def detect(text: str) -> str | None:
+    """ISO 639-1 code of the text's language, or None when there is too little text to tell."""
+    share, n = _english_share(text)
+    if n < _MIN_WORDS:
+        return None
+    if share >= _ENGLISH_SHARE:
+        return "en"
+    lang, prob = _identifier().classify(text[:20_000])
+    return lang if prob >= 0.9 else ("en" if share >= 0.5 else None)
+
+
+def is_english(text: str) -> bool:
+    """The article is English, or too short to tell (then the English checks stay on)."""
+    return detect(text) in ("en", None)
+
+
+def language_name(code: str) -> str:
+    """A readable name for a language code."""
+    return NAMES.get(code, code)
+
+
+def foreign_stretch(text: str) -> bool:
+    """Most lower-case words of a stretch (a sentence, an embedded tweet) are not English words."""
+    share, n = _english_share(text)
+    return n >= 3 and share < 0.5

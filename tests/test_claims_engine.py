@@ -1,0 +1,177 @@
+"""The engine on the problems of real multi-outlet news (issue 13), on small hand-written texts."""
+
+from __future__ import annotations
+
+from reporter.evidence import analyse, language
+from reporter.evidence.chrome import find_chrome, line_spans
+from reporter.evidence.facts import facts, word_number
+from reporter.evidence.structure import parse
+from reporter.ingest import source_from_text
+
+FILLER = ("The committee met for several hours on Tuesday and heard evidence from officials and residents. "
+          "Its members asked many questions about the budget, the schedule and the contractors involved. ")
+
+
+def _run(texts: dict[str, str]):
+    return analyse([source_from_text(t, path=f"{name}.txt") for name, t in texts.items()])
+
+
+def _kinds(report, kind):
+    return [f for f in report.discrepancies if f.kind == kind]
+
+
+def test_number_words_are_values():
+    assert word_number("three") == 3
+    assert word_number("Forty-two") == 42
+    assert word_number("a dozen") == 12
+    assert word_number("half a million") == 500_000
+
+
+def test_counts_in_words_conflict_across_unaligned_sentences():
+    report = _run({
+        "a": "Three people were treated in hospital after the blast, police said.\n",
+        "b": "Officials at the scene said the explosion injured four people near the market.\n",
+        "c": "Five people were hurt in the explosion, according to the fire service.\n",
+    })
+    conflicts = [f for f in _kinds(report, "factual_conflict") if f.detector == "factual.count"]
+    assert conflicts and {e.source_id for e in conflicts[0].evidence} >= {"a", "b"}
+
+
+def test_rounding_and_bounds_are_not_conflicts():
+    report = _run({
+        "a": "The ministry said at least 30 people were injured in the storm in the northern province.\n"
+             "The new stadium cost $1.4 billion, the city said.\n",
+        "b": "Officials said 31 people were injured in the storm in the northern province.\n"
+             "The city said the new stadium cost $1.375 billion.\n",
+    })
+    assert _kinds(report, "factual_conflict") == []
+
+
+def test_ages_of_one_person_conflict():
+    report = _run({
+        "a": "Yair Tawil, 21, became the president's godson on Tuesday in Buenos Aires.\n",
+        "b": "The president adopted a teenager named Yair Tawil as her godson in Buenos Aires.\n",
+    })
+    assert [f for f in _kinds(report, "factual_conflict") if f.detector == "factual.age"]
+
+
+def test_every_fact_span_is_verbatim():
+    doc = parse(source_from_text("He paid $5,687.75 for a 48-page report, a dozen people said, about 20 miles away.\n",
+                                 path="x.txt"))
+    found = facts(doc)
+    assert found and all(doc.text[f.start:f.end] == f.text for f in found)
+    assert {f.kind for f in found} >= {"money", "count", "length"}
+
+
+def test_captions_tweets_and_credit_lines():
+    prose = "The council approved the plan after a long debate about costs and benefits for the town. " * 2
+    text = (f"Headline of the story\n\n{prose}\n\n{prose}\n\n{prose}\n\n"
+            "Crossing place: They were caught on the bridge near the falls as they tried to enter Canada\n\n"
+            f"{prose}\n\n"
+            "Meet the mayor pic.twitter.com/abc123 — Jane Doe (@janedoe) October 13, 2014\n\n"
+            f"{prose}\n\nThe Associated Press contributed to this report.\n")
+    reasons = {text[s:e][:20]: why for s, e, why in find_chrome(text, line_spans(text))}
+    assert any(k.startswith("Crossing place") for k in reasons)
+    assert any(k.startswith("Meet the mayor") for k in reasons)
+    assert not any("contributed" in k or "Associated" in k for k in reasons)
+
+
+def test_related_block_ends_where_the_article_resumes():
+    prose = "The council approved the plan after a long debate about costs and benefits for the town."
+    text = (f"Title\n\n{prose}\n\nRelated\nOther story headline\nSEE ALL RELATED\n8\n\n"
+            f"{prose} It will vote again next week.\n\n{prose} The mayor welcomed the decision.\n")
+    junk = find_chrome(text, line_spans(text))
+    assert any("Other story headline" in text[s:e] for s, e, _ in junk)
+    assert not any("vote again" in text[s:e] or "mayor welcomed" in text[s:e] for s, e, _ in junk)
+
+
+def test_minority_spelling_of_a_name_is_flagged_transliteration_is_not():
+    texts = {f"s{i}": f"Justin Bieber met Sergei Ivanov in Moscow on Monday. {FILLER}\n" for i in range(5)}
+    texts["odd"] = f"Justin Beiber met Sergey Ivanov in Moscow on Monday. {FILLER}\n"
+    flags = _kinds(_run(texts), "spelling")
+    assert [f.suggestion for f in flags if "Beiber" in f.evidence[0].text] == ["Bieber"]
+    assert not [f for f in flags if "Sergey" in f.evidence[0].text]
+
+
+def test_rare_real_words_are_not_misspellings_and_spanish_gets_no_english_corrections():
+    english = "The judge said the plea would comport with the law; he pled guilty and wore parkas. " + FILLER
+    spanish = ("El jefe del gobierno dijo que la visita coincidía con la celebración. La presidenta recibió a la "
+               "familia en su despacho y encendieron las velas juntos, según informó la agencia oficial de noticias. "
+               "Los periodistas preguntaron por el calendario de las reuniones y por los detalles del acuerdo.\n")
+    assert language.detect(spanish) == "es" and language.detect(english * 3) == "en"
+    flags = _kinds(_run({"en": english + "\n", "es": spanish}), "spelling")
+    assert flags == []
+
+
+def test_quote_given_to_confusable_outlets_is_an_attribution_conflict():
+    report = _run({
+        "a": "Jasmine Tridevil said the photo was real. Tridevil told the Express Times that she saw it. " + FILLER,
+        "b": "Jasmine Tridevil said the photo was real. Speaking to the Daily Express, she claimed she saw it. "
+             + FILLER,
+    })
+    assert [f for f in _kinds(report, "attribution_conflict") if f.detector == "attribution.outlet"]
+
+
+def test_he_added_resolves_to_the_sentence_subject_not_the_last_quoted_speaker():
+    doc = parse(source_from_text(
+        "“It was unsettling,” said David Cypkin, a film producer.\n\n"
+        "Speaking at the White House on Friday, Mr. Trump praised the police for the quick arrest.\n\n"
+        "“These acts are despicable,” he said.\n\nHe added: “We must never allow political violence.”\n",
+        path="x.txt"))
+    last = [q for q in doc.quotes if "political violence" in q.text][0]
+    assert last.speaker and "Trump" in last.speaker
+
+
+def test_statuses_keyed_by_person_conflict():
+    report = _run({
+        "a": "Defense Secretary Jim Mattis resigned on Thursday in protest at the decision. " + FILLER,
+        "b": "President Trump said that Defense Secretary Jim Mattis, one of Trump's first picks, would be retiring "
+             "at the end of February. " + FILLER,
+    })
+    flags = [f for f in _kinds(report, "factual_conflict") if f.detector == "factual.outcome"]
+    assert flags and {e.text for e in flags[0].evidence} == {"resigned", "would be retiring"}
+
+
+def test_event_line_is_never_a_disputed_figure_and_non_english_articles_are_named(tmp_path):
+    from reporter.config import Config
+    from reporter.pipeline import build_brief
+
+    texts = {
+        "a": "Three people were treated in hospital after the blast in the market, police said.\n\n" + FILLER,
+        "b": "Four people were injured in the blast in the market, officials said.\n\n" + FILLER,
+        "c": "The blast in the market on Tuesday hurt several shoppers, the fire service said.\n\n" + FILLER,
+        "es": ("El jefe del gobierno dijo que la explosión en el mercado hirió a varias personas. La policía "
+               "investiga las causas y los bomberos trabajaron durante horas en el lugar según la agencia oficial. "
+               "Los vecinos pidieron más seguridad y el alcalde prometió una respuesta rápida a las familias.\n"),
+    }
+    brief = build_brief([source_from_text(t, path=f"{k}.txt") for k, t in texts.items()],
+                        Config(offline=True, use_cache=False))
+    assert "Three people" not in brief.event and "Four people" not in brief.event
+    notes = [p for p in brief.problems if p.source_id == "es"]
+    assert notes and "Spanish" in notes[0].message and notes[0].step == "evidence"
+
+
+def test_progress_lines_appear_only_after_the_delay(monkeypatch):
+    import io
+    import time
+
+    from reporter import progress
+
+    monkeypatch.setenv("REPORTER_PROGRESS", "1")
+    progress.set_quiet(False)  # an earlier in-process `brief --quiet` may have set it
+    quick = io.StringIO()
+    with progress.Progress("analysing 2 articles", delay_s=5, stream=quick) as p:
+        p.stage("aligning sources")
+    assert quick.getvalue() == ""
+    slow = io.StringIO()
+    with progress.Progress("analysing 20 articles", delay_s=0.01, stream=slow) as p:
+        time.sleep(0.2)
+        progress.stage("checking factual")
+    lines = slow.getvalue().splitlines()
+    assert lines[0].startswith("reporter: analysing 20 articles: starting") and lines[-1].startswith(
+        "reporter: analysing 20 articles: done")
+    progress.set_quiet(True)
+    try:
+        assert not progress.enabled(slow)
+    finally:
+        progress.set_quiet(False)
