@@ -6,27 +6,33 @@ or model steps failed (they are listed in the briefing and on stderr); 130 inter
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
-from reporter import __version__, pipeline, progress
-from reporter.atomic import signals_held
-from reporter.config import Config
-from reporter.errors import ReporterError
-from reporter.render import render_json, write_outputs
-from reporter.review_cli import remember_hide_dismissed, remembered_hide_dismissed, review
-from reporter.serve.command import serve
-from reporter.terminal import for_terminal
+from reporter import __version__
+from reporter.terminal import for_terminal  # a few lines of `re`: cheap enough for start-up
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+# Only click is imported up front: `reporter --help` answers in a fraction of a second, and each command
+# imports what it needs (the engine, pydantic models, the model client) when it runs.
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
-console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+@cache
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 # What this run has put on disk, for the message after Ctrl-C.
@@ -35,7 +41,9 @@ _STATE: dict[str, str | None] = {"published": None}
 
 def fail(message: str) -> None:
     """One line on stderr, exit 1: the user never sees a traceback for a known problem."""
-    console.print(f"[bold red]reporter: error:[/] {escape(for_terminal(message))}")
+    from rich.markup import escape
+
+    _console().print(f"[bold red]reporter: error:[/] {escape(for_terminal(message))}")
     sys.exit(EXIT_ERROR)
 
 
@@ -45,7 +53,42 @@ def _json_target(json_to: str) -> Path:
     return path / "brief.json" if path.is_dir() else path
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """Subcommands defined in other modules are imported only when they run (or their own help is asked)."""
+
+    # name -> (module, attribute, the first line of its help, shown in `reporter --help`; a test keeps it in step)
+    LAZY = {
+        "review": ("reporter.review_cli", "review",
+                   "Review the flags of the briefing in DIR: confirm, dismiss or mark them for checking."),
+        "serve": ("reporter.serve.command", "serve",
+                  "Review the briefing in DIR in your browser: filter, search, confirm, dismiss, note, correct."),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.LAZY and name not in self.commands:
+            module, attr, _ = self.LAZY[name]
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            limit = formatter.width - 6 - len(name)  # as click.Group.format_commands
+            if name in self.commands:
+                cmd = self.commands[name]
+                if not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(limit)))
+            else:
+                rows.append((name, click.Command(name, help=self.LAZY[name][2]).get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reporter")
 def cli() -> None:
     """Cross-source briefings of news articles: summaries, agreements and flagged discrepancies.
@@ -134,6 +177,14 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
       REPORTER_PROGRESS    1: progress lines on stderr even when it is not a terminal; 0: never
       SOURCE_DATE_EPOCH    when set, brief.json carries no wall time (reproducible output)
     """
+    from reporter import pipeline, progress
+    from reporter.atomic import signals_held
+    from reporter.config import Config
+    from reporter.errors import ReporterError
+    from reporter.render import render_json, write_outputs
+    from reporter.review_cli import remember_hide_dismissed, remembered_hide_dismissed
+
+    console = _console()
     progress.set_quiet(quiet)
     out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
     hide_asked = hide_dismissed
@@ -196,10 +247,6 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
     sys.exit(EXIT_PARTIAL if failed else EXIT_OK)
 
 
-cli.add_command(review)
-cli.add_command(serve)
-
-
 def main() -> None:
     """Entry point body: known errors are one line; anything else too, unless REPORTER_DEBUG is set.
 
@@ -219,7 +266,7 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         if os.environ.get("REPORTER_DEBUG"):
             raise
-        console.print(f"reporter: internal error: {type(exc).__name__}: {for_terminal(exc)} "
+        _console().print(f"reporter: internal error: {type(exc).__name__}: {for_terminal(exc)} "
                       "(set REPORTER_DEBUG=1 for the traceback, and please report it)", markup=False)
         sys.exit(EXIT_ERROR)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
@@ -230,7 +277,7 @@ def _interrupted() -> None:
     published = _STATE["published"]
     message = (f"reporter: interrupted after writing {published}" if published
                else "reporter: interrupted; existing outputs were left as they were")
-    console.print(for_terminal(message), markup=False)
+    _console().print(for_terminal(message), markup=False)
     sys.exit(EXIT_INTERRUPTED)
 
 

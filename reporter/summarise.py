@@ -6,6 +6,7 @@ key points with abstractive ones (see `reporter.llm`).
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 
@@ -69,11 +70,15 @@ def key_points(sentences: list[Sentence], limit: int = MAX_KEY_POINTS) -> list[s
 def extractive_summary(source: Source, doc: Document) -> ArticleSummary:
     """Headline, outlet, byline, date, lead, key points, quotes and figures, all verbatim from the article."""
     body = body_sentences(doc)
-    kept = [(s.start, s.end) for s in body]
-    quotes = [Quote(text=q.text, speaker=q.speaker, start=q.start, end=q.end)
-              for q in doc.quotes if any(s <= q.start < e for s, e in kept)]
+    starts = [s.start for s in body]  # body sentences are in text order and disjoint
+
+    def in_body(pos: int) -> bool:
+        k = bisect.bisect_right(starts, pos) - 1
+        return k >= 0 and pos < body[k].end
+
+    quotes = [Quote(text=q.text, speaker=q.speaker, start=q.start, end=q.end) for q in doc.quotes if in_body(q.start)]
     figures = [Figure(text=f.text, measures=_figure_context(doc, f.sentence), start=f.start, end=f.end)
-               for f in doc.figures if any(s <= f.start < e for s, e in kept)]
+               for f in doc.figures if in_body(f.start)]
     points = key_points(body)
     return ArticleSummary(
         source_id=source.id,

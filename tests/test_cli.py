@@ -83,7 +83,7 @@ def test_ctrl_c_exits_130_and_leaves_the_previous_briefing(tmp_path, monkeypatch
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_module.pipeline, "run", interrupted)
+    monkeypatch.setattr("reporter.pipeline.run", interrupted)  # the CLI imports the pipeline when it runs
     monkeypatch.setattr("sys.argv", ["reporter", "brief", str(SEEDS), "--out", str(out), "--offline"])
     with pytest.raises(SystemExit) as info:
         cli_module.main()

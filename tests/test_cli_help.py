@@ -8,13 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from reporter.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = sorted(cli.commands)
+COMMANDS = sorted(cli.list_commands(click.Context(cli)))  # review and serve load lazily
 # os.environ.get("X") / os.getenv("X") / os.environ["X"] anywhere in the package
 ENV_READ = re.compile(r"""(?:environ(?:\.get)?\(|getenv\(|environ\[)\s*["']((?:REPORTER|OPENAI)_[A-Z_]+)["']""")
 

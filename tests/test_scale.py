@@ -62,3 +62,89 @@ def test_merge_flags_unions_overlapping_evidence_of_many_sources():
     first = merged[0]
     assert len(first.evidence) == 502 and first.evidence[-2:] == [_ev("s3", 900, 950), _ev("new", 0, 10)]
     assert first.id == discrepancy_id("wording_variant", first.evidence)
+
+
+def test_help_imports_only_click_and_lists_every_command():
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom reporter.cli import cli\n"
+            "try:\n    cli.main(['--help'], prog_name='reporter')\nexcept SystemExit:\n    pass\n"
+            "heavy = [m for m in ('pydantic', 'rich', 'rapidfuzz', 'reporter.pipeline', 'reporter.models', 'openai',"
+            " 'langchain_core', 'tiktoken') if m in sys.modules]\n"
+            "print('HEAVY', heavy)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "HEAVY []" in out
+    assert all(name in out for name in ("brief", "review", "serve"))
+
+
+def test_lazy_commands_show_their_own_first_help_line():
+    import click
+
+    from reporter.cli import LazyGroup, cli
+
+    ctx = click.Context(cli)
+    for name, (_module, _attr, first_line) in LazyGroup.LAZY.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.help.splitlines()[0] == first_line
+
+
+def test_prompts_render_exactly_as_langchains_chat_prompt_template():
+    from langchain_core.prompts import ChatPromptTemplate
+
+    from reporter.llm.prompts import PROMPTS_DIR, load_prompt
+
+    roles = {"system": "system", "user": "human", "assistant": "ai"}
+    for path in sorted(PROMPTS_DIR.glob("*.md")):
+        prompt = load_prompt(path.stem)
+        reference = ChatPromptTemplate.from_messages([(roles[r], t) for r, t in prompt.messages],
+                                                     template_format="f-string")
+        assert set(reference.input_variables) == prompt.variables
+        values = {v: f"{v}: {{not a field}} }}{{ \n\n“quoted” {{0}}" for v in prompt.variables}
+        ours = [(m.role, m.content) for m in prompt.render(**values)]
+        theirs = [({"human": "user", "ai": "assistant"}.get(m.type, m.type), m.content)
+                  for m in reference.format_messages(**values)]
+        assert ours == theirs
+
+
+def test_a_cached_llm_run_imports_neither_openai_nor_langchains_prompt_stack(tmp_path):
+    """Everything answered from the cache: the model client (openai, langchain_openai) and LangChain's
+    prompt/tracing stack are never imported, and short articles need no tokenizer."""
+    import subprocess
+    import sys
+
+    from bench.llm_efficiency import responder  # the smallest schema-valid answer: nothing is re-asked
+    from tests.fake_openai import FakeOpenAI
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("a", "b"):
+        (src / f"{name}.txt").write_text(f"Officials in {name} said on Monday that the bridge would reopen. "
+                                         "The minister said repairs cost 4 million dollars.\n")
+    code = ("import sys\nfrom reporter.cli import main\ntry:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('LOADED', sorted(m for m in ('openai', 'langchain_openai', 'langchain_core.prompts', "
+            "'langsmith') if m in sys.modules), file=sys.stderr)\n"
+            "tokens = sys.modules.get('reporter.tokens')\n"
+            "print('TOKENIZERS', tokens._built_encoding.cache_info().currsize if tokens else 0, file=sys.stderr)\n")
+    env = {"OPENAI_API_KEY": "sk-test", "REPORTER_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    with FakeOpenAI(responder=responder) as fake:
+        args = [sys.executable, "-c", code, "brief", str(src), "--base-url", fake.url, "--out", str(tmp_path / "o"),
+                "--quiet"]
+        first = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+        sent = len(fake.chat_calls)
+        second = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+        assert len(fake.chat_calls) == sent > 0  # the second run sent nothing
+    assert "LOADED [" in first.stderr and "'openai'" in first.stderr
+    assert "LOADED []" in second.stderr, second.stderr
+    assert "TOKENIZERS 0" in first.stderr and "TOKENIZERS 0" in second.stderr
+
+
+def test_article_pieces_skip_the_tokenizer_only_when_bytes_prove_the_fit():
+    from reporter.llm.summarise import article_pieces, part_budget, split_text
+
+    model = "gpt-4o-mini"
+    paragraph = "Officials said on Monday that the bridge would reopen after repairs costing 4 million dollars.\n"
+    for window in (2500, 4000, 16000):
+        for n in (1, 10, 40, 120):
+            text = paragraph * n
+            assert article_pieces(text, window, model) == split_text(text, part_budget(window, model), model)

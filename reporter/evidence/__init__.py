@@ -12,7 +12,7 @@ from reporter import progress
 from reporter.config import EvidenceThresholds
 from reporter.evidence import attribution, boilerplate, factual, garbled, minority, spelling, wording
 from reporter.evidence.align import Alignment, Group, Unit, align
-from reporter.evidence.flags import Cluster, evidence, merge_flags
+from reporter.evidence.flags import Cluster, SpanIndex, evidence, merge_flags
 from reporter.evidence.structure import Document, parse
 from reporter.evidence.wording import contained
 from reporter.models import ConsensusPoint, Discrepancy, Source
@@ -64,31 +64,29 @@ def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None)
 
 def _consensus(cluster: Cluster, flags: list[Discrepancy]) -> list[ConsensusPoint]:
     """Passages two or more sources report alike, and no flag touches."""
-    flagged: dict[str, list[tuple[int, int]]] = {}
+    flagged = SpanIndex()  # by source: linear in a long article's flags and units, not their product
     for f in flags:
         if f.kind != "spelling":
             for e in f.evidence:
-                flagged.setdefault(e.source_id, []).append((e.start, e.end))
+                flagged.add((e.source_id,), e.start, e.end, 0)
     points: list[tuple[int, ConsensusPoint]] = []
-    covered: dict[str, list[tuple[int, int]]] = {}  # spans already used: a quote inside an agreed sentence
+    covered = SpanIndex()  # spans already used: a quote inside an agreed sentence
     for group in [*cluster.alignment.cross_source("sentence"), *cluster.alignment.cross_source("quote")]:
         if group.kind == "quote" and len(group.units[0].text.split()) < _CONSENSUS_MIN_QUOTE_WORDS:
             continue
         point = _point(cluster, group, flagged)
-        if point is None or any(
-            s <= e.start and e.end <= t for e in point.evidence for s, t in covered.get(e.source_id, ())
-        ):
+        if point is None or any(covered.any_containing((e.source_id,), e.start, e.end) for e in point.evidence):
             continue
         for e in point.evidence:
-            covered.setdefault(e.source_id, []).append((e.start, e.end))
+            covered.add((e.source_id,), e.start, e.end, 0)
         points.append((len(point.source_ids), point))
     points.sort(key=lambda p: -p[0])
     return [p for _, p in points]
 
 
-def _point(cluster: Cluster, group: Group, flagged: dict[str, list[tuple[int, int]]]) -> ConsensusPoint | None:
+def _point(cluster: Cluster, group: Group, flagged: SpanIndex) -> ConsensusPoint | None:
     def touched(u: Unit) -> bool:
-        return any(s < u.end and u.start < e for s, e in flagged.get(u.doc, ()))
+        return flagged.first_overlap((u.doc,), u.start, u.end) is not None
 
     rep = group.units[0]
     chosen = {rep.doc: rep}

@@ -107,7 +107,7 @@ def make_flag(
 _BUCKET = 512  # characters per bucket of the span index: evidence is sentence-sized, so a span meets few
 
 
-class _SpanIndex:
+class SpanIndex:
     """Spans by (key, source, offset bucket): the overlapping ones are found without scanning every span."""
 
     def __init__(self) -> None:
@@ -118,6 +118,10 @@ class _SpanIndex:
         self._seq += 1
         for b in range(start // _BUCKET, (max(start, end - 1)) // _BUCKET + 1):
             self._buckets[(*key, b)].append((start, end, self._seq, value))
+
+    def any_containing(self, key: tuple, start: int, end: int) -> bool:
+        """Some span holds all of [start, end) (it then holds `start`, so one bucket answers)."""
+        return any(s <= start and end <= t for s, t, _, _ in self._buckets.get((*key, start // _BUCKET), ()))
 
     def first_overlap(self, key: tuple, start: int, end: int) -> int | None:
         """The value of the earliest-added span overlapping [start, end), if any."""
@@ -139,8 +143,8 @@ def merge_flags(flags: list[Discrepancy]) -> list[Discrepancy]:
     kept: list[Discrepancy] = []
     spans_of: list[list[Evidence]] = []  # evidence of each kept flag, growing as flags merge into it
     by_spans: set[frozenset[tuple[str, int, int]]] = set()
-    by_kind = _SpanIndex()  # (kind, source) -> spans of kept flags, valued by their index in `kept`
-    own = _SpanIndex()  # (kept index, source) -> that flag's spans
+    by_kind = SpanIndex()  # (kind, source) -> spans of kept flags, valued by their index in `kept`
+    own = SpanIndex()  # (kept index, source) -> that flag's spans
     for flag in sorted(flags, key=sort_key):
         key = frozenset((e.source_id, e.start, e.end) for e in flag.evidence)
         if key in by_spans:

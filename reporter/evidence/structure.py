@@ -7,6 +7,7 @@ Boilerplate (page chrome, appended stories) is found first and left out of every
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from reporter.evidence import chrome
@@ -111,6 +112,24 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+class _Positions:
+    """Is a position inside any of these spans? Binary search over their sorted union."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        merged: list[list[int]] = []
+        for s, e in sorted(sp for sp in spans if sp[1] > sp[0]):
+            if merged and s <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        self._starts = [m[0] for m in merged]
+        self._ends = [m[1] for m in merged]
+
+    def covers(self, pos: int) -> bool:
+        k = bisect.bisect_right(self._starts, pos) - 1
+        return k >= 0 and pos < self._ends[k]
+
+
 def _find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> tuple[list[tuple[int, int, bool]], list[int]]:
     """Quote spans (inside the marks, closed?) and stray marks; a quote left open at a paragraph end
     that the next paragraph reopens is the newswire continuation convention, not damage."""
@@ -213,10 +232,27 @@ def parse(source: Source) -> Document:
 
     raw_quotes, stray = _find_quotes(text, paragraphs)
     quote_pairs = [(s, e) for s, e, _ in raw_quotes]
+    # Per-sentence indexes, so that a long article costs linear time (each pass below used to scan every
+    # sentence, name, quote or statement of the article for every verb or quote).
+    in_quote = _Positions(quote_pairs)
+    starts = [s.start for s in sentences]
+    names_in: list[list[NameSpan]] = [[] for _ in sentences]  # by the sentence holding their start, in order
+    for n in names:
+        k = bisect.bisect_right(starts, n.start) - 1
+        if k >= 0 and n.start < sentences[k].end:
+            names_in[k].append(n)
+    quotes_in: list[list[tuple[int, int]]] = [[] for _ in sentences]  # quotes overlapping each sentence
+    for qs, qe in quote_pairs:
+        for k in range(max(0, bisect.bisect_right(starts, qs) - 1), bisect.bisect_left(starts, qe)):
+            if qs < sentences[k].end and sentences[k].start < qe:
+                quotes_in[k].append((qs, qe))
+    by_sentence: dict[int, list[Statement]] = {}
 
     def sent_index(pos: int) -> int:
-        for i, s in enumerate(sentences):
-            if s.start <= pos < s.end + 1:
+        """The first sentence with start <= pos <= end (sentences are sorted and disjoint)."""
+        k = bisect.bisect_right(starts, pos)
+        for i in (k - 2, k - 1):
+            if i >= 0 and sentences[i].start <= pos < sentences[i].end + 1:
                 return i
         return max(0, len(sentences) - 1)
 
@@ -225,40 +261,40 @@ def parse(source: Source) -> Document:
     persons_full = set(names_finder.persons.values())
     last_person: str | None = None
     last_person_at = last_speaker_at = -1
-    person_mentions = [n for n in names if n.kind == "person"]
     for si, sent in enumerate(sentences):
         if sent.role != "body":
             continue
+        persons_here = [n for n in names_in[si] if n.kind == "person"]
+        same = by_sentence.setdefault(si, [])
         for m in VERB_RE.finditer(text, sent.start, sent.end):
             vpos = m.start()
-            if any(qs <= vpos < qe for qs, qe in quote_pairs):
+            if in_quote.covers(vpos):
                 continue
             verb = m.group(1).lower()
             pron = re.search(r"\b(he|she)\s+(?:\w+\s+){0,2}$", text[max(sent.start, vpos - 30) : vpos], re.IGNORECASE)
-            same = [st for st in statements if st.sentence == si]
             if verb.endswith("ing") and same and re.search(r"\bas\s+$", text[vpos - 5 : vpos]):
                 speaker = same[-1].speaker  # 'X was quoted ... as saying'
             elif pron:
                 mentions = [
                     n
-                    for n in person_mentions
-                    if sent.start <= n.start < vpos
+                    for n in persons_here
+                    if n.start < vpos
                     and n.full
                     and not after_preposition(text, n.start)
-                    and not any(qs <= n.start < qe for qs, qe in quote_pairs)
+                    and not in_quote.covers(n.start)
                 ]
                 # the nearest compatible person before the pronoun: the latest of the last speaker and the
                 # last person mentioned outside a quote ('Mr. Trump praised ... “...,” he said. He added:')
                 nearest = last_person if last_person_at > last_speaker_at else last_person_speaker
                 speaker = mentions[0].full if mentions else (nearest or last_person_speaker or last_person)
             else:
-                speaker = speaker_near_verb(text, sent, vpos, verb, names, quote_pairs)
+                speaker = speaker_near_verb(text, sent, vpos, verb, names_in[si], quotes_in[si])
             if speaker:
                 statements.append(Statement(si, speaker, verb, vpos))
+                same.append(statements[-1])
                 if speaker in persons_full and not _org_like(speaker):
                     last_person_speaker, last_speaker_at = speaker, vpos
-        mentioned = [n for n in person_mentions if sent.start <= n.start < sent.end and not _org_like(n.full or n.text)
-                     and not any(qs <= n.start < qe for qs, qe in quote_pairs)]
+        mentioned = [n for n in persons_here if not _org_like(n.full or n.text) and not in_quote.covers(n.start)]
         subjects = [n for n in mentioned if not after_preposition(text, n.start)] or mentioned
         if subjects:  # the sentence's first person, its likely subject, is what a later 'he' refers to
             last_person, last_person_at = subjects[0].full or subjects[0].text, subjects[0].start
@@ -271,7 +307,7 @@ def parse(source: Source) -> Document:
             continue
         si = sent_index(qs)
         touching = {sent_index(qs), sent_index(max(qs, qe - 1))}
-        cands = [st for st in statements if st.sentence in touching]
+        cands = [st for k in sorted(touching) for st in by_sentence.get(k, ())]
         cands.sort(key=lambda st: min(abs(st.verb_start - qs), abs(st.verb_start - qe)))
         speaker = cands[0].speaker if cands else None
         para = sentences[si].paragraph if sentences else 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -49,13 +50,17 @@ def brief_values(material: Material) -> dict[str, str]:
     return {"delimiter": delimiter, "material": material.text}
 
 
-def material_budget(window_tokens: int | None, model: str) -> int | None:
-    """Tokens the material of one brief request may take: the window less instructions, schema, answer."""
+def material_budget(window_tokens: int | None, model: str, count: Callable[[str, str | None], int] = count_tokens
+                    ) -> int | None:
+    """Tokens the material of one brief request may take: the window less instructions, schema, answer.
+
+    With `count` = UTF-8 length (a token is at least one byte) it is a lower bound, found without the tokenizer.
+    """
     if not window_tokens:
         return None
     prompt = load_prompt("brief").render(delimiter="MATERIAL-0123456789ABCDEF", material="", schema_note="")
-    overhead = sum(count_tokens(m.content, model) + 4 for m in prompt)
-    schema = count_tokens(json.dumps(json_schema_for(BriefOutput), separators=(",", ":")), model)
+    overhead = sum(count(m.content, model) + 4 for m in prompt)
+    schema = count(json.dumps(json_schema_for(BriefOutput), separators=(",", ":")), model)
     reserve = min(MAX_ANSWER_RESERVE, window_tokens // 4)
     return max(512, window_tokens - overhead - schema - reserve)
 
@@ -63,7 +68,15 @@ def material_budget(window_tokens: int | None, model: str) -> int | None:
 def plan_materials(sources: list[Source], report: object, candidates: list[Discrepancy], model: str,
                    window_tokens: int | None) -> list[Material]:
     """The material of every brief request (one, or the parts of a cluster too big for the window)."""
+    if window_tokens:  # the whole material surely fits (counted in bytes): no tokenizer needed
+        whole = build_materials(sources, report, candidates, model, None)
+        if len(whole[0].text.encode("utf-8")) <= (material_budget(window_tokens, model, _utf8_length) or 0):
+            return whole
     return build_materials(sources, report, candidates, model, material_budget(window_tokens, model))
+
+
+def _utf8_length(text: str, _model: str | None) -> int:
+    return len(text.encode("utf-8"))
 
 
 @dataclass

@@ -64,7 +64,9 @@ class ModelClient:
                     from reporter.llm.live import LiveBackend
 
                     self._live = LiveBackend(self.config)
-                self._budgeted = BudgetedBackend(self._live, self.budget, request_tokens)
+                # Counting needs the tokenizer (built in a few tenths of a second): only when a token cap is set.
+                estimate = request_tokens if self.budget.max_tokens is not None else None
+                self._budgeted = BudgetedBackend(self._live, self.budget, estimate)
                 self.live_ready.set()
             return self._budgeted
 
@@ -74,7 +76,7 @@ class ModelClient:
             if (request.params.get("response_format") == "json_schema" and self.replay.json_mode_only()
                     and self.replay.lookup(request) is None):
                 # Recorded from a json-mode-only server: answer as that server did, so the run falls back.
-                from reporter.llm.live import StructuredOutputUnsupported
+                from reporter.llm.protocol import StructuredOutputUnsupported
 
                 raise StructuredOutputUnsupported("the cassette was recorded in json mode")
             response = self.replay.require(request)

@@ -16,21 +16,19 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, System
 
 from reporter.config import Config
 from reporter.errors import ConfigError, ModelError
-from reporter.llm.protocol import ModelRequest, ModelResponse
+from reporter.llm.protocol import (
+    DEFAULT_MODEL,
+    ModelRequest,
+    ModelResponse,
+    StructuredOutputUnsupported,
+    split_model,
+)
 from reporter.llm.transport import bounded_http_client, refusal_reason
 
-DEFAULT_MODEL = "gpt-4o-mini"
+# DEFAULT_MODEL, StructuredOutputUnsupported and split_model live in protocol (no openai import there).
+__all__ = ["DEFAULT_MODEL", "LiveBackend", "StructuredOutputUnsupported", "split_model"]
+
 _LC_MESSAGE = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
-
-
-class StructuredOutputUnsupported(ModelError):
-    """The server rejected `response_format` json_schema: fall back to json mode."""
-
-
-def split_model(name: str) -> tuple[str, str]:
-    """`provider:model` -> (provider, model); a bare name is an OpenAI (or compatible) model."""
-    provider, sep, model = name.partition(":")
-    return (provider, model) if sep and provider.isidentifier() else ("openai", name)
 
 
 def _response_format(request: ModelRequest) -> dict[str, Any] | None:

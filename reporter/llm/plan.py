@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 
 from reporter.errors import ConfigError
-from reporter.llm.live import split_model
+from reporter.llm.protocol import split_model
 
 # Typical answer sizes, used only to estimate cost before anything is sent.
 EXPECTED_OUTPUT_TOKENS = {"summary": 150, "brief": 1500}

@@ -1,21 +1,25 @@
 """Prompt templates: one Markdown file per step in `prompts/`, with a name and version in front matter.
 
 A file is YAML front matter (name, version, description, variables) then `## system` / `## user`
-sections, loaded as a LangChain `ChatPromptTemplate` (f-string syntax; literal braces are doubled).
-The declared variables must be exactly the template's, and rendering must supply exactly them:
-a missing or unknown variable is an error, never a silently empty or ignored slot.
+sections in LangChain's f-string syntax (literal braces are doubled), rendered with LangChain's own
+f-string formatter, the one its `ChatPromptTemplate` applies (a test checks both give the same messages).
+Not `ChatPromptTemplate` itself: importing it pulls in LangChain's tracing stack (langsmith), half a
+second before a cached run could answer. The declared variables must be exactly the template's, and
+rendering must supply exactly them: a missing or unknown variable is an error, never a silently empty
+or ignored slot.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import string
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
-from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.utils.formatting import formatter
 
 from reporter.errors import ConfigError
 from reporter.llm.protocol import ChatMessage
@@ -23,17 +27,16 @@ from reporter.llm.protocol import ChatMessage
 PROMPTS_DIR = Path(os.environ.get("REPORTER_PROMPTS") or Path(__file__).resolve().parents[2] / "prompts")
 _SECTION = re.compile(r"^## (system|user|assistant)\s*$", re.MULTILINE)
 _FRONT = re.compile(r"\A---\n(.*?)\n---\n(.*)\Z", re.DOTALL)
-_ROLES = {"system": "system", "user": "human", "assistant": "ai"}
 
 
 @dataclass(frozen=True)
 class PromptTemplate:
-    """One step's prompt: name, version, declared variables and the chat template."""
+    """One step's prompt: name, version, declared variables and the chat messages' templates."""
 
     name: str
     version: str
     variables: frozenset[str]
-    template: ChatPromptTemplate
+    messages: tuple[tuple[str, str], ...]  # (role, f-string template), in order
 
     def render(self, **values: str) -> list[ChatMessage]:
         """The chat messages with `values` filled in; exactly the declared variables must be given."""
@@ -44,11 +47,23 @@ class PromptTemplate:
                 f"prompt {self.name} v{self.version}: missing variables {sorted(missing)}, "
                 f"unknown variables {sorted(unknown)}"
             )
-        roles = {"system": "system", "human": "user", "ai": "assistant"}
-        return [
-            ChatMessage(role=roles[m.type], content=str(m.content))
-            for m in self.template.format_messages(**values)
-        ]
+        return [ChatMessage(role=role, content=formatter.format(template, **values))  # type: ignore[arg-type]
+                for role, template in self.messages]
+
+
+def template_variables(template: str) -> set[str]:
+    """The variables of an f-string template, by LangChain's rules (no attribute access, indexing,
+    positional or nested fields); a ValueError names the problem."""
+    names = set()
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if name is None:
+            continue
+        if "." in name or "[" in name or "]" in name or name.isdigit() or not name:
+            raise ValueError(f"invalid variable name {name!r} in f-string template")
+        if spec and ("{" in spec or "}" in spec):
+            raise ValueError("nested replacement fields are not allowed in an f-string template")
+        names.add(name)
+    return names
 
 
 def parse_prompt(text: str, origin: str) -> PromptTemplate:
@@ -66,21 +81,20 @@ def parse_prompt(text: str, origin: str) -> PromptTemplate:
         if key not in meta:
             raise ConfigError(f"{origin}: front matter lacks '{key}'")
     parts = _SECTION.split(match.group(2))
-    messages = [(_ROLES[role], body.strip("\n")) for role, body in zip(parts[1::2], parts[2::2], strict=True)]
+    messages = tuple((role, body.strip("\n")) for role, body in zip(parts[1::2], parts[2::2], strict=True))
     if not messages:
         raise ConfigError(f"{origin}: no '## system' or '## user' section")
     try:
-        template = ChatPromptTemplate.from_messages(messages, template_format="f-string")
-    except (ValueError, KeyError) as exc:
+        used = frozenset(v for _, body in messages for v in template_variables(body))
+    except ValueError as exc:
         raise ConfigError(f"{origin}: bad template: {exc}") from exc
     declared = frozenset(str(v) for v in meta["variables"])
-    used = frozenset(template.input_variables)
     if declared != used:
         raise ConfigError(
             f"{origin}: declared variables {sorted(declared)} differ from those used {sorted(used)}"
         )
     return PromptTemplate(name=str(meta["name"]), version=str(meta["version"]), variables=declared,
-                          template=template)
+                          messages=messages)
 
 
 @cache

@@ -12,6 +12,20 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reporter.errors import ModelError
+
+DEFAULT_MODEL = "gpt-4o-mini"
+
+
+class StructuredOutputUnsupported(ModelError):
+    """The server rejected `response_format` json_schema: fall back to json mode."""
+
+
+def split_model(name: str) -> tuple[str, str]:
+    """`provider:model` -> (provider, model); a bare name is an OpenAI (or compatible) model."""
+    provider, sep, model = name.partition(":")
+    return (provider, model) if sep and provider.isidentifier() else ("openai", name)
+
 
 class ChatMessage(BaseModel):
     """One chat message sent to the model."""

@@ -16,17 +16,15 @@ from reporter.errors import CassetteMiss, ModelError
 from reporter.ground import Grounder
 from reporter.llm.brief import brief_values, plan_materials, run_brief
 from reporter.llm.client import ModelClient, request_tokens
-from reporter.llm.live import DEFAULT_MODEL
 from reporter.llm.plan import PlannedRequest, format_plan, planned, price_for
 from reporter.llm.prompts import load_prompt
-from reporter.llm.protocol import ModelBackend
+from reporter.llm.protocol import DEFAULT_MODEL, ModelBackend
 from reporter.llm.schemas import BriefOutput, SummaryOutput
 from reporter.llm.structured import StructuredCaller
 from reporter.llm.summarise import (
+    article_pieces,
     finish_summary,
-    part_budget,
     request_summary,
-    split_text,
     summary_text,
     summary_values,
 )
@@ -42,7 +40,6 @@ from reporter.models import (
     UnverifiedClaim,
     Usage,
 )
-from reporter.tokens import count_tokens
 
 
 @dataclass
@@ -102,7 +99,6 @@ class LlmRun:
             finally:
                 self._progress.advance(task)
 
-        count_tokens("", self.model)  # load the tokenizer once here, not in every worker at once
         self._pending = {s.id: self._pool.submit(one, s) for s in sources}
         # Hold the (CPU-bound) analysis back until the workers have loaded the live model and started
         # sending, or need none (cache, replay): otherwise the two share one core and the requests leave late.
@@ -186,7 +182,7 @@ def plan_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries:
     plan: list[PlannedRequest] = []
     summary = load_prompt("summary")
     for source in sources:
-        pieces = split_text(summary_text(source), part_budget(window, model), model)
+        pieces = article_pieces(summary_text(source), window, model)
         for n, piece in enumerate(pieces, 1):
             request = caller.build(summary, summary_values(source.id, piece, n, len(pieces)), SummaryOutput,
                                    source.id)

@@ -19,9 +19,14 @@ from pydantic import BaseModel, ValidationError
 
 from reporter.errors import CassetteMiss, ModelOutputInvalid
 from reporter.llm.guard import clip_fields
-from reporter.llm.live import StructuredOutputUnsupported
 from reporter.llm.prompts import PromptTemplate, load_prompt
-from reporter.llm.protocol import ChatMessage, ModelBackend, ModelRequest, ModelResponse
+from reporter.llm.protocol import (
+    ChatMessage,
+    ModelBackend,
+    ModelRequest,
+    ModelResponse,
+    StructuredOutputUnsupported,
+)
 from reporter.llm.schemas import json_schema_for
 
 T = TypeVar("T", bound=BaseModel)

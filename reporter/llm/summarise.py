@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 
 from reporter.errors import CassetteMiss, ModelError, ModelOutputInvalid
 from reporter.evidence import chrome
@@ -24,7 +25,7 @@ from reporter.llm.prompts import load_prompt
 from reporter.llm.schemas import SummaryOutput, json_schema_for
 from reporter.llm.structured import StructuredCaller
 from reporter.models import ArticleSummary, Problem, Source
-from reporter.tokens import count_tokens
+from reporter.tokens import count_tokens, within
 
 MAX_KEY_POINTS = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
@@ -64,7 +65,7 @@ def without_chrome(text: str) -> str:
 
 def split_text(text: str, max_tokens: int, model: str) -> list[str]:
     """Consecutive pieces of `text` of at most `max_tokens` each, cut at paragraphs, then sentences."""
-    if count_tokens(text, model) <= max_tokens:
+    if within(text, max_tokens, model):
         return [text]
     units: list[str] = []
     for para in text.splitlines(keepends=True):
@@ -91,13 +92,27 @@ def split_text(text: str, max_tokens: int, model: str) -> list[str]:
     return pieces
 
 
-def part_budget(window_tokens: int, model: str) -> int:
-    """Article tokens one summary request may carry: the window less the prompt and the answer."""
+def part_budget(window_tokens: int, model: str, count: Callable[[str, str], int] = count_tokens) -> int:
+    """Article tokens one summary request may carry: the window less the prompt and the answer.
+
+    With `count` = UTF-8 length (a token is at least one byte) it is a lower bound, found without the tokenizer.
+    """
     messages = load_prompt("summary").render(**summary_values("x" * 20, ""), schema_note="")
-    overhead = sum(count_tokens(m.content, model) for m in messages)
-    schema = count_tokens(json.dumps(json_schema_for(SummaryOutput)), model)  # sent in json mode too
+    overhead = sum(count(m.content, model) for m in messages)
+    schema = count(json.dumps(json_schema_for(SummaryOutput)), model)  # sent in json mode too
     reserve = min(4096, window_tokens // 4)  # room for the answer
     return max(64, window_tokens - reserve - overhead - schema)
+
+
+def article_pieces(text: str, window_tokens: int, model: str) -> list[str]:
+    """The article whole when it surely fits one request (counted in bytes, no tokenizer), else `split_text`."""
+    if len(text.encode("utf-8")) <= part_budget(window_tokens, model, _utf8_length):
+        return [text]
+    return split_text(text, part_budget(window_tokens, model), model)
+
+
+def _utf8_length(text: str, _model: str) -> int:
+    return len(text.encode("utf-8"))
 
 
 def _merge(parts: list[SummaryOutput]) -> SummaryOutput:
@@ -112,7 +127,7 @@ def _merge(parts: list[SummaryOutput]) -> SummaryOutput:
 def request_summary(caller: StructuredCaller, source: Source, window_tokens: int) -> list[SummaryOutput]:
     """The model's summaries of the article's parts; needs only the text, so it may run before the analysis."""
     prompt = load_prompt("summary")
-    pieces = split_text(summary_text(source), part_budget(window_tokens, caller.model), caller.model)
+    pieces = article_pieces(summary_text(source), window_tokens, caller.model)
     return [caller.ask(prompt, summary_values(source.id, piece, n, len(pieces)), SummaryOutput, source.id)[0]
             for n, piece in enumerate(pieces, 1)]
 
