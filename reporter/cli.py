@@ -256,8 +256,13 @@ def main() -> None:
         # From here Ctrl-C is KeyboardInterrupt (reporter.__main__ answered it itself during the imports),
         # so code that is interrupted cleans up (temporary files, the cache) before the line below.
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        # Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1; an interrupt is 130.
-        code = cli.main(prog_name="reporter", standalone_mode=False)
+        # Not click's main(): it turns Ctrl-C into an empty line and "Aborted!" with exit 1; an interrupt is
+        # one line and 130. This is the rest of what it does: parse, invoke, honour --help/--version exits.
+        try:
+            with cli.make_context("reporter", sys.argv[1:]) as ctx:
+                code = cli.invoke(ctx)
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):
         _interrupted()
     except click.exceptions.ClickException as exc:
