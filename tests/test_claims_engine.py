@@ -175,3 +175,13 @@ def test_progress_lines_appear_only_after_the_delay(monkeypatch):
         assert not progress.enabled(slow)
     finally:
         progress.set_quiet(False)
+
+
+def test_lost_words_are_garbled_text_but_inversions_are_not():
+    report = _run({
+        "a": "She been disowned by her mother, and she said paid $20,000 for it. Hodgkinson was member of the "
+             "club. It would very exciting to see. " + FILLER,
+        "b": "Had he been there, he would have voted. She has been a member of the club since 2001. " + FILLER,
+    })
+    lost = [f for f in _kinds(report, "garbled_text") if f.detector == "garbled.lost_word"]
+    assert {f.evidence[0].text for f in lost} == {"She been", "said paid", "was member of", "would very exciting"}

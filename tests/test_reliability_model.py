@@ -110,7 +110,9 @@ def test_wrongly_typed_reply_fields_print_no_pydantic_warnings():
         warnings.simplefilter("always")
         response = _backend(server.url).complete(_request())
     assert json.loads(response.text)["lead"] == "x"
-    assert [str(w.message) for w in caught] == []
+    # what this test is about: no pydantic serialisation warnings. A ResourceWarning for a socket some earlier
+    # test left open can be finalised by the garbage collector inside this block; it is not counted here.
+    assert [str(w.message) for w in caught if not issubclass(w.category, ResourceWarning)] == []
 
 
 def test_a_server_echoing_the_api_key_never_gets_it_stored_or_printed(tmp_path, fake_openai, monkeypatch, cache_dir):

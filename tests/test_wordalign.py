@@ -67,3 +67,12 @@ def test_quote_evidence_marks_a_dropped_negation_around_the_gap():
     ], EvidenceThresholds())
     flag = next(f for f in report.discrepancies if f.kind == "wording_variant")
     assert sorted((e.source_id, e.text) for e in flag.evidence) == [("a", "not"), ("b", "will accept")]
+
+
+def test_wordnet_synonyms_ship_with_the_package_and_agree():
+    rs = [_rend("a", "a female occupant of the house"), _rend("b", "a female resident of the house")]
+    align_renderings(rs)
+    assert rs[0].support == [1.0] * 6  # occupant ~ resident: WordNet 3.0 pair from reporter/data/synonyms.txt
+    rs = [_rend("a", "a female occupant of the house"), _rend("b", "a female dog of the house")]
+    align_renderings(rs)
+    assert rs[0].support[2] == 0.0

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from reporter import progress
 from reporter.config import EvidenceThresholds
-from reporter.evidence import attribution, boilerplate, factual, garbled, minority, spelling, wording
+from reporter.evidence import attribution, boilerplate, factual, garbled, minority, slips, spelling, wording
 from reporter.evidence.align import Alignment, Group, Unit, align
 from reporter.evidence.flags import Cluster, SpanIndex, evidence, merge_flags
 from reporter.evidence.structure import Document, parse
@@ -21,6 +21,7 @@ DETECTORS = (
     boilerplate.detect,
     spelling.detect,
     garbled.detect,
+    slips.detect,
     wording.detect,
     minority.detect,
     attribution.detect,

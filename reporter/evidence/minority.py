@@ -5,8 +5,9 @@ The versions of each aligned sentence are aligned word by word (`wordalign`); ev
 score from how many other versions, weighted by their reliability, align it, and a logistic model fitted on
 the WMT21 dev half (`bench/fit_consensus.py`, coefficients in `reporter/data/consensus_model.json`) turns the
 scores into the probability of an error. The evidence is the differing words only, as tight verbatim spans.
-A rendering that few other versions resemble at all is the same signal at sentence level: its words get low
-support and its own, lower confidence.
+In a cluster of six or more sources, a sentence only two to five versions render alike (the others said it
+too differently to align) is the same signal at sentence level: its words are scored the same way, with the
+share of sources rendering the sentence as one more feature, and its flag gets a lower confidence.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from reporter.evidence.flags import Cluster, evidence, make_flag
 from reporter.evidence.wordalign import FEATURES, Model, Rendering, align_renderings, features, mean, runs, tokenize
 from reporter.models import Discrepancy, Evidence
 
-_MIN_SOURCES = 6  # fewer renderings give no reliable majority (news clusters rarely reach this)
+_MIN_SOURCES = 6  # a cluster of fewer sources gives no reliable majority (news clusters rarely reach this)
+_MIN_RENDERINGS = 2  # in such a cluster, a sentence only a few versions render is itself a signal
 
 
 @lru_cache(maxsize=1)
@@ -45,9 +47,11 @@ def renderings_of(cluster: Cluster, group: Group) -> list[Rendering]:
 def featured_groups(cluster: Cluster) -> list[tuple[Group, list[Rendering], list[list[list[float]]]]]:
     """Every sentence group with enough renderings, its renderings and each word's FEATURES."""
     groups = []
+    if len(cluster.docs) < _MIN_SOURCES:
+        return []
     for group in cluster.alignment.cross_source("sentence"):
         rs = renderings_of(cluster, group)
-        if len(rs) >= _MIN_SOURCES:
+        if len(rs) >= _MIN_RENDERINGS:
             align_renderings(rs)
             groups.append((group, rs))
     # reliability of a source: how much of its wording the other versions back, over the whole cluster
@@ -59,7 +63,7 @@ def featured_groups(cluster: Cluster) -> list[tuple[Group, list[Rendering], list
     out = []
     for group, rs in groups:
         align_renderings(rs, reliability)
-        out.append((group, rs, features(rs, reliability)))
+        out.append((group, rs, features(rs, reliability, len(cluster.docs))))
     return out
 
 
@@ -85,17 +89,24 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
             continue
         shown = "; ".join(f"'{e.text}'" for e in spans[:3])
         first = group.units[0].text if len(group.units[0].text) < 60 else group.units[0].text[:57] + "…"
+        weak = len(rs) < _MIN_SOURCES  # most versions render this sentence differently or not at all
+        words = f"the marked words ({shown}{'; …' if len(spans) > 3 else ''})"
+        explanation = (
+            f"Only {len(rs)} of {len(cluster.docs)} sources render this sentence recognisably alike; {words} are "
+            "where they differ, so a version may have gone wrong there (weak alignment: a lower confidence)."
+            if weak
+            else f"{len(rs)} sources render this sentence; {words} are not backed by most of the other "
+            "renderings, so those renderings may have gone wrong there."
+        )
         flags.append(
             make_flag(
                 "wording_variant",
                 "wording.minority",
                 "low",
                 f"Sources render one sentence with words few others use: '{first}'",
-                f"{len(rs)} sources render this sentence; the marked words ({shown}"
-                f"{'; …' if len(spans) > 3 else ''}) are not backed by most of the other renderings, "
-                "so those renderings may have gone wrong there.",
+                explanation,
                 spans,
-                0.55 + 0.4 * peak,
+                (0.5 if weak else 0.55) + 0.4 * peak,
                 "Compare the marked passages with the majority wording.",
             )
         )

@@ -180,11 +180,13 @@ def mean(values: Sequence[float]) -> float:
 FEATURES = (
     "support", "wsupport", "bag", "stop", "zipf", "number", "capital", "rendering_mean", "group_mean",
     "reliability", "left", "right", "length_ratio", "renderings", "position", "support_sq", "neighbour_min",
-    "support_stop", "left_pair", "right_pair", "pair_min", "pair_product",
+    "support_stop", "left_pair", "right_pair", "pair_min", "pair_product", "coverage",
 )  # fmt: skip
 
 
-def features(renderings: Sequence[Rendering], reliability: dict[str, float]) -> list[list[list[float]]]:
+def features(
+    renderings: Sequence[Rendering], reliability: dict[str, float], sources: int | None = None
+) -> list[list[list[float]]]:
     """The FEATURES vector of every token of every rendering (renderings already aligned).
 
     Renderings with the same words and the same support get the same rows but for their reliability, so the
@@ -193,6 +195,7 @@ def features(renderings: Sequence[Rendering], reliability: dict[str, float]) -> 
     median = lengths[len(lengths) // 2] or 1
     group_mean = mean([mean(r.support) for r in renderings if r.tokens])
     n = len(renderings)
+    coverage = n / max(n, sources or n)  # share of the cluster's sources that render this sentence
     rel_at = FEATURES.index("reliability")
     built: dict[tuple, list[list[float]]] = {}
     out: list[list[list[float]]] = []
@@ -218,7 +221,7 @@ def features(renderings: Sequence[Rendering], reliability: dict[str, float]) -> 
                 s, r.wsupport[k], r.bag[k], stop, zipf(t.word.lower()), 1.0 if t.word[0].isdigit() else 0.0,
                 1.0 if (k and t.word[0].isupper()) else 0.0, rmean, group_mean, rel,
                 left, right, len(r.tokens) / median, float(n), k / max(1, len(r.tokens)), s * s, min(left, right),
-                s * stop, lp, rp, min(lp, rp), lp * rp,
+                s * stop, lp, rp, min(lp, rp), lp * rp, coverage,
             ])  # fmt: skip
         built[key] = rows
         out.append(rows)

@@ -184,15 +184,21 @@ class _Builder:
         self.cands: list[tuple[str, str, _Item]] = []  # (label, candidate id, item)
         # The candidates' lines are bounded by a share of the articles' size, so that the request's cost
         # stays proportional to what is read; the least severe beyond it are kept as the engine found them.
-        article_tokens = sum(count_tokens(s.text, model) for s in sources)
-        allowance = max(MIN_CANDIDATE_TOKENS, int(article_tokens * CANDIDATE_SHARE))
-        for n, cand in enumerate(judged(candidates), 1):
-            item = self._candidate(f"C{n}", cand)
+        items = [(f"C{n}", cand, self._candidate(f"C{n}", cand)) for n, cand in enumerate(judged(candidates), 1)]
+        if sum(len(it.line.encode("utf-8")) + 1 for _, _, it in items) <= MIN_CANDIDATE_TOKENS:
+            # a token is at least one byte: lines within the floor in bytes fit without building the tokenizer
+            for label, cand, item in items:
+                item.tokens = len(item.line.encode("utf-8")) + 1
+                self.cands.append((label, cand.id, item))
+            items = []
+        allowance = max(MIN_CANDIDATE_TOKENS, int(sum(count_tokens(s.text, model) for s in sources)
+                                                  * CANDIDATE_SHARE)) if items else 0
+        for label, cand, item in items:
             item.tokens = count_tokens(item.line, model) + 1
             allowance -= item.tokens
             if allowance < 0 and self.cands:
                 break
-            self.cands.append((f"C{n}", cand.id, item))
+            self.cands.append((label, cand.id, item))
 
     def _node(self, source_id: str, pos: int) -> Node | None:
         article = self.by_id.get(source_id)

@@ -1,0 +1,43 @@
+"""Words lost in editing, found by patterns that well-formed English does not produce: 'she been disowned'
+(has/had lost), 'would very exciting' (be lost), 'was member of' (a/an lost), 'She said paid' (a subject lost
+after 'said'), 'received the Yair' (a stray article before a person's first name). Each is a garbled_text flag
+on the verbatim words, outside quotes only where a speaker's own grammar is not at stake."""
+
+from __future__ import annotations
+
+import re
+
+from reporter.evidence.flags import Cluster, evidence, make_flag
+from reporter.models import Discrepancy
+
+_PATTERNS = [
+    (re.compile(r"(?<!\bhad\s)(?<!\bhas\s)(?<!\bhave\s)(?<!\bHad\s)\b(?:[Hh]e|[Ss]he|[Ii]t|[Tt]hey|[Ww]e)\s+been\b"),
+     "'has' or 'had' seems lost before 'been'"),
+    (re.compile(r"\b(?:would|could|should|will|might|must)\s+(?:very|so|too|really|quite)\s+"
+                r"[a-z]+(?:ing|ful|ous|ive|able|ible|ent|ant)\b"), "'be' seems lost after the modal verb"),
+    (re.compile(r"\b(?:is|was|were|are|became|becomes)\s+member\s+of\b"), "an article seems lost before 'member'"),
+    (re.compile(r"\b(?:said|says)\s+(?:paid|spent|had|got|made|took|bought|sold|gave)\b(?!\s+(?:that|it|to|on))"),
+     "a subject seems lost after 'said'"),
+]
+
+
+def detect(cluster: Cluster) -> list[Discrepancy]:
+    """Garbled-text flags for lost words."""
+    first_names = {full.split()[0] for d in cluster.docs.values() for full in d.persons.values() if " " in full}
+    stray_the = re.compile(r"\b(?:received|met|told|visited|called)\s+the\s+(" + "|".join(
+        re.escape(n) for n in sorted(first_names)) + r")\b") if first_names else None
+    flags = []
+    for doc in cluster.docs.values():
+        for sent in doc.sentences:
+            if sent.role != "body":
+                continue
+            found = [(m, why) for pattern, why in _PATTERNS for m in pattern.finditer(doc.text, sent.start, sent.end)]
+            if stray_the:
+                found += [(m, "a stray 'the' before a person's name") for m in
+                          stray_the.finditer(doc.text, sent.start, sent.end)]
+            for m, why in found:
+                flags.append(make_flag(
+                    "garbled_text", "garbled.lost_word", "low", f"Word lost: '{m.group()}'",
+                    f"'{m.group()}' does not read as English: {why}.", [evidence(doc, m.start(), m.end())], 0.7,
+                    None))
+    return flags
