@@ -31,7 +31,7 @@ from bench.common import ROOT
 SMALL_WINDOW = 4096  # a local model's default context (Ollama's num_ctx), small enough to force parts
 MATERIAL = re.compile(r"<<<(MATERIAL-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
 ARTICLE = re.compile(r"<<<(ARTICLE-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
-_NUMBERED = re.compile(r"^(\d+) (.*)$")
+_NUMBERED = re.compile(r"^(\d+)\*? (.*)$")  # '9* ...' is a line of page chrome
 _SAME = re.compile(r"^= S\d+\.\d+$")
 _CANDIDATE_REF = re.compile(r'(S\d+)(?:\.\d+| chrome) "([^"]*)"')
 

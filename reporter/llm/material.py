@@ -4,8 +4,8 @@ A model can only flag what it is shown, next to what it contradicts. So the brie
 
 * ARTICLES: every article in full, one numbered sentence per line (`12 The talks lasted two hours.`),
   so the model can cite `S2` sentence 12; a sentence word for word one shown above (wire copy reprinted
-  by several outlets) is shown as `12 = S1.4`; page chrome the engine found is left out (it is shown as
-  the boilerplate candidate's evidence instead);
+  by several outlets) is shown as `12 = S1.4`; a line of page chrome the engine found is marked
+  with a star (`13* Photo: Reuters`), and shown by its head when it is a long paragraph (an appended story);
 * ALIGNED: the engine's alignment as a compact map, one line per group of sentences (or quotes) that
   report the same thing in several sources (`S1.3 S2.5 S4.2`);
 * CANDIDATES: every kind, each with the exact words of its evidence and the sentence they are in.
@@ -31,8 +31,8 @@ from reporter.models import SEVERITY_RANK, Discrepancy, Evidence, Source
 from reporter.tokens import count_tokens
 
 SHOWN_CANDIDATES = 40  # candidates judged by the model; the rest are kept as the engine found them
-CANDIDATE_SHARE = 0.25  # ... and their lines take at most this share of the articles' tokens
-MIN_CANDIDATE_TOKENS = 600  # ... or this many tokens, for short articles
+CANDIDATE_SHARE = 0.25  # ... and their lines take at most this share of the articles' size
+MIN_CANDIDATE_BYTES = 2400  # ... or this many bytes (about 600 tokens), for short articles
 EVIDENCE_CHARS = 70  # a candidate's evidence longer than this is cited by its sentence number only
 SAME_SENTENCE_CHARS = 30  # a sentence this long, word for word one shown above, is shown as '7 = S3.5'
 TITLE_CHARS = 72  # a longer candidate title is shown as head … tail
@@ -41,6 +41,7 @@ SHOWN_REFS = 6  # evidence references shown per candidate; the rest are named by
 CHROME_SPANS = 4  # page-chrome spans shown per boilerplate candidate (they are not in the articles)
 CHROME_LINES = 16  # lines of one chrome span shown (each by its head) ...
 CHROME_LINE_WORDS = 8  # ... of at most this many words
+CHROME_FULL_WORDS = 40  # a chrome line in an article is shown whole up to this many words, else by its head
 CROSS_SOURCE_KINDS = {"wording_variant", "factual_conflict", "attribution_conflict"}
 
 Node = tuple[str, int]  # (source label, sentence number)
@@ -54,10 +55,16 @@ class Article:
     source: Source
     head: str
     sentences: list[tuple[int, int]]
+    chrome: frozenset[int] = frozenset()  # numbers of the lines that are page chrome
 
     def line(self, n: int) -> str:
         start, end = self.sentences[n - 1]
-        return f"{n} {' '.join(self.source.text[start:end].split())}"
+        words = self.source.text[start:end].split()
+        if n not in self.chrome:
+            return f"{n} {' '.join(words)}"
+        if len(words) > CHROME_FULL_WORDS:  # an appended story's paragraph: its head tells what it is
+            words = [*words[:CHROME_LINE_WORDS], "…"]
+        return f"{n}* {' '.join(words)}"
 
     def sentence_at(self, pos: int) -> int | None:
         """The number of the sentence holding offset `pos`, if any (chrome is in none)."""
@@ -113,6 +120,32 @@ def numbered_sentences(source: Source, doc: Any = None) -> list[tuple[int, int]]
             if text[ps:pe].strip(" \t\"'“”‘’.,;:-—–"):
                 spans += split_sentences(text, ps, pe)
     return sorted(set(spans))
+
+
+def chrome_lines(source: Source, doc: Any = None) -> list[tuple[int, int]]:
+    """The lines of the page chrome the engine found (its boilerplate spans), in text order."""
+    text = source.text
+    lines = chrome.line_spans(text)
+    if doc is not None:
+        junk = [(s, e) for s, e in getattr(doc, "boilerplate", [])]
+    else:
+        junk = [(s, e) for s, e, _ in chrome.merge_spans(chrome.find_chrome(text, lines), text)]
+    out = []
+    for ls, le in lines:
+        for js, je in junk:
+            s, e = max(ls, js), min(le, je)
+            if s < e and text[s:e].strip():
+                out.append((s, e))
+    return sorted(set(out))
+
+
+def numbered_units(source: Source, doc: Any = None) -> tuple[list[tuple[int, int]], frozenset[int]]:
+    """Sentences and chrome lines in text order, and the numbers of the chrome lines among them."""
+    sentences = numbered_sentences(source, doc)
+    junk = [c for c in chrome_lines(source, doc) if not any(s < c[1] and c[0] < e for s, e in sentences)]
+    units = sorted(set(sentences) | set(junk))
+    chrome_set = set(junk)
+    return units, frozenset(n for n, u in enumerate(units, 1) if u in chrome_set)
 
 
 def compact_refs(nodes: list[Node]) -> str:
@@ -177,25 +210,20 @@ class _Builder:
         documents = getattr(report, "documents", None) or {}
         labels = source_labels(sources)
         self.articles = [Article(labels[s.id], s, ", ".join(x for x in (s.outlet, s.published) if x),
-                                 numbered_sentences(s, documents.get(s.id))) for s in sources]
+                                 *numbered_units(s, documents.get(s.id))) for s in sources]
         self.by_id = {a.source.id: a for a in self.articles}
         self.by_label = {a.label: a for a in self.articles}
         self.groups = self._alignment(getattr(report, "alignment", None), documents)
         self.cands: list[tuple[str, str, _Item]] = []  # (label, candidate id, item)
         # The candidates' lines are bounded by a share of the articles' size, so that the request's cost
         # stays proportional to what is read; the least severe beyond it are kept as the engine found them.
-        items = [(f"C{n}", cand, self._candidate(f"C{n}", cand)) for n, cand in enumerate(judged(candidates), 1)]
-        if sum(len(it.line.encode("utf-8")) + 1 for _, _, it in items) <= MIN_CANDIDATE_TOKENS:
-            # a token is at least one byte: lines within the floor in bytes fit without building the tokenizer
-            for label, cand, item in items:
-                item.tokens = len(item.line.encode("utf-8")) + 1
-                self.cands.append((label, cand.id, item))
-            items = []
-        allowance = max(MIN_CANDIDATE_TOKENS, int(sum(count_tokens(s.text, model) for s in sources)
-                                                  * CANDIDATE_SHARE)) if items else 0
-        for label, cand, item in items:
-            item.tokens = count_tokens(item.line, model) + 1
-            allowance -= item.tokens
+        # Counted in UTF-8 bytes, not tokens: the same share either way, and no tokenizer is needed.
+        article_bytes = sum(len(s.text.encode("utf-8")) for s in sources)
+        allowance = max(MIN_CANDIDATE_BYTES, int(article_bytes * CANDIDATE_SHARE))
+        for n, cand in enumerate(judged(candidates), 1):
+            label = f"C{n}"
+            item = self._candidate(label, cand)
+            allowance -= len(item.line.encode("utf-8")) + 1
             if allowance < 0 and self.cands:
                 break
             self.cands.append((label, cand.id, item))

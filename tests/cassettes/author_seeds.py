@@ -52,7 +52,7 @@ INVENTED_EVIDENCE = "Wang Yi landed in Moscow on Monday evening after cancelling
 
 DELIMITED = re.compile(r"<<<([A-Z]+-[0-9A-F]+)>>>\n(.*)\n<<<END \1>>>", re.DOTALL)
 CANDIDATE = re.compile(r"^(C\d+) ([a-z_]+), ")  # "C3 garbled_text, medium: title | S2.9 \"...\""
-NUMBERED = re.compile(r"^(\d+) (.+)$")
+NUMBERED = re.compile(r"^(\d+) (.+)$")  # page chrome lines ('9* ...') do not match
 QUOTE = re.compile(r"[“\"]([^”\"]{12,}?)[”\"]")
 SPEAKER = re.compile(r"\b(?:Mr |Ms )?([A-Z][a-z]+)\b(?:,[^,]{0,80},)? (?:said|told|stated|added|responded)\b")
 FIGURE = re.compile(r"(?:US)?\$\d[\d,.]*(?: (?:billion|million|trillion))?|\b\d[\d,.]*(?:%| percent| billion"
