@@ -21,6 +21,7 @@ from bench.report import figures_markdown, print_table, replace_block
 
 BENCHMARKS = {
     "scaling": "bench.scaling",
+    "cli": "bench.cli_scaling",
     "llm": "bench.llm_efficiency",
     "detection": "bench.detection",
     "seeds": "bench.seeds_report",

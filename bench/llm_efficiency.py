@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import ROOT, make_source, row
+from reporter.llm.pacing import START
 
 LATENCY_S = 1.0
 ARTICLES = 20
@@ -150,14 +151,15 @@ def measure() -> tuple[dict, list[dict]]:
             brief, wall = _timed_brief(sources, config)
             if label == "cold":
                 cluster_calls = fake.chat_calls[before:]
-            waves = math.ceil(ARTICLES / config.concurrency)
+            concurrency = config.concurrency or START  # adaptive by default: where it starts
+            waves = math.ceil(ARTICLES / concurrency)
             limit = (waves + 1) * LATENCY_S
             results[f"efficiency_{label}"] = {
-                "mode": brief.run.mode, "concurrency": config.concurrency,
+                "mode": brief.run.mode, "concurrency": concurrency,
                 "requests": len(fake.chat_calls) - before, "wall_s": round(wall, 3), "limit_s": limit,
                 "ratio": round(wall / limit, 3),
                 "first_request_after_s": round(min(arrivals) - t0, 3) if arrivals else None,
-                "limit_formula": f"(ceil({ARTICLES}/{config.concurrency}) summary waves + 1 brief step)"
+                "limit_formula": f"(ceil({ARTICLES}/{concurrency}) summary waves + 1 brief step)"
                                  f" x {LATENCY_S} s",
                 "usage": brief.run.usage.model_dump(),
             }

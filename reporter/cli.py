@@ -138,7 +138,8 @@ def cli() -> None:
               "send nothing, write nothing.")
 @click.option("--max-requests", type=click.IntRange(min=0), default=None, help="Cap on model requests this run.")
 @click.option("--max-tokens", type=click.IntRange(min=0), default=None, help="Cap on model tokens (in + out).")
-@click.option("--concurrency", type=click.IntRange(min=1), default=None, help="Concurrent model requests [4].")
+@click.option("--concurrency", type=click.IntRange(min=1), default=None,
+              help="Most model requests at once [adaptive: 4, rising to 16 while the server keeps up].")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds per model request before it is retried [60].")
 @click.option("--record", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -55,7 +55,10 @@ class Config(BaseModel):
     api_key: SecretStr | None = Field(default=None, description="API key; never written anywhere.")
     timeout_s: float = Field(default=60.0, gt=0, description="Per-request timeout in seconds.")
     max_retries: int = Field(default=3, ge=0, description="Retries on 429, 5xx and timeouts.")
-    concurrency: int = Field(default=4, ge=1, description="Concurrent per-article model requests.")
+    concurrency: int | None = Field(
+        default=None, ge=1,
+        description="Most model requests in flight at once; None: adaptive (4, rising to 16 while the server "
+                    "keeps up, lower on 429s or slow answers; see llm/pacing.py).")
     use_cache: bool = Field(default=True, description="Answer identical requests from the local cache.")
     cache_dir: Path | None = Field(default=None, description="Cache folder; default is the user's cache dir.")
     record: Path | None = Field(default=None, description="Write every request and response to this cassette.")

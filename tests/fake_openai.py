@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import itertools
 import json
+import math
 import re
 import socket
 import threading
@@ -58,6 +59,7 @@ class Reply:
     model: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    error_body: dict[str, Any] | None = None  # the whole JSON error body, when `error` alone is not enough
 
 
 @dataclass
@@ -205,13 +207,96 @@ def with_invented_quotes(responder: Responder, quote: str = INVENTED_QUOTE) -> R
 # -- the server -----------------------------------------------------------------------------------
 
 
+class RateBudget:
+    """OpenAI's per-minute rate limits, as its API enforces and reports them.
+
+    Tokens and requests refill continuously (the whole limit per minute). A request is charged, when it
+    arrives, its prompt tokens plus `completion_estimate` (OpenAI counts `max_tokens` the same way); one
+    that does not fit gets HTTP 429 with OpenAI's body (type "tokens" or "requests", code
+    "rate_limit_exceeded", "Rate limit reached for MODEL in organization ORG on tokens per min (TPM): Limit
+    L, Used U, Requested R. Please try again in T. ...") and the `x-ratelimit-*` headers every answer
+    carries: limit, remaining and reset ("6m0s", "1.5s", "20ms") for requests and tokens. `retry_after`
+    adds a `retry-after` header to 429s (OpenAI does not always send one).
+    """
+
+    def __init__(self, tokens_per_minute: int, requests_per_minute: int = 10_000, completion_estimate: int = 200,
+                 retry_after: bool = False, window_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self.tpm, self.rpm = tokens_per_minute, requests_per_minute
+        self.window_s = window_s  # the "minute": shorter in tests, so a budget refills in seconds
+        self.completion_estimate = completion_estimate
+        self.retry_after = retry_after
+        self._clock = clock
+        self._tokens, self._requests = float(self.tpm), float(self.rpm)
+        self._last = clock()
+        self._lock = threading.Lock()
+        self.refused = 0
+
+    def admit(self, call: ChatCall, model: str) -> tuple[Reply | None, dict[str, str]]:
+        """(a 429 reply, or None and the rate-limit headers to send with the answer)."""
+        wanted = _estimate_tokens(call.text) + self.completion_estimate
+        with self._lock:
+            now = self._clock()
+            elapsed, self._last = now - self._last, now
+            self._tokens = min(self.tpm, self._tokens + elapsed * self.tpm / self.window_s)
+            self._requests = min(self.rpm, self._requests + elapsed * self.rpm / self.window_s)
+            if wanted > self.tpm:  # no wait can make room: OpenAI says so
+                self.refused += 1
+                message = (f"Request too large for {call.model or model} in organization org-fake on tokens per min "
+                           f"(TPM): Limit {self.tpm}, Requested {wanted}. The input or output tokens must be reduced "
+                           "in order to run successfully. Visit https://platform.openai.com/account/rate-limits to "
+                           "learn more.")
+                body = {"error": {"message": message, "type": "tokens", "param": None, "code": "rate_limit_exceeded"}}
+                return Reply(status=429, error=message, error_body=body, headers=self._headers()), {}
+            if self._requests < 1 or self._tokens < wanted:
+                self.refused += 1
+                by_tokens = self._tokens < wanted
+                kind, short, limit = ("tokens", "TPM", self.tpm) if by_tokens else ("requests", "RPM", self.rpm)
+                wait = (wanted - self._tokens if by_tokens else 1 - self._requests) * self.window_s / limit
+                used = round(limit - (self._tokens if by_tokens else self._requests))
+                requested = wanted if by_tokens else 1
+                message = (f"Rate limit reached for {call.model or model} in organization org-fake on {kind} per min "
+                           f"({short}): Limit {limit}, Used {used}, Requested {requested}. Please try again in "
+                           f"{_openai_duration(wait)}. Visit https://platform.openai.com/account/rate-limits to "
+                           "learn more.")
+                headers = self._headers()
+                if self.retry_after:
+                    headers["retry-after"] = str(max(1, math.ceil(wait)))
+                body = {"error": {"message": message, "type": kind, "param": None, "code": "rate_limit_exceeded"}}
+                return Reply(status=429, error=message, error_body=body, headers=headers), {}
+            self._tokens -= wanted
+            self._requests -= 1
+            return None, self._headers()
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "x-ratelimit-limit-requests": str(self.rpm),
+            "x-ratelimit-limit-tokens": str(self.tpm),
+            "x-ratelimit-remaining-requests": str(max(0, int(self._requests))),
+            "x-ratelimit-remaining-tokens": str(max(0, int(self._tokens))),
+            "x-ratelimit-reset-requests": _openai_duration((self.rpm - self._requests) * self.window_s / self.rpm),
+            "x-ratelimit-reset-tokens": _openai_duration((self.tpm - self._tokens) * self.window_s / self.tpm),
+        }
+
+
+def _openai_duration(seconds: float) -> str:
+    """A duration as OpenAI writes it in reset headers and messages: '20ms', '1.5s', '6m0s'."""
+    if seconds < 1:
+        return f"{max(1, round(seconds * 1000))}ms"
+    if seconds < 60:
+        return f"{seconds:.3g}s"
+    minutes, rest = divmod(seconds, 60)
+    return f"{int(minutes)}m{rest:.3g}s"
+
+
 class FakeOpenAI:
     """An OpenAI-compatible HTTP server on 127.0.0.1 answering from a script, a responder or a cassette."""
 
     def __init__(self, responder: Responder | None = None, cassette: Cassette | str | Path | None = None,
                  latency_s: float = 0.0, model: str = DEFAULT_MODEL, port: int = 0,
-                 json_schema_supported: bool = True) -> None:
+                 json_schema_supported: bool = True, budget: RateBudget | None = None) -> None:
         self.responder = responder
+        self.budget = budget  # a per-minute token/request budget answered with OpenAI's 429s
         self.json_schema_supported = json_schema_supported  # False: like servers with json mode only
         self.cassette = cassette
         self.latency_s = latency_s
@@ -299,6 +384,15 @@ class FakeOpenAI:
     # -- answering
 
     def _answer(self, call: ChatCall) -> Reply:
+        if self.budget is not None:
+            refused, headers = self.budget.admit(call, self.model)
+            if refused is not None:
+                return refused
+            reply = self._answer_unlimited(call)
+            return _copy(reply) if not headers else Reply(**{**reply.__dict__, "headers": {**reply.headers, **headers}})
+        return self._answer_unlimited(call)
+
+    def _answer_unlimited(self, call: ChatCall) -> Reply:
         if not self.json_schema_supported and (call.response_format or {}).get("type") == "json_schema":
             return Reply(status=400, error="Invalid parameter: 'response_format' of type 'json_schema' is not "
                                            "supported with this model.")
@@ -436,9 +530,10 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(payload)
 
-        def _error(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        def _error(self, status: int, message: str, headers: dict[str, str] | None = None,
+                   body: dict[str, Any] | None = None) -> None:
             kind = {429: "rate_limit_exceeded", 400: "invalid_request_error"}.get(status, "server_error")
-            body = {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+            body = body or {"error": {"message": message, "type": kind, "param": None, "code": kind}}
             self._send(status, json.dumps(body).encode(), headers)
 
         def do_GET(self) -> None:
@@ -472,7 +567,7 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self._send(200, reply.raw_body)
                 return
             if reply.status != 200:
-                self._error(reply.status, reply.error or "fake error", reply.headers)
+                self._error(reply.status, reply.error or "fake error", reply.headers, reply.error_body)
                 return
             completion = _completion(fake, call, reply)
             if call.body.get("stream"):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from reporter.config import Config
 from reporter.limits import Budget, BudgetedBackend
 from reporter.llm.cache import open_cache
+from reporter.llm.pacing import PacedBackend, Pacer
 from reporter.llm.protocol import ModelBackend, ModelRequest, ModelResponse
 from reporter.models import Usage
 from reporter.tokens import count_tokens
@@ -40,11 +41,12 @@ def _cassette() -> Any:
 class ModelClient:
     """Layered model access for one run; thread-safe; keeps the run's usage."""
 
-    def __init__(self, config: Config, live: ModelBackend | None = None) -> None:
+    def __init__(self, config: Config, live: ModelBackend | None = None, pacer: Pacer | None = None) -> None:
         self.config = config
         self.usage = Usage()
         self._lock = threading.Lock()
         self._live = live
+        self.pacer = pacer  # live requests wait for a slot; a 429 delays a request instead of failing it
         self._budgeted: ModelBackend | None = None
         self.live_ready = threading.Event()  # set once the live model is loaded (LangChain imported)
         self.budget = Budget(config.limits.max_requests, config.limits.max_tokens)
@@ -63,10 +65,11 @@ class ModelClient:
                 if self._live is None:
                     from reporter.llm.live import LiveBackend
 
-                    self._live = LiveBackend(self.config)
+                    self._live = LiveBackend(self.config, on_response=self.pacer.observe if self.pacer else None)
                 # Counting needs the tokenizer (built in a few tenths of a second): only when a token cap is set.
                 estimate = request_tokens if self.budget.max_tokens is not None else None
-                self._budgeted = BudgetedBackend(self._live, self.budget, estimate)
+                inner = self._live if self.pacer is None else PacedBackend(self._live, self.pacer)
+                self._budgeted = BudgetedBackend(inner, self.budget, estimate)
                 self.live_ready.set()
             return self._budgeted
 

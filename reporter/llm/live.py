@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import openai
@@ -44,7 +45,8 @@ def _response_format(request: ModelRequest) -> dict[str, Any] | None:
 class LiveBackend:
     """Sends requests to the configured model through LangChain."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, on_response: Callable[[Any], None] | None = None) -> None:
+        """`on_response` sees every HTTP answer (the SDK's retried 429s too): the run's pacer (llm/pacing.py)."""
         provider, model = split_model(config.model or DEFAULT_MODEL)
         key = config.api_key.get_secret_value() if config.api_key else None
         if provider == "openai":
@@ -52,6 +54,10 @@ class LiveBackend:
 
             if key is None and config.base_url is None:
                 raise ConfigError("no model configured: set OPENAI_API_KEY or OPENAI_BASE_URL")
+            http_client = bounded_http_client(timeout_s=config.timeout_s, max_reply_bytes=config.limits.max_reply_bytes,
+                                              secrets=[key] if key else [])
+            if on_response is not None:
+                http_client.event_hooks["response"].append(on_response)
             self.chat = ChatOpenAI(
                 model=model,
                 base_url=config.base_url,
@@ -60,9 +66,7 @@ class LiveBackend:
                 timeout=config.timeout_s,
                 max_retries=config.max_retries,
                 # Whole-request deadline, reply-size cap, envelope checks, key redaction (transport.py).
-                http_client=bounded_http_client(timeout_s=config.timeout_s,
-                                                max_reply_bytes=config.limits.max_reply_bytes,
-                                                secrets=[key] if key else []),
+                http_client=http_client,
             )
         else:
             self.chat = _init_other_provider(provider, model, config, key)

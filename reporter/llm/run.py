@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from reporter.errors import CassetteMiss, ModelError
 from reporter.ground import Grounder
 from reporter.llm.brief import brief_values, plan_materials, run_brief
 from reporter.llm.client import ModelClient, request_tokens
+from reporter.llm.pacing import CEILING, START, Pacer
 from reporter.llm.plan import PlannedRequest, format_plan, planned, price_for
 from reporter.llm.prompts import load_prompt
 from reporter.llm.protocol import DEFAULT_MODEL, ModelBackend
@@ -40,6 +42,7 @@ from reporter.models import (
     UnverifiedClaim,
     Usage,
 )
+from reporter.tokens import count_tokens
 
 
 @dataclass
@@ -83,10 +86,12 @@ class LlmRun:
         self.model = config.model or DEFAULT_MODEL
         window = window_tokens or price_for(self.model).context
         self.window = window
-        self.client = ModelClient(config, live=backend)
+        fixed = config.concurrency  # --concurrency N: exactly N at most, never raised
+        self.pacer = Pacer(start=fixed or START, ceiling=fixed or CEILING)
+        self.client = ModelClient(config, live=backend, pacer=self.pacer)
         self.caller = StructuredCaller(self.client, self.model)
         self._progress = _progress(show_progress and sys.stderr.isatty())
-        self._pool = ThreadPoolExecutor(max_workers=config.concurrency)
+        self._pool = ThreadPoolExecutor(max_workers=self.pacer.ceiling)  # the pacer decides how many send
         self._closed = False
         self._progress.start()
         task = self._progress.add_task("summarising", total=len(sources))
@@ -100,6 +105,9 @@ class LlmRun:
                 self._progress.advance(task)
 
         self._pending = {s.id: self._pool.submit(one, s) for s in sources}
+        # The brief's material counts tokens: build the tokenizer (a few tenths of a second) while the summary
+        # requests wait on the network, not after them. Daemon: an interrupted run does not wait for it.
+        threading.Thread(target=count_tokens, args=("", self.model), name="tokenizer", daemon=True).start()
         # Hold the (CPU-bound) analysis back until the workers have loaded the live model and started
         # sending, or need none (cache, replay): otherwise the two share one core and the requests leave late.
         while not self.client.live_ready.wait(0.01):
@@ -128,7 +136,7 @@ class LlmRun:
                                summaries=summaries, consensus=engine_consensus, discrepancies=candidates)
             try:
                 brief = run_brief(self.caller, list(sources), evidence_report, candidates, grounder, self.window,
-                                  self.config.concurrency)
+                                  self.pacer.ceiling)
             except CassetteMiss:
                 raise
             except ModelError as exc:
