@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from reporter import __version__
+from reporter.terminal import for_terminal  # a few lines of `re`: cheap enough for start-up
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -33,12 +35,22 @@ def _console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+# What this run has put on disk, for the message after Ctrl-C.
+_STATE: dict[str, str | None] = {"published": None}
+
+
 def fail(message: str) -> None:
     """One line on stderr, exit 1: the user never sees a traceback for a known problem."""
     from rich.markup import escape
 
-    _console().print(f"[bold red]reporter: error:[/] {escape(message)}")
+    _console().print(f"[bold red]reporter: error:[/] {escape(for_terminal(message))}")
     sys.exit(EXIT_ERROR)
+
+
+def _json_target(json_to: str) -> Path:
+    """--json FILE, or FOLDER/brief.json when the path is an existing folder."""
+    path = Path(json_to)
+    return path / "brief.json" if path.is_dir() else path
 
 
 class LazyGroup(click.Group):
@@ -121,6 +133,8 @@ def cli() -> None:
 @click.option("--hide-dismissed/--show-dismissed", default=None,
               help="Leave flags an editor dismissed out of Markdown and HTML, or put them back; remembered in DIR.")
 @click.option("--max-input-bytes", type=click.IntRange(min=1), default=None, help="Largest input file read.")
+@click.option("--max-sources", type=click.IntRange(min=1), default=None,
+              help="Most input files read in one run [default: 1000].")
 @click.option("--max-analysed-chars", type=click.IntRange(min=1), default=None,
               help="Longest article text the evidence engine analyses [default: 200000].")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
@@ -145,7 +159,8 @@ def cli() -> None:
 @click.option("--replay", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Answer every model request from this cassette; no network; a missing request fails.")
 def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to: str | None,
-          hide_dismissed: bool | None, max_input_bytes: int | None, max_analysed_chars: int | None, quiet: bool,
+          hide_dismissed: bool | None, max_input_bytes: int | None, max_sources: int | None,
+          max_analysed_chars: int | None, quiet: bool,
           model: str | None, base_url: str | None, no_cache: bool, dry_run: bool, max_requests: int | None,
           max_tokens: int | None, concurrency: int | None, timeout_s: float | None, context_window: int | None,
           reasoning_effort: str | None, record: Path | None, replay: Path | None) -> None:
@@ -178,7 +193,7 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
       SOURCE_DATE_EPOCH    when set, brief.json carries no wall time (reproducible output)
     """
     from reporter import pipeline, progress
-    from reporter.atomic import write_text_atomic
+    from reporter.atomic import signals_held
     from reporter.config import Config
     from reporter.errors import ReporterError
     from reporter.render import render_json, write_outputs
@@ -207,6 +222,8 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
         config.limits.max_input_bytes = max_input_bytes
     if max_analysed_chars:
         config.limits.max_analysed_chars = max_analysed_chars
+    if max_sources:
+        config.limits.max_sources = max_sources
     config.limits.max_requests = max_requests
     config.limits.max_tokens = max_tokens
     if dry_run:
@@ -220,20 +237,22 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
         if not config.llm_configured and not quiet:
             console.print("reporter: no model configured, offline briefing from the evidence engine "
                           "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --model/--base-url, to use one)")
-        written = write_outputs(result, out_dir, config)
+        # --json FILE (or FOLDER/brief.json) is published with brief.*: all four appear together or none.
+        also = {_json_target(json_to): render_json(result)} if json_to and json_to != "-" else {}
+        with signals_held():  # a Ctrl-C arriving while publishing is answered after, naming what was written
+            written = write_outputs(result, out_dir, config, also=also)
+            _STATE["published"] = f"{out_dir}/brief.{{md,html,json}}" + "".join(f" and {p}" for p in also)
         if hide_asked is not None:
             remember_hide_dismissed(out_dir, hide_asked)
         if json_to == "-":
             click.echo(render_json(result), nl=False)
-        elif json_to:
-            write_text_atomic(Path(json_to), render_json(result))
     except ReporterError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"{exc.filename or out_dir}: {exc.strerror or exc}")
     for problem in result.problems:
         where = problem.path or problem.source_id or "run"
-        console.print(f"reporter: warning: {where}: {problem.message}", markup=False)
+        console.print(f"reporter: warning: {for_terminal(where)}: {for_terminal(problem.message)}", markup=False)
     if result.orphaned_reviews:  # an editor's decision no longer on any flag must not go unnoticed
         console.print(f"reporter: warning: {len(result.orphaned_reviews)} editor decision(s) match no flag in this "
                       "run; kept in review.json and listed under 'Orphaned decisions'", markup=False)
@@ -249,20 +268,41 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
 
 
 def main() -> None:
-    """Console-script entry point: known errors are one line; anything else too, unless REPORTER_DEBUG is set."""
+    """Entry point body: known errors are one line; anything else too, unless REPORTER_DEBUG is set.
+
+    Ends with SystemExit(code); `reporter.__main__.main` turns that into the process exit.
+    """
     try:
-        # Not click's standalone mode: it turns Ctrl-C into "Aborted!" and exit 1; an interrupt is 130.
-        code = cli.main(prog_name="reporter", standalone_mode=False)
+        # From here Ctrl-C is KeyboardInterrupt (reporter.__main__ answered it itself during the imports),
+        # so code that is interrupted cleans up (temporary files, the cache) before the line below.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        # Not click's main(): it turns Ctrl-C into an empty line and "Aborted!" with exit 1; an interrupt is
+        # one line and 130. This is the rest of what it does: parse, invoke, honour --help/--version exits.
+        try:
+            with cli.make_context("reporter", sys.argv[1:]) as ctx:
+                code = cli.invoke(ctx)
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
     except (KeyboardInterrupt, click.exceptions.Abort):
-        _console().print("reporter: interrupted; existing outputs were left as they were", markup=False)
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted()
     except click.exceptions.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
         if os.environ.get("REPORTER_DEBUG"):
             raise
-        _console().print(f"reporter: internal error: {type(exc).__name__}: {exc} "
+        _console().print(f"reporter: internal error: {type(exc).__name__}: {for_terminal(exc)} "
                       "(set REPORTER_DEBUG=1 for the traceback, and please report it)", markup=False)
         sys.exit(EXIT_ERROR)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _interrupted() -> None:
+    """One line saying what is on disk, then exit 130."""
+    published = _STATE["published"]
+    message = (f"reporter: interrupted after writing {published}" if published
+               else "reporter: interrupted; existing outputs were left as they were")
+    _console().print(for_terminal(message), markup=False)
+    sys.exit(EXIT_INTERRUPTED)
+
+

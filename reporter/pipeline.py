@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reporter import __version__
+from reporter.comparable import copies_for, to_original
 from reporter.config import Config
 from reporter.errors import NoUsableSources
 from reporter.evidence import EvidenceReport, analyse
-from reporter.ingest import read_inputs
+from reporter.ingest import own_outputs, read_inputs
 from reporter.limits import bound_for_analysis
 from reporter.models import ArticleSummary, Brief, ConsensusPoint, Problem, RunInfo, Source
 from reporter.progress import Progress
@@ -62,12 +63,21 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
             bounded, problem = bound_for_analysis(source, config.limits.max_analysed_chars)
             analysed.append(bounded)
             problems += [problem] if problem else []
+        # The engine compares NFC text with CR line breaks; every span it returns is moved back onto the original.
+        copies, maps = copies_for(analysed)
         with Progress(f"analysing {len(analysed)} articles"):
-            report = analyse(analysed, config.thresholds)
-        problems += _not_english(analysed, report)
+            report, failed = _analyse_contained(copies, config)
+        problems += _not_english(copies, report)
+        report.discrepancies = to_original(report.discrepancies, maps)
+        report.consensus = to_original(report.consensus, maps)
         by_id = {s.id: _with_metadata(s, report) for s in unique}
         sources = [by_id.get(s.id, s) for s in sources]
-        summaries = {s.id: extractive_summary(s, report.documents[s.id]) for s in analysed}
+        summaries = {s.id: to_original(extractive_summary(s, report.documents[s.id]), maps) if s.id not in failed
+                     else ArticleSummary(source_id=s.id, method="extractive", status="failed", error=failed[s.id])
+                     for s in copies}
+        problems += [Problem(path=next(s.path for s in unique if s.id == sid), source_id=sid, step="analyse",
+                             message=f"could not be analysed ({why}); listed without flags")
+                     for sid, why in failed.items()]
         for s in sources:  # a duplicate shares the summary of the copy that was analysed
             if s.id not in summaries:
                 original = next(u for u in unique if u.sha256 == s.sha256)
@@ -95,6 +105,30 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
     timed = brief.run.mode != "replay" and not os.environ.get("SOURCE_DATE_EPOCH")
     brief.run.duration_s = round(time.perf_counter() - started, 3) if timed else None
     return brief
+
+
+def _analyse_contained(copies: list[Source], config: Config) -> tuple[EvidenceReport, dict[str, str]]:
+    """The engine's report, and the sources whose analysis raised (id -> why), left out of the comparison.
+
+    A bug the engine hits on one source must not cost the others their briefing: when the joint analysis
+    fails, each source is tried alone, and the ones that fail alone are dropped from the comparison.
+    """
+    try:
+        return analyse(copies, config.thresholds), {}
+    except (Exception, RecursionError):  # noqa: BLE001 - contained below, per source
+        pass
+    failed: dict[str, str] = {}
+    for source in copies:
+        try:
+            analyse([source], config.thresholds)
+        except (Exception, RecursionError) as exc:  # noqa: BLE001
+            failed[source.id] = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+    rest = [s for s in copies if s.id not in failed]
+    try:
+        return (analyse(rest, config.thresholds) if rest else EvidenceReport({}, [], [])), failed
+    except (Exception, RecursionError) as exc:  # noqa: BLE001 - only the combination fails: compare none
+        why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+        return EvidenceReport({}, [], []), {s.id: why for s in copies}
 
 
 def _not_english(sources: list[Source], report: EvidenceReport) -> list[Problem]:
@@ -176,6 +210,6 @@ def plan(paths: list[str], config: Config) -> str:
 
 def run(paths: list[str], config: Config, out_dir: Path | None = None) -> Brief:
     """Read the inputs and build their briefing; re-attach the editor's decisions stored in `out_dir`."""
-    sources, problems = read_inputs(paths, config)
+    sources, problems = read_inputs(paths, config, skip=own_outputs(out_dir))
     brief = build_brief(sources, config, problems)
     return apply_reviews(brief, out_dir) if out_dir is not None else brief

@@ -39,6 +39,7 @@ LONG_EVIDENCE_CHARS = 400  # longer evidence is collapsed (<details>) in the bri
 SAFE_URL = re.compile(r"https?://[^\s<>()\\]+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _WS = re.compile(r"\s+")
+_PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MIN_SHARED_FOR_MARKING = 0.5
 COMPARED_WORDINGS = 8  # other wordings each evidence span is diffed against (bounds rendering to linear time)
 _NAMED = 5  # sources named on an 'and N more agreeing' row
@@ -83,6 +84,12 @@ def md_escape(text: str) -> str:
     text = _WS.sub(" ", text).strip()
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_code(text: str) -> str:
+    """An id as inline code when it is a plain token; anything else (an id from a shared review.json can be
+    any string) as escaped text, since a backtick in it would end the code span and let raw HTML through."""
+    return f"`{text}`" if _PLAIN_TOKEN.fullmatch(text) else md_escape(text)
 
 
 def marked_evidence(evidence: list[Evidence], only: Sequence[int] | None = None) -> list[str]:
@@ -316,9 +323,11 @@ def render_flag(flag: Discrepancy, labels: dict[str, str], sources: dict[str, So
     """One flag: heading with its anchor, meta line, evidence per source, explanation, suggestion, review."""
     sources = sources or {}
     num = f"{number}. " if number is not None else ""
-    lines = [f'### <a id="{flag.id}"></a>{num}{md_escape(with_labels(flag.title, labels))}', "",
+    anchor = f'<a id="{flag.id}"></a>' if _PLAIN_TOKEN.fullmatch(flag.id) else ""  # raw HTML: plain ids only
+    lines = [f"### {anchor}{num}{md_escape(with_labels(flag.title, labels))}", "",
              f"**{flag.severity}** · {kind_label(flag.kind)} · confidence {flag.confidence:.2f} · "
-             f"{status_of(flag)} · id `{flag.id}`" + (f" · {md_escape(flag.detector)}" if flag.detector else "")
+             f"{status_of(flag)} · id {md_code(flag.id)}"
+             + (f" · {md_escape(flag.detector)}" if flag.detector else "")
              + (f" · {ORIGIN_TEXT[flag.origin]}" if flag.origin in ORIGIN_TEXT else ""), ""]
     lines += _evidence_lines(flag, labels, sources)
     lines += ["", md_escape(with_labels(flag.explanation, labels)), ""]
@@ -346,7 +355,8 @@ def _glance(brief: Brief, flags: list[Discrepancy], labels: dict[str, str]) -> l
     high = [d for d in flags if d.severity == "high"]
     out = ["## At a glance", ""]
     if high:
-        out += [f"- [{md_escape(with_labels(d.title, labels))}](#{d.id}) — {kind_label(d.kind)}, "
+        out += [f"- [{md_escape(with_labels(d.title, labels))}](#{d.id if _PLAIN_TOKEN.fullmatch(d.id) else ''}) — "
+                f"{kind_label(d.kind)}, "
                 f"{_source_names(d, labels)}" + (f" · *{status_of(d)}*" if status_of(d) != "open" else "")
                 for d in high]
     else:
@@ -452,10 +462,10 @@ def _render_lists(brief: Brief, labels: dict[str, str]) -> list[str]:
                   "These passages read like instructions to an AI model (prompt injection). They were treated as "
                   "article text and never obeyed; check the source."),
         *_section("Problems",
-                  [f"**{md_escape(p.path) if p.path else label(p.source_id)}** ({p.step}): {md_escape(p.message)}"
-                   for p in brief.problems]),
+                  [f"**{md_escape(p.path) if p.path else label(p.source_id)}** ({md_escape(p.step)}): "
+                   f"{md_escape(p.message)}" for p in brief.problems]),
         *_section("Orphaned decisions",
-                  [f"`{o.discrepancy_id}` {md_escape(o.title or '')}: {o.review.status}"
+                  [f"{md_code(o.discrepancy_id)} {md_escape(o.title or '')}: {o.review.status}"
                    + (f" — {md_escape(o.review.note)}" if o.review.note else "") for o in brief.orphaned_reviews],
                   "Editor decisions whose flag is not in this run; kept in review.json."),
     ]
@@ -509,10 +519,16 @@ def render_json(brief: Brief) -> str:
     return brief.model_dump_json(indent=2) + "\n"
 
 
-def write_outputs(brief: Brief, out_dir: Path, config: Config | None = None) -> dict[str, Path]:
-    """Write brief.md, brief.html and brief.json together, atomically."""
+def write_outputs(brief: Brief, out_dir: Path, config: Config | None = None,
+                  also: dict[Path, str] | None = None) -> dict[str, Path]:
+    """Write brief.md, brief.html and brief.json (and the files in `also`) all together or none at all."""
     md = render_markdown(brief, config)
     files = {out_dir / "brief.md": md, out_dir / "brief.html": render_html(md, f"Briefing: {brief.event}"),
              out_dir / "brief.json": render_json(brief)}
+    key = config.api_key.get_secret_value() if config and config.api_key else None
+    written = {p.suffix.lstrip("."): p for p in files}
+    files.update(also or {})
+    if key and len(key) >= 4:  # the transport redacts replies; this also covers any other way in
+        files = {p: text.replace(key, "[REDACTED]") for p, text in files.items()}
     write_many_atomic(files)
-    return {p.suffix.lstrip("."): p for p in files}
+    return written

@@ -36,7 +36,9 @@ STORE_NAME = "review.json"
 STORE_FORMAT = "reporter-review"
 STORE_VERSION = 1
 STATUSES: tuple[ReviewStatus, ...] = ("confirmed", "dismissed", "needs-check", "open")
-LOCK_TIMEOUT_S = 10.0
+# Writers queue on the lock while each re-renders the briefing under it (about a second each, more on a big
+# briefing or a busy machine): 20 reviewers saving at once must all get through.
+LOCK_TIMEOUT_S = 120.0
 _UNTOUCHED = "fix or move it away; it was left untouched"
 
 
@@ -176,6 +178,15 @@ def _locked(path: Path) -> Iterator[None]:
             else:  # pragma: no cover - Windows
                 fh.seek(0)
                 msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+
+
+@contextlib.contextmanager
+def locked_decisions(out_dir: Path | str) -> Iterator[Decisions]:
+    """The stored decisions, read and held under the review lock for the block (e.g. to re-render the
+    briefing from them: a reviewer writing meanwhile waits, so the briefing never misses a decision)."""
+    path = store_path(out_dir)
+    with _locked(path):
+        yield load_decisions(path)
 
 
 def update_decisions(path: Path, change: Callable[[Decisions], None]) -> Decisions:

@@ -22,12 +22,15 @@ from reporter.render import source_label, write_outputs
 from reporter.review import (
     STATUSES,
     apply_reviews,
+    attach,
     default_reviewer,
+    locked_decisions,
     record_decision,
     review_summary_line,
     status_of,
 )
 from reporter.review_walk import walk
+from reporter.terminal import for_terminal
 
 BRIEF_NAME = "brief.json"
 KINDS = list(get_args(DiscrepancyKind))
@@ -139,7 +142,9 @@ def export_text(brief: Brief, path: Path) -> str:
         doc = {"summary": review_summary_line(brief), "flags": rows}
         return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS, lineterminator="\n")
+    # RFC 4180 line ends: the csv module then quotes every cell holding a CR or LF (with "\n" alone, a bare
+    # CR went out unquoted and split the row, so the next "cell" could start with a formula).
+    writer = csv.DictWriter(buf, fieldnames=EXPORT_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
         evidence = " | ".join(f"{e['source_id']}: {e['text']}" for e in row["evidence"])  # type: ignore[index]
@@ -150,12 +155,14 @@ def export_text(brief: Brief, path: Path) -> str:
 
 def list_lines(brief: Brief, status: str | None, only: Callable[[Discrepancy], bool] | None = None) -> list[str]:
     """--list: one tab-separated line per flag (id, status, severity, kind, title); orphans by request."""
+    # Every field through for_terminal: ids, titles and notes come from articles and review.json.
     if status == "orphaned":
         return [
-            f"{o.discrepancy_id}\torphaned:{o.review.status}\t-\t-\t{o.title or ''}" for o in brief.orphaned_reviews
+            f"{for_terminal(o.discrepancy_id)}\torphaned:{o.review.status}\t-\t-\t{for_terminal(o.title or '')}"
+            for o in brief.orphaned_reviews
         ]
     return [
-        f"{f.id}\t{status_of(f)}\t{f.severity}\t{f.kind}\t{f.title}"
+        f"{for_terminal(f.id)}\t{status_of(f)}\t{f.severity}\t{f.kind}\t{for_terminal(f.title)}"
         for f in brief.discrepancies
         if (status is None or status_of(f) == status) and (only is None or only(f))
     ]
@@ -329,9 +336,12 @@ def refresh_briefing(out_dir: Path, hide_dismissed: bool | None = None) -> None:
         hide_dismissed = remembered_hide_dismissed(out_dir)
     else:
         remember_hide_dismissed(out_dir, hide_dismissed)
-    brief = apply_reviews(load_brief(out_dir), out_dir)
-    try:
-        write_outputs(brief, out_dir, Config(hide_dismissed=hide_dismissed))
-    except OSError as exc:
-        raise ReporterError(f"{out_dir}: cannot update the briefing ({exc.strerror or exc})") from exc
+    # Under the review lock, from the decisions as stored: a reviewer saving meanwhile waits for the rewrite,
+    # and the rewrite that runs last renders every decision in review.json.
+    with locked_decisions(out_dir) as decisions:
+        brief = attach(load_brief(out_dir), decisions)
+        try:
+            write_outputs(brief, out_dir, Config(hide_dismissed=hide_dismissed))
+        except OSError as exc:
+            raise ReporterError(f"{out_dir}: cannot update the briefing ({exc.strerror or exc})") from exc
     click.echo(f"reporter: {summary_with_orphans(brief)}; updated {out_dir}/brief.{{md,html,json}}", err=True)

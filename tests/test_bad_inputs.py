@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import json
 import os
 import subprocess
@@ -94,14 +93,14 @@ def test_unreadable_file_is_a_problem_and_the_others_are_read(tmp_path: Path, mo
     locked = folder / "b_locked.txt"
     locked.write_text(SEED_FILES[0].read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "a_ok.txt").write_text(SEED_FILES[1].read_text(encoding="utf-8"), encoding="utf-8")
-    real_open = builtins.open
+    real_open = os.open  # ingest opens with os.open (O_NONBLOCK), so that is where the read fails
 
     def guarded_open(file, *args, **kwargs):
         if str(file) == str(locked):
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
-    monkeypatch.setattr(builtins, "open", guarded_open)
+    monkeypatch.setattr(os, "open", guarded_open)
     sources, (problem,) = read_inputs([str(folder)], Config())
     assert [s.path for s in sources] == [str(folder / "a_ok.txt")]
     assert problem.path == str(locked) and problem.message == "can't read: Permission denied"

@@ -180,16 +180,18 @@ def test_model_text_that_reads_like_an_instruction_is_never_the_title_or_a_concl
 def test_a_thirty_megabyte_reply_keeps_peak_memory_under_500_mb(tmp_path):
     """The whole CLI in a fresh process against a server answering every request with 30 MB.
 
-    The peak is the child's own VmHWM (read at exit): ru_maxrss would include the parent's memory at fork.
+    The peak is the child's own VmHWM (read as it exits): ru_maxrss would include the parent's memory at fork.
     """
     peak_file = tmp_path / "peak"
-    run = ("import atexit, re, sys\n"
-           "def peak():\n"
+    run = ("import os, re, sys\n"
+           "real_exit = os._exit\n"
+           "def exit_with_peak(code):\n"  # reporter ends with os._exit once its output is flushed
            "    hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
            f"    open({str(peak_file)!r}, 'w').write(hwm)\n"
-           "atexit.register(peak)\n"
+           "    real_exit(code)\n"
+           "os._exit = exit_with_peak\n"
            "sys.argv = ['reporter', *sys.argv[1:]]\n"
-           "from reporter.cli import main\nmain()\n")
+           "from reporter.__main__ import main\nmain()\n")
     with HostileServer(big_reply(30_000_000)) as server:
         env = {**os.environ, "OPENAI_BASE_URL": server.url, "OPENAI_API_KEY": KEY,
                "REPORTER_CACHE_DIR": str(tmp_path / "cache")}

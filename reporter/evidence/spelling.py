@@ -20,12 +20,16 @@ from reporter.models import Discrepancy
 
 _TOKEN = re.compile(r"(?<![\w@/.-])[A-Za-z]+(?:['’][A-Za-z]+)?(?![\w@/-]|\.\w)")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# Longer "words" are not checked: building their one-letter edits took 110 s and 565 MB at 3,000 letters.
+MAX_WORD_LETTERS = 40
 
 
 @lru_cache(maxsize=50_000)
 def correction(word: str) -> tuple[str, float] | None:
     """The most frequent English word one edit away from `word`, with its Zipf frequency, if any."""
     w = word.lower()
+    if len(w) > MAX_WORD_LETTERS:  # no English word is this long, and its edits grow with the square of it
+        return None
     splits = [(w[:i], w[i:]) for i in range(len(w) + 1)]
     edits = {a + b[1:] for a, b in splits if b}
     edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}

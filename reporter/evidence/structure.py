@@ -72,7 +72,10 @@ _ABBREV = frozenset(
         "ft",
     ]
 )
-_BOUNDARY = re.compile(r"[.!?…]+[”\"’')\]]*(?=\s+[“\"‘'(\[]?[A-Z0-9])")
+# Starts only at the first mark of a run, and possessive: a 190,000-character line of dots is one attempt,
+# not 190,000 attempts that each scan to the end of the line (quadratic: minutes).
+_BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]++[”\"’')\]]*+(?=\s+[“\"‘'(\[]?[A-Z0-9])")
+_LAST_TOKEN_CHARS = 60  # an abbreviation or initial is short: look only this far back for it
 _BYLINE = re.compile(r"^\s*By\s+[A-Z][\w.’'-]+(?:\s+(?:and\s+)?[A-Z][\w.’'-]+){0,5}\s*$")
 _DATE_FOUND = re.compile(
     rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b(?:{WEEKDAYS})\s\(\d{{1,2}}\s(?:{MONTHS})\)"
@@ -90,7 +93,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(chunk):
         stop = start + m.end()
         before = text[cursor : start + m.start()]
-        last = re.search(r"([\w.]+)$", before)
+        last = re.search(r"([\w.]+)$", before[-_LAST_TOKEN_CHARS:])
         token = last.group(1).lower() if last else ""
         if (
             token.rstrip(".") in _ABBREV or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]?", token)

@@ -126,6 +126,16 @@ def _today() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
 
 
+def _refuse_aliases(text: str, path: Path) -> None:
+    """Refuse YAML anchors and aliases before loading: a 778-byte "billion laughs" cassette expands to
+    gigabytes, and reporter never writes either (cassettes are committed and replayed in CI)."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark
+            raise CassetteError(f"{path}: cassette uses YAML anchors/aliases (line {mark.line + 1}); reporter "
+                                "never writes them and refuses them, since aliases can expand without bound")
+
+
 class Cassette:
     """An in-memory cassette: look up, add, save, and explain misses."""
 
@@ -164,6 +174,8 @@ class Cassette:
         except (OSError, UnicodeDecodeError) as exc:
             raise CassetteError(f"{path}: cannot read cassette: {exc}") from None
         try:
+            if path.suffix != ".json":
+                _refuse_aliases(text, path)
             data = json.loads(text) if path.suffix == ".json" else yaml.load(text, Loader=_Loader)
         except (ValueError, yaml.YAMLError) as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
