@@ -155,22 +155,18 @@ def ground_summary(source: Source, lead: str, key_points: list[str]
     def invented(text: str) -> list[str]:
         return [q for q in _quotations(text) if grounder.locate(source.id, q) is None]
 
-    kept_points = []
-    for point in key_points:
-        bad = invented(point)
-        if bad:
-            removed += [GroundingRemoval(source_id=source.id, text=q, discrepancy_title=f"summary of {source.id}: "
-                                         "key point") for q in bad]
-        else:
-            kept_points.append(point)
-    sentences = []
-    for sentence in _SENTENCE_END.split(lead):
-        bad = invented(sentence)
-        if bad:
-            removed += [GroundingRemoval(source_id=source.id, text=q, discrepancy_title=f"summary of {source.id}: "
-                                         "lead") for q in bad]
-        else:
-            sentences.append(sentence)
+    def keep_grounded(parts: list[str], where: str) -> list[str]:
+        kept = []
+        for part in parts:
+            bad = invented(part)
+            removed.extend(GroundingRemoval(source_id=source.id, text=q,
+                                            discrepancy_title=f"summary of {source.id}: {where}") for q in bad)
+            if not bad:
+                kept.append(part)
+        return kept
+
+    kept_points = keep_grounded(list(key_points), "key point")
+    sentences = keep_grounded(_SENTENCE_END.split(lead), "lead")
     return " ".join(sentences).strip(), kept_points, removed
 
 
