@@ -9,20 +9,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reporter import __version__
-from reporter.comparable import copies_for, to_original
 from reporter.config import Config
 from reporter.errors import NoUsableSources
-from reporter.evidence import EvidenceReport, analyse
 from reporter.ingest import own_outputs, read_inputs
 from reporter.limits import bound_for_analysis
 from reporter.models import ArticleSummary, Brief, ConsensusPoint, Problem, RunInfo, Source
 from reporter.progress import Progress
-from reporter.render import OFFLINE_HINT
 from reporter.review import apply_reviews
-from reporter.summarise import event_line, extractive_summary, guess_outlet
-from reporter.suspicious import find_all_suspicious
 
+# The evidence engine (and what reads its documents) is imported where it runs, not here: in LLM mode the
+# first summary requests leave before it loads, and a run answered from the result cache never loads it.
 if TYPE_CHECKING:
+    from reporter.evidence import EvidenceReport
+    from reporter.llm.connect import Connection
     from reporter.llm.run import LlmRun
 
 
@@ -39,6 +38,8 @@ def split_duplicates(sources: list[Source]) -> tuple[list[Source], list[list[str
 
 def _with_metadata(source: Source, report: EvidenceReport) -> Source:
     """Fill title, byline and date from the text where the input format gave none."""
+    from reporter.summarise import guess_outlet
+
     doc = report.documents.get(source.id)
     if doc is None:
         return source
@@ -49,15 +50,47 @@ def _with_metadata(source: Source, report: EvidenceReport) -> Source:
 
 
 def build_brief(sources: list[Source], config: Config, problems: list[Problem] | None = None) -> Brief:
-    """The briefing of already-read sources."""
+    """The briefing of already-read sources (in LLM mode from the result cache when nothing changed)."""
     started = time.perf_counter()
     problems = list(problems or [])
     if not sources:
         raise NoUsableSources("no usable articles: " + "; ".join(f"{p.path}: {p.message}" for p in problems[:5]))
+    conn, cached = _cached_result(sources, problems, config)
+    brief = cached or _made_brief(sources, config, problems, conn)
+    # Reproducible output (the reproducible-builds convention): no wall time when SOURCE_DATE_EPOCH is set.
+    timed = brief.run.mode != "replay" and not os.environ.get("SOURCE_DATE_EPOCH")
+    brief.run.duration_s = round(time.perf_counter() - started, 3) if timed else None
+    return brief
+
+
+def _cached_result(sources: list[Source], problems: list[Problem], config: Config
+                   ) -> tuple[Connection | None, Brief | None]:
+    """LLM mode: the run's connection, and the briefing the result cache holds for this run (or None)."""
+    from reporter.llm import results
+
+    if not results.usable(config):
+        return None, None
+    from reporter.llm.cache import default_cache_dir
+    from reporter.llm.connect import connect
+
+    conn = connect(config)
+    key = results.connection_key(sources, problems, config, conn)
+    return conn, results.ResultCache(config.cache_dir or default_cache_dir()).get(key)
+
+
+def _made_brief(sources: list[Source], config: Config, problems: list[Problem], conn: Connection | None) -> Brief:
+    """The briefing made now: the engine's, with the model's summaries and brief in LLM mode."""
+    from reporter.comparable import copies_for, to_original
+    from reporter.render import OFFLINE_HINT
+    from reporter.summarise import event_line, extractive_summary
+    from reporter.suspicious import find_all_suspicious
+
+    as_read = (list(sources), list(problems))  # the result cache's key: the inputs as read
     unique, duplicates = split_duplicates(sources)
     with contextlib.ExitStack() as stack:
         # Summary requests need only the texts: send them now, and analyse while they wait on the network.
-        llm = stack.enter_context(contextlib.closing(_start_llm(unique, config))) if config.llm_configured else None
+        llm = (stack.enter_context(contextlib.closing(_start_llm(unique, config, conn)))
+               if config.llm_configured else None)
         analysed = []  # what the engine reads: very long articles are cut (a prefix, so offsets stay valid)
         for source in unique:
             bounded, problem = bound_for_analysis(source, config.limits.max_analysed_chars)
@@ -71,6 +104,8 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         report.discrepancies = to_original(report.discrepancies, maps)
         report.consensus = to_original(report.consensus, maps)
         by_id = {s.id: _with_metadata(s, report) for s in unique}
+        if llm is not None:  # the brief needs the analysis only: ask for it now, while summaries are pending
+            llm.start_brief([by_id[s.id] for s in unique], report)
         sources = [by_id.get(s.id, s) for s in sources]
         summaries = {s.id: to_original(extractive_summary(s, report.documents[s.id]), maps) if s.id not in failed
                      else ArticleSummary(source_id=s.id, method="extractive", status="failed", error=failed[s.id])
@@ -101,9 +136,7 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         )
         if llm is not None:
             brief = _with_llm(brief, llm, [by_id[s.id] for s in unique], report, summaries)
-    # Reproducible output (the reproducible-builds convention): no wall time when SOURCE_DATE_EPOCH is set.
-    timed = brief.run.mode != "replay" and not os.environ.get("SOURCE_DATE_EPOCH")
-    brief.run.duration_s = round(time.perf_counter() - started, 3) if timed else None
+            _keep_result(brief, llm, config, *as_read)
     return brief
 
 
@@ -113,6 +146,8 @@ def _analyse_contained(copies: list[Source], config: Config) -> tuple[EvidenceRe
     A bug the engine hits on one source must not cost the others their briefing: when the joint analysis
     fails, each source is tried alone, and the ones that fail alone are dropped from the comparison.
     """
+    from reporter.evidence import EvidenceReport, analyse
+
     try:
         return analyse(copies, config.thresholds), {}
     except (Exception, RecursionError):  # noqa: BLE001 - contained below, per source
@@ -146,10 +181,24 @@ def _not_english(sources: list[Source], report: EvidenceReport) -> list[Problem]
     return notes
 
 
-def _start_llm(unique: list[Source], config: Config) -> LlmRun:
+def _start_llm(unique: list[Source], config: Config, conn: Connection | None) -> LlmRun:
     from reporter.llm import start_llm  # LangChain loads only when a model is configured
 
-    return start_llm(unique, config)
+    return start_llm(unique, config, connection=conn)
+
+
+def _keep_result(brief: Brief, run: LlmRun, config: Config, sources: list[Source], problems: list[Problem]) -> None:
+    """Store a briefing a re-run would make again, under the key the next run will look up
+    (`reporter.llm.results`): the connection as this run ended (output mode and parameters learned)."""
+    from reporter.llm import results
+
+    state = run.final_state()
+    if state is None or not results.usable(config):
+        return
+    from reporter.llm.cache import default_cache_dir
+
+    key = results.result_key(sources, problems, config, *state)
+    results.ResultCache(config.cache_dir or default_cache_dir()).put(key, results.as_rerun(brief))
 
 
 def _with_llm(brief: Brief, run: LlmRun, unique: list[Source], report: EvidenceReport,
@@ -196,7 +245,9 @@ def _without_instructions(event: str | None, consensus: list[ConsensusPoint]
 
 def plan(paths: list[str], config: Config) -> str:
     """`--dry-run`: the model requests a run would send, with token counts and estimated cost."""
+    from reporter.evidence import analyse
     from reporter.llm import dry_run_report
+    from reporter.summarise import extractive_summary
 
     sources, _ = read_inputs(paths, config)
     unique, _ = split_duplicates(sources)
