@@ -80,17 +80,18 @@ def _cached_result(sources: list[Source], problems: list[Problem], config: Confi
 
 def _made_brief(sources: list[Source], config: Config, problems: list[Problem], conn: Connection | None) -> Brief:
     """The briefing made now: the engine's, with the model's summaries and brief in LLM mode."""
-    from reporter.comparable import copies_for, to_original
-    from reporter.render import OFFLINE_HINT
-    from reporter.summarise import event_line, extractive_summary
-    from reporter.suspicious import find_all_suspicious
-
     as_read = (list(sources), list(problems))  # the result cache's key: the inputs as read
     unique, duplicates = split_duplicates(sources)
     with contextlib.ExitStack() as stack:
         # Summary requests need only the texts: send them now, and analyse while they wait on the network.
         llm = (stack.enter_context(contextlib.closing(_start_llm(unique, config, conn)))
                if config.llm_configured else None)
+        # The engine loads once the first request is out (imports compete for the one GIL).
+        from reporter.comparable import copies_for, to_original
+        from reporter.render import OFFLINE_HINT
+        from reporter.summarise import event_line, extractive_summary
+        from reporter.suspicious import find_all_suspicious
+
         analysed = []  # what the engine reads: very long articles are cut (a prefix, so offsets stay valid)
         for source in unique:
             bounded, problem = bound_for_analysis(source, config.limits.max_analysed_chars)

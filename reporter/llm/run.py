@@ -7,7 +7,7 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,7 +15,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from reporter.config import Config
 from reporter.errors import CassetteMiss, ModelError
 from reporter.ground import Grounder
-from reporter.llm.brief import BriefResult, brief_values, plan_materials, run_brief
 from reporter.llm.client import ModelClient, answer_floor, request_tokens
 from reporter.llm.connect import Connection, connect
 from reporter.llm.pacing import CEILING, START, Pacer
@@ -44,6 +43,9 @@ from reporter.models import (
     Usage,
 )
 from reporter.tokens import count_tokens
+
+if TYPE_CHECKING:
+    from reporter.llm.brief import BriefResult
 
 
 @dataclass
@@ -138,6 +140,8 @@ class LlmRun:
         """Send the brief requests now (in the background); `finish` gathers them with the summaries."""
         if self._brief is not None:
             return
+        from reporter.llm.brief import run_brief  # the brief's material reads the engine's sentences
+
         candidates, _ = _engine_parts(evidence_report)
         grounder = Grounder({s.id: s for s in sources})
         self._brief_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brief")
@@ -244,6 +248,8 @@ def _plan(sources: Sequence[Source], evidence_report: Any, offline_summaries: Se
             request = caller.build(summary, summary_values(source.id, piece, n, len(pieces)), SummaryOutput,
                                    source.id)
             plan.append(planned("summary", source.id, request_tokens(request), model))
+    from reporter.llm.brief import brief_values, plan_materials
+
     candidates, _ = _engine_parts(evidence_report)
     for material in plan_materials(list(sources), evidence_report, candidates, model, window):
         request = caller.build(load_prompt("brief"), brief_values(material), BriefOutput, None)
