@@ -349,4 +349,4 @@ def test_a_fault_rendering_one_summary_costs_that_summary_only(tmp_path, monkeyp
     data = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
     assert sorted(s["source_id"] for s in data["summaries"]) == ["a", "b"]
     summaries = md.split("## Article summaries", 1)[1]
-    assert "file a.txt" in summaries and "file b.txt" not in summaries
+    assert "a.txt" in summaries and "b.txt" not in summaries
