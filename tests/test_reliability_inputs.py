@@ -224,3 +224,21 @@ def test_any_exception_while_analysing_one_source_becomes_a_problem(tmp_path, mo
     problem = next(p for p in brief.problems if p.source_id == "poison")
     assert problem.message == "could not be analysed (ZeroDivisionError: detector bug); listed without flags"
     assert {s.source_id for s in brief.summaries} == {"good", "other", "poison"}
+
+
+def test_dry_run_contains_an_analysis_fault_to_its_article_as_a_run_does(tmp_path, monkeypatch):
+    folder = _folder(tmp_path, poison__txt=GOOD.replace("Lyon", "POISON"), other__txt=GOOD.replace("Dupré", "X"))
+    from reporter.evidence import structure
+
+    real_parse = structure.parse
+
+    def parse(source):
+        if "POISON" in source.text:
+            raise ZeroDivisionError("detector bug")
+        return real_parse(source)
+
+    monkeypatch.setattr("reporter.evidence.parse", parse)
+    text = pipeline.plan([str(folder)], Config(model="gpt-4o-mini", api_key="sk-test-000000"))
+    # every article still gets its summary request planned; the brief request covers them all
+    for sid in ("good", "other", "poison"):
+        assert sid in text, text
