@@ -350,3 +350,32 @@ def test_a_fault_rendering_one_summary_costs_that_summary_only(tmp_path, monkeyp
     assert sorted(s["source_id"] for s in data["summaries"]) == ["a", "b"]
     summaries = md.split("## Article summaries", 1)[1]
     assert "a.txt" in summaries and "b.txt" not in summaries
+
+
+UNRAISABLE_CTRL_C = """
+import signal, sys, time, weakref
+from reporter import cli
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.unraisablehook = cli._unraisable  # as reporter.cli.main installs it
+
+class Held: pass
+
+def lock_callback(_):  # where importlib's module-lock callback met a Ctrl-C during a lazy import
+    raise KeyboardInterrupt
+
+held = Held()
+ref = weakref.ref(held, lock_callback)
+try:
+    del held
+    time.sleep(5)
+    print("carried on as if nothing was pressed")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+def test_a_ctrl_c_python_cannot_raise_is_delivered_again_never_printed():
+    proc = subprocess.run([sys.executable, "-c", UNRAISABLE_CTRL_C], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    assert proc.stdout == "interrupted\n", proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
