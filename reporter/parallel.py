@@ -75,9 +75,9 @@ class Job(Generic[T]):
                 from reporter import progress
 
                 progress.silence_child()
-                data = pickle.dumps(self.fn(*self.args), protocol=pickle.HIGHEST_PROTOCOL)
-                with os.fdopen(write, "wb") as out:
-                    out.write(data)
+                data = memoryview(pickle.dumps(self.fn(*self.args), protocol=pickle.HIGHEST_PROTOCOL))
+                while data:
+                    data = data[os.write(write, data):]
                 status = 0
             except BaseException:  # noqa: BLE001 - the parent runs the job itself and sees the error there
                 pass
@@ -91,9 +91,10 @@ class Job(Generic[T]):
         if self.pid is None:
             return self.fn(*self.args)
         try:
-            with os.fdopen(self.fd, "rb") as pipe:  # type: ignore[arg-type]
-                self.fd = None
-                data = pipe.read()
+            chunks = []
+            while chunk := os.read(self.fd, 1 << 20):  # type: ignore[arg-type]
+                chunks.append(chunk)
+            data = b"".join(chunks)
             _, status = os.waitpid(self.pid, 0)
             self.pid = None
             if os.waitstatus_to_exitcode(status) == 0 and data:

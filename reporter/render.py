@@ -511,7 +511,8 @@ def _render_summary(summary, labels: dict[str, str], source: Source | None = Non
 def render_html(markdown_text: str, title: str) -> str:
     """Self-contained, sanitised HTML from the Markdown briefing."""
     parts = _markdown_parts(markdown_text, 2 if len(markdown_text) >= PARALLEL_HTML_CHARS else 1)
-    later = parallel.Job(_markdown_to_html, parts[1:])  # a long briefing's second half converts in a child
+    # a long briefing's second half converts in a forked child meanwhile
+    later = parallel.Job(_markdown_to_html, parts[1:], fork=len(parts) > 1)
     try:
         body = "\n".join([*_markdown_to_html(parts[:1]), *later.result()])
     finally:
