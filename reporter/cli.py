@@ -276,6 +276,7 @@ def main() -> None:
         # From here Ctrl-C is KeyboardInterrupt (reporter.__main__ answered it itself during the imports),
         # so code that is interrupted cleans up (temporary files, the cache) before the line below.
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        sys.unraisablehook = _unraisable
         # Not click's main(): it turns Ctrl-C into an empty line and "Aborted!" with exit 1; an interrupt is
         # one line and 130. This is the rest of what it does: parse, invoke, honour --help/--version exits.
         try:
@@ -295,6 +296,26 @@ def main() -> None:
                       "(set REPORTER_DEBUG=1 for the traceback, and please report it)", markup=False)
         sys.exit(EXIT_ERROR)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+    """An error Python cannot raise (in a weakref callback, a __del__): never a traceback for the user.
+
+    A Ctrl-C can land inside the import machinery's lock callback during a lazy import, where Python would
+    print "Exception ignored ... Traceback ... KeyboardInterrupt" and carry on as if nothing was pressed.
+    It is delivered again instead, so the run stops with its usual one line.
+    """
+    if issubclass(unraisable.exc_type, KeyboardInterrupt):
+        import _thread
+
+        # From another thread: Python then raises it in the main thread once this hook has returned.
+        _thread.start_new_thread(_thread.interrupt_main, ())
+        return
+    if os.environ.get("REPORTER_DEBUG"):
+        sys.__unraisablehook__(unraisable)
+        return
+    _console().print(f"reporter: warning: ignored {unraisable.exc_type.__name__}: {for_terminal(unraisable.exc_value)}",
+                     markup=False)
 
 
 def _interrupted() -> None:

@@ -72,9 +72,7 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         report.consensus = to_original(report.consensus, maps)
         by_id = {s.id: _with_metadata(s, report) for s in unique}
         sources = [by_id.get(s.id, s) for s in sources]
-        summaries = {s.id: to_original(extractive_summary(s, report.documents[s.id]), maps) if s.id not in failed
-                     else ArticleSummary(source_id=s.id, method="extractive", status="failed", error=failed[s.id])
-                     for s in copies}
+        summaries = {s.id: to_original(_extractive_or_failed(s, report, failed), maps) for s in copies}
         problems += [Problem(path=next(s.path for s in unique if s.id == sid), source_id=sid, step="analyse",
                              message=f"could not be analysed ({why}); listed without flags")
                      for sid, why in failed.items()]
@@ -129,6 +127,13 @@ def _analyse_contained(copies: list[Source], config: Config) -> tuple[EvidenceRe
     except (Exception, RecursionError) as exc:  # noqa: BLE001 - only the combination fails: compare none
         why = f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
         return EvidenceReport({}, [], []), {s.id: why for s in copies}
+
+
+def _extractive_or_failed(source: Source, report: EvidenceReport, failed: dict[str, str]) -> ArticleSummary:
+    """The engine's summary of one analysed source, or a failed one saying why its analysis raised."""
+    if source.id in failed:
+        return ArticleSummary(source_id=source.id, method="extractive", status="failed", error=failed[source.id])
+    return extractive_summary(source, report.documents[source.id])
 
 
 def _not_english(sources: list[Source], report: EvidenceReport) -> list[Problem]:
@@ -203,9 +208,9 @@ def plan(paths: list[str], config: Config) -> str:
     if not unique:
         raise NoUsableSources("no usable articles to plan requests for")
     bounded = [bound_for_analysis(s, config.limits.max_analysed_chars)[0] for s in unique]
-    report = analyse(bounded, config.thresholds)
+    report, failed = _analyse_contained(bounded, config)  # as in a real run: one article's fault costs it alone
     unique = [_with_metadata(s, report) for s in unique]
-    return dry_run_report(unique, report, [extractive_summary(b, report.documents[b.id]) for b in bounded], config)
+    return dry_run_report(unique, report, [_extractive_or_failed(b, report, failed) for b in bounded], config)
 
 
 def run(paths: list[str], config: Config, out_dir: Path | None = None) -> Brief:

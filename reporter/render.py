@@ -7,9 +7,10 @@ from the Markdown goes through nh3 (ammonia) so no script, event handler or unsa
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +21,10 @@ from reporter.atomic import write_many_atomic
 from reporter.config import Config
 from reporter.excerpt import IN_SENTENCE_KINDS, excerpt
 from reporter.models import SEVERITY_RANK, Brief, Discrepancy, Evidence, Source
+from reporter.redaction import redact
 from reporter.review import review_summary_line as review_summary
 from reporter.review import status_of
+from reporter.terminal import for_terminal
 
 KIND_LABELS = {
     "factual_conflict": "factual conflict",
@@ -41,6 +44,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _WS = re.compile(r"\s+")
 _PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MIN_SHARED_FOR_MARKING = 0.5
+_log = logging.getLogger("reporter")  # unconfigured: Python prints warnings to stderr as they are
 COMPARED_WORDINGS = 8  # other wordings each evidence span is diffed against (bounds rendering to linear time)
 _NAMED = 5  # sources named on an 'and N more agreeing' row
 MAX_EVIDENCE_ROWS = 10  # rows of a flag's evidence table; sources beyond are counted, and all are in brief.json
@@ -399,7 +403,7 @@ def render_markdown(brief: Brief, config: Config | None = None) -> str:
     if hidden:
         out += [f"*{hidden} dismissed flag{'' if hidden == 1 else 's'} hidden.*", ""]
     for n, flag in enumerate(flags, 1):
-        out += render_flag(flag, labels, sources, n)
+        out += _contained(f"Flag {n} ({flag.id})", render_flag, flag, labels, sources, n)
     if not flags:
         out += ["*No discrepancies found.*", ""]
     out += ["## Sources", "", "| # | Source | Title | Byline | Date | Words | Flags | Link |",
@@ -418,7 +422,8 @@ def render_markdown(brief: Brief, config: Config | None = None) -> str:
     out += ["", *lists]
     out += ["## Article summaries", ""]
     for summary in brief.summaries:
-        out += _render_summary(summary, labels, sources.get(summary.source_id))
+        out += _contained(f"The summary of {labels.get(summary.source_id, summary.source_id)}", _render_summary,
+                          summary, labels, sources.get(summary.source_id))
     usage = brief.run.usage
     footer = f"*reporter {brief.run.reporter_version} · {mode}"
     if brief.run.model:
@@ -426,6 +431,19 @@ def render_markdown(brief: Brief, config: Config | None = None) -> str:
                    f"{usage.input_tokens} tokens in, {usage.output_tokens} out")
     out += ["---", "", footer + "*", ""]
     return "\n".join(out)
+
+
+def _contained(what: str, render_item: Callable[..., list[str]], *args: object) -> list[str]:
+    """One flag's or summary's lines; a fault while rendering it costs that item only, never the briefing.
+
+    The item is replaced by a line saying so (brief.json still holds it in full) and a warning goes to stderr.
+    """
+    try:
+        return render_item(*args)
+    except Exception as exc:  # noqa: BLE001 - a bug on one item must not lose the editor's whole briefing
+        problem = f"{what} could not be rendered ({type(exc).__name__}: {exc})"
+        _log.warning("reporter: warning: %s", for_terminal(problem))
+        return [f"*{md_escape(problem)}; brief.json holds it in full.*", ""]
 
 
 def _slug(title: str) -> str:
@@ -528,7 +546,7 @@ def write_outputs(brief: Brief, out_dir: Path, config: Config | None = None,
     key = config.api_key.get_secret_value() if config and config.api_key else None
     written = {p.suffix.lstrip("."): p for p in files}
     files.update(also or {})
-    if key and len(key) >= 4:  # the transport redacts replies; this also covers any other way in
-        files = {p: text.replace(key, "[REDACTED]") for p, text in files.items()}
+    # the transport redacts replies; this also covers any other way a key could reach the briefing
+    files = {p: redact(text, [key]) for p, text in files.items()}
     write_many_atomic(files)
     return written

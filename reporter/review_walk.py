@@ -16,6 +16,7 @@ from reporter.excerpt import excerpt
 from reporter.models import Brief, Discrepancy, Review, ReviewStatus, Source
 from reporter.render import kind_label, ordered, source_label, with_labels
 from reporter.review import record_decision, status_of
+from reporter.terminal import for_terminal
 
 KEYS: dict[str, str] = {
     "c": "confirm",
@@ -43,9 +44,6 @@ PROMPT = "[c]onfirm [d]ismiss [n]eeds-check [s]kip [e]note [x]correct [b]ack [q]
 PROMPT_LINES = 2  # the prompt, and the line the answer echoes on
 STATUS_STYLE = {"confirmed": "green", "dismissed": "dim", "needs-check": "yellow", "open": "cyan"}
 
-# Article text is untrusted: control characters and bidi overrides could rewrite the terminal or
-# reorder what the editor sees, so they are dropped before display.
-_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 CONTEXT_LINES = 1
 CONTEXT_CHARS = 240
 EVIDENCE_CHARS = 600
@@ -53,8 +51,12 @@ _BLANK_LINES = re.compile(r"\n\s*\n")
 
 
 def safe(text: str) -> str:
-    """`text` without characters that could control the terminal."""
-    return _UNSAFE.sub("", text)
+    """`text` with every character that could control the terminal shown as an escape (lines kept).
+
+    Article text and the briefing file are untrusted: control characters and bidi overrides could rewrite
+    the terminal or reorder what the editor sees. The same rule as `review --list` (reporter/terminal.py).
+    """
+    return for_terminal(text, one_line=False)
 
 
 def _line_start_before(text: str, pos: int) -> int:
@@ -156,7 +158,7 @@ def flag_view(flag: Discrepancy, sources: dict[str, Source], position: str, widt
     head.append(flag.severity.upper(), style="bold red" if flag.severity == "high" else "bold")
     head.append(f" · {kind_label(flag.kind)} · confidence {flag.confidence:.2f} · ")
     head.append(status, style=STATUS_STYLE[status])
-    head.append(f" · {flag.id}", style="dim")
+    head.append(f" · {safe(flag.id)}", style="dim")
     title = Text(safe(_clip(with_labels(flag.title, names), width, 2)), style="bold")
     explanation = Text(safe(_clip(with_labels(flag.explanation, names), width, 2)), style="italic")
     tail: list[Text] = [explanation]
@@ -230,7 +232,7 @@ def walk(brief: Brief, out_dir: Path, reviewer: str | None, console: Console, ev
                 review = record_decision(out_dir, flag, status, note=note, correction=correction, reviewer=reviewer)
                 flags[i] = flag = flag.model_copy(update={"review": review})
                 decided[flag.id] = review
-                console.print(f"Saved: {flag.id} {review.status}.")
+                console.print(Text(f"Saved: {safe(flag.id)} {review.status}."))  # Text: no rich markup
                 if key in DECIDING:
                     i += 1
             elif key == "s":

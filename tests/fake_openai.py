@@ -29,6 +29,7 @@ import json
 import math
 import re
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -291,6 +292,14 @@ def _openai_duration(seconds: float) -> str:
     return f"{int(minutes)}m{rest:.3g}s"
 
 
+class _QuietHTTPServer(ThreadingHTTPServer):
+    """A client that hangs up mid-reply (a deadline, Ctrl-C) is routine, as on real servers: no traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # BrokenPipe, ConnectionReset, ...
+            super().handle_error(request, client_address)
+
+
 class FakeOpenAI:
     """An OpenAI-compatible HTTP server on 127.0.0.1 answering from a script, a responder or a cassette."""
 
@@ -310,7 +319,7 @@ class FakeOpenAI:
         self._rules: list[list[Any]] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
+        self._server = _QuietHTTPServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
 

@@ -8,8 +8,9 @@ import pytest
 import yaml
 
 from reporter.errors import CassetteError, CassetteMiss, ReporterError
-from reporter.llm.cassette import Cassette, scrub
+from reporter.llm.cassette import Cassette
 from reporter.llm.protocol import ChatMessage, ModelRequest, ModelResponse
+from reporter.redaction import scrub
 
 SCHEMA = {"type": "object", "properties": {"lead": {"type": "string"}}, "required": ["lead"]}
 
@@ -229,7 +230,7 @@ def test_scrub_replaces_key_like_strings_and_given_secrets():
     out = scrub(data, ["my-secret-value"])
     dumped = json.dumps(out)
     assert "sk-canary" not in dumped and "abcdefghijklmnop" not in dumped and "my-secret-value" not in dumped
-    assert out["a"] == "key sk-REDACTED in text"
+    assert out["a"] == "key sk-[REDACTED] in text"
     assert out["d"] == 3
     assert scrub("run ollama locally", ["ollama"]) == "run ollama locally"  # a placeholder key, not a secret
 

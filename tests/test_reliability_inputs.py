@@ -207,7 +207,9 @@ def test_any_exception_while_reading_one_source_becomes_a_problem(tmp_path, monk
     assert problems["bad.html"] == "could not be read (RuntimeError: extractor crashed)"
 
 
-def test_any_exception_while_analysing_one_source_becomes_a_problem(tmp_path, monkeypatch):
+@pytest.fixture
+def poisoned(tmp_path, monkeypatch):
+    """Three articles; parsing the one holding POISON raises (a detector bug met by one source only)."""
     folder = _folder(tmp_path, poison__txt=GOOD.replace("Lyon", "POISON"), other__txt=GOOD.replace("Dupré", "X"))
     from reporter.evidence import structure
 
@@ -219,8 +221,21 @@ def test_any_exception_while_analysing_one_source_becomes_a_problem(tmp_path, mo
         return real_parse(source)
 
     monkeypatch.setattr("reporter.evidence.parse", parse)
+    return folder
+
+
+def test_any_exception_while_analysing_one_source_becomes_a_problem(poisoned):
+    folder = poisoned
     brief = pipeline.run([str(folder)], Config(offline=True))
     assert sorted(s.id for s in brief.sources) == ["good", "other", "poison"]
     problem = next(p for p in brief.problems if p.source_id == "poison")
     assert problem.message == "could not be analysed (ZeroDivisionError: detector bug); listed without flags"
     assert {s.source_id for s in brief.summaries} == {"good", "other", "poison"}
+
+
+def test_dry_run_contains_an_analysis_fault_to_its_article_as_a_run_does(poisoned):
+    folder = poisoned
+    text = pipeline.plan([str(folder)], Config(model="gpt-4o-mini", api_key="sk-test-000000"))
+    # every article still gets its summary request planned; the brief request covers them all
+    for sid in ("good", "other", "poison"):
+        assert sid in text, text

@@ -324,3 +324,58 @@ def test_the_source_cap_message_names_a_flag_that_exists(tmp_path):
     assert code == 3, output
     assert "3 files found; only the first 2 are read (--max-sources)" in output
     assert len(json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))["sources"]) == 2
+
+
+def test_a_fault_rendering_one_summary_costs_that_summary_only(tmp_path, monkeypatch):
+    from reporter import render
+
+    real = render._render_summary
+
+    def faulty(summary, labels, source=None):
+        if summary.source_id == "b":
+            raise ValueError("boom on b")
+        return real(summary, labels, source)
+
+    monkeypatch.setattr(render, "_render_summary", faulty)
+    folder = _inputs(tmp_path / "in", "Flood", 40)
+    result = CliRunner().invoke(cli, ["brief", str(folder), "--offline", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    md = (tmp_path / "out" / "brief.md").read_text(encoding="utf-8")
+    assert "could not be rendered (ValueError: boom on b); brief.json holds it in full." in md
+    assert md.count("could not be rendered") == 1
+    assert "## Sources" in md and "## Article summaries" in md
+    # the other summary is rendered as usual, and brief.json keeps both in full
+    data = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
+    assert sorted(s["source_id"] for s in data["summaries"]) == ["a", "b"]
+    summaries = md.split("## Article summaries", 1)[1]
+    assert "a.txt" in summaries and "b.txt" not in summaries
+
+
+UNRAISABLE_CTRL_C = """
+import signal, sys, time, weakref
+from reporter import cli
+signal.signal(signal.SIGINT, signal.default_int_handler)
+sys.unraisablehook = cli._unraisable  # as reporter.cli.main installs it
+
+class Held: pass
+
+def lock_callback(_):  # where importlib's module-lock callback met a Ctrl-C during a lazy import
+    raise KeyboardInterrupt
+
+held = Held()
+ref = weakref.ref(held, lock_callback)
+try:
+    del held
+    time.sleep(5)
+    print("carried on as if nothing was pressed")
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+
+
+def test_a_ctrl_c_python_cannot_raise_is_delivered_again_never_printed():
+    proc = subprocess.run([sys.executable, "-c", UNRAISABLE_CTRL_C], capture_output=True, text=True, timeout=60,
+                          cwd=ROOT)
+    assert proc.stdout == "interrupted\n", proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr

@@ -213,3 +213,17 @@ def test_record_without_a_model_is_refused_up_front(tmp_path, monkeypatch):
     assert code == 2  # a usage error
     assert "nothing to record" in output
     assert not (tmp_path / "out").exists() and not (tmp_path / "run.yaml").exists()
+
+
+def test_a_refused_key_is_reported_once_not_once_per_article(seeds_server, tmp_path, monkeypatch, cache_dir):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-wrong-0000000000")
+    seeds_server.on(lambda call: True, Reply(status=401, error="Incorrect API key provided: sk-wron***0000."),
+                    times=None)
+    code, output = brief("--out", str(tmp_path / "out"))
+    assert code == 3, output
+    warnings = [line for line in output.splitlines() if line.startswith("reporter: warning:")]
+    assert len(warnings) == 1, output
+    assert "HTTP 401" in warnings[0] and "check the API key" in warnings[0]
+    assert "this briefing is the evidence engine's alone" in warnings[0]
+    chats = [c for c in seeds_server.calls if c.path.endswith("/chat/completions")]
+    assert len(chats) == 1, [c.path for c in seeds_server.calls]  # the first refusal stops all the others

@@ -179,7 +179,7 @@ def test_interactive_back_skip_help_and_correction(folder):
     assert (decisions[flags[0].id].status, decisions[flags[0].id].correction) == ("needs-check", "say 'the'")
 
 
-def test_context_lines_skip_blank_lines_and_unsafe_characters_are_dropped():
+def test_context_lines_skip_blank_lines_and_unsafe_characters_are_shown_escaped():
     text = "one\ntwo\nthree KEY four\nfive\nsix"
     start = text.index("KEY")
     assert context_around(text, start, start + 3) == ("two\nthree ", " four\nfive")
@@ -187,7 +187,7 @@ def test_context_lines_skip_blank_lines_and_unsafe_characters_are_dropped():
     start = spaced.index("KEY")
     assert context_around(spaced, start, start + 3) == ("two\nthree ", " four\nfive")
     assert context_around("KEY", 0, 3) == ("", "")
-    assert safe("ok\x1b[31mred\u202eevil") == "ok[31mredevil"
+    assert safe("ok\x1b[31mred\u202eevil\nline") == "ok\\x1b[31mred\\u202eevil\nline"
 
 
 def test_decisions_show_in_the_rewritten_briefing(folder):
@@ -214,3 +214,17 @@ def test_long_evidence_is_shortened_for_the_screen():
     assert short.startswith("start ") and short.endswith(" end") and len(short) < EVIDENCE_CHARS + 40
     assert f"[…{len(long) - EVIDENCE_CHARS * 2 // 3 - EVIDENCE_CHARS // 3} characters…]" in short
     assert shortened("brief") == "brief"
+
+
+def test_a_hostile_briefing_cannot_drive_the_terminal_in_the_walk(tmp_path):
+    brief = make_brief(["a", "b"])
+    hostile = "x[bold]\x1b]0;owned\x07\x1b[2J"
+    flag = ordered(brief.discrepancies)[0]
+    flag.id, flag.title = hostile, "Title \x1b[31mred\u202e"
+    write_brief(brief, tmp_path)
+    result = run(tmp_path, input="c\nq\n", env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout and "\u202e" not in result.stdout and "\x07" not in result.stdout
+    # shown as visible escapes, and rich markup in the id is printed literally, not obeyed
+    assert "x[bold]\\x1b]0;owned\\x07\\x1b[2J" in result.stdout
+    assert "Saved: x[bold]\\x1b" in result.stdout and "Title \\x1b[31mred\\u202e" in result.stdout

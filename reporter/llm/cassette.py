@@ -29,18 +29,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from reporter.errors import CassetteError, CassetteMiss
 from reporter.llm.protocol import ChatMessage, ModelRequest, ModelResponse
+from reporter.redaction import scrub  # cassettes hide configured keys and key-shaped strings
 
 FORMAT_NAME = "reporter-cassette"
 FORMAT_VERSION = 1
-REDACTED = "REDACTED"
-MIN_SECRET_CHARS = 8
 CHECKPOINT_MIN_S = 1.0  # a recording run saves its cassette at most this often until the end
 
-# Anything shaped like an OpenAI-style secret, or a bearer token, is replaced before writing.
-_SECRET_PATTERNS = (
-    (re.compile(r"sk-[A-Za-z0-9_\-]{6,}"), "sk-" + REDACTED),
-    (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9_\-.=]{8,}"), r"\g<1>" + REDACTED),
-)
 
 Provenance = Literal["recorded", "authored"]
 
@@ -90,26 +84,6 @@ class Entry(BaseModel):
     key: str = Field(description="ModelRequest.key() of the request when it was recorded.")
     request: ModelRequest = Field(description="The request as the run built it.")
     response: ModelResponse = Field(description="The response it got.")
-
-
-def scrub(value: Any, secrets: Iterable[str] = ()) -> Any:
-    """Return `value` with every key-like string and every given secret replaced by REDACTED.
-
-    Secrets shorter than MIN_SECRET_CHARS (e.g. `OPENAI_API_KEY=ollama` for a local server) are not keys
-    worth hiding, and replacing such a common word everywhere would garble the recorded articles.
-    """
-    secrets = [s for s in secrets if s and len(s) >= MIN_SECRET_CHARS]
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        for pattern, replacement in _SECRET_PATTERNS:
-            value = pattern.sub(replacement, value)
-        return value
-    if isinstance(value, dict):
-        return {scrub(k, secrets): scrub(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v, secrets) for v in value]
-    return value
 
 
 def _schema_ref(name: str | None, schema: dict[str, Any]) -> str:
@@ -340,9 +314,10 @@ class Cassette:
 
 def _effective_key(entry: Entry) -> str:
     """The key an entry answers to: that of the request as written, so a hand-edited request matches
-    what it now says; only an entry whose text was scrubbed of a secret keeps the key recorded before."""
+    what it now says; only an entry whose text was scrubbed of a secret keeps the key recorded before
+    ("REDACTED" matches this version's marker and the bare one older cassettes carry)."""
     key = entry.request.key()
-    if key != entry.key and any(REDACTED in m.content for m in entry.request.messages):
+    if key != entry.key and any("REDACTED" in m.content for m in entry.request.messages):
         return entry.key
     if key != entry.key:
         entry.key = key

@@ -38,6 +38,7 @@ from reporter.llm.names import DEFAULT_MODEL, split_model
 from reporter.llm.protocol import ModelRequest, ModelResponse
 from reporter.llm.server import describe_models, discover, is_local
 from reporter.llm.transport import bounded_http_client, refusal_reason
+from reporter.redaction import redact
 
 __all__ = ["DEFAULT_MODEL", "LiveBackend", "StructuredOutputUnsupported", "split_model", "timeout_for"]
 
@@ -81,12 +82,6 @@ def request_body(request: ModelRequest, model: str) -> dict[str, Any]:
             "parameters": request.json_schema}}]
         body["tool_choice"] = {"type": "function", "function": {"name": name}}
     return body
-
-
-def _redact(text: str, secret: str | None) -> str:
-    if secret and len(secret) >= 4:
-        text = text.replace(secret, "[redacted]")
-    return re.sub(r"\b(sk-[A-Za-z0-9_-]{6})[A-Za-z0-9_-]+", r"\1…[redacted]", text)
 
 
 def _error_parts(exc: openai.APIStatusError) -> tuple[str, str | None, str | None]:
@@ -216,7 +211,7 @@ class LiveBackend:
 
                 kind = ModelUnavailable if isinstance(exc.__cause__, httpx.ConnectError) else ModelError
                 raise kind(f"{_where(request)}: connection to {self.server} failed{note}: "
-                           f"{_redact(str(exc.__cause__ or exc), self.key)}; is the server running "
+                           f"{redact(str(exc.__cause__ or exc), [self.key], key_shapes=True)}; is the server running "
                            "and is --base-url right?") from exc
             except (openai.APIResponseValidationError, ValueError, KeyError, TypeError, AttributeError,
                     IndexError) as exc:
@@ -230,14 +225,14 @@ class LiveBackend:
              response: ModelResponse | None = None, error: str | None = None) -> None:
         if self.log is not None:
             self.log.record(request, body, server=self.server, latency_s=time.perf_counter() - started,
-                            response=response, error=_redact(error, self.key) if error else None)
+                            response=response, error=redact(error, [self.key], key_shapes=True) if error else None)
 
     def _status_error(self, exc: openai.APIStatusError, request: ModelRequest, body: dict[str, Any],
                       retries: int) -> ModelError:
         """The typed error for a final HTTP error status, with the server's words and a hint."""
         status = exc.status_code
         message, kind, param = _error_parts(exc)
-        message = _redact(" ".join(message.split()), self.key)[:400]
+        message = redact(" ".join(message.split()), [self.key], key_shapes=True)[:400]
         said = f"{self.server} answered HTTP {status}" + (f" {kind}" if kind else "") + f": {message}"
         note = f" (after {retries} retr{'y' if retries == 1 else 'ies'})" if retries else ""
         where = _where(request)
@@ -285,7 +280,7 @@ class LiveBackend:
             reply = self.chat.invoke(messages, **kwargs)
         except Exception as exc:  # noqa: BLE001 - each provider raises its own tree
             raise ModelError(f"{_where(request)}: {self.provider} failed: {type(exc).__name__}: "
-                             f"{_redact(str(exc), self.key)[:300]}") from exc
+                             f"{redact(str(exc), [self.key], key_shapes=True)[:300]}") from exc
         usage = getattr(reply, "usage_metadata", None) or {}
         content = reply.content if isinstance(reply.content, str) else str(reply.content)
         return ModelResponse(text=content, model=request.model,

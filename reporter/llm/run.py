@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from reporter.config import Config
-from reporter.errors import CassetteMiss, ModelError
+from reporter.errors import CassetteMiss, ModelError, ModelUnavailable
 from reporter.ground import Grounder
 from reporter.llm.brief import brief_values, plan_materials, run_brief
 from reporter.llm.client import ModelClient, answer_floor, request_tokens
@@ -168,7 +168,7 @@ class LlmRun:
                 result.grounding_removals = summary_removals + brief.grounding_removals
         finally:
             self.close()
-        result.problems = problems
+        result.problems = _one_problem_for_an_unusable_model(problems, self.caller.fatal)
         result.usage = self.client.usage.model_copy()
         result.prompts = dict(sorted(self.caller.prompts_used.items()))
         return result
@@ -239,3 +239,13 @@ def dry_run_report(sources: Sequence[Source], evidence_report: Any, offline_summ
                          f"context window ({conn.window}); it would not be sent (set --context-window if the "
                          "server's window is larger)")
     return "\n".join(lines)
+
+
+def _one_problem_for_an_unusable_model(problems: list[Problem], fatal: ModelError | None) -> list[Problem]:
+    """A refused key or an unknown model fails every request the same way: say so once, not per article."""
+    if not isinstance(fatal, ModelUnavailable):
+        return problems
+    text = str(fatal)
+    rest = [p for p in problems if not p.message.startswith(text)]
+    return [Problem(step="model", message=f"{text}; no model request was answered, so this briefing is the "
+                    "evidence engine's alone"), *rest]

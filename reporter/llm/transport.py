@@ -33,8 +33,9 @@ from typing import Any
 
 import httpx
 
+from reporter.redaction import redact_bytes
+
 REFUSED_HEADER = "x-reporter-refused"
-REDACTED = "[REDACTED]"
 DEFAULT_MAX_REPLY_BYTES = 8_000_000
 # More tokens than any model's context window: a usage figure beyond this is a server bug or an attack.
 MAX_USAGE_TOKENS = 100_000_000
@@ -56,7 +57,7 @@ class BoundedTransport(httpx.BaseTransport):
         self.inner = inner or httpx.HTTPTransport()
         self.timeout_s = timeout_s
         self.max_reply_bytes = max_reply_bytes
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.secrets = list(secrets)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Fetch and check the whole reply in a worker thread; give up on it at the deadline."""
@@ -97,7 +98,7 @@ class BoundedTransport(httpx.BaseTransport):
                 body = check_completion(body)
             except ReplyRefused as exc:
                 return refused(request, str(exc))
-        body = self.redact_bytes(body)
+        body = redact_bytes(body, self.secrets)
         headers = [(k, v) for k, v in response.headers.multi_items()
                    if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
         return httpx.Response(response.status_code, headers=headers, content=body, request=request)
@@ -135,19 +136,6 @@ class BoundedTransport(httpx.BaseTransport):
                 if inflater.eof:
                     break
         return bytes(out)
-
-    def redact(self, text: str) -> str:
-        """`text` with every configured secret replaced by [REDACTED]."""
-        for secret in self.secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def redact_bytes(self, body: bytes) -> bytes:
-        """The body with every secret replaced, as raw text and as JSON-escaped text."""
-        for secret in self.secrets:
-            for form in {secret, json.dumps(secret)[1:-1]}:
-                body = body.replace(form.encode("utf-8", "surrogatepass"), REDACTED.encode())
-        return body
 
     def close(self) -> None:
         self.inner.close()
