@@ -151,7 +151,8 @@ def llm(tmp: Path) -> dict:
     for i, article in enumerate(scaling_cluster(LLM_ARTICLES)):
         (folder / f"a{i:02d}.txt").write_text(article.text, encoding="utf-8")
     results: dict = {"limit_s": (math.ceil(LLM_ARTICLES / START) + 1) * LATENCY_S,
-                     "limit_at_ceiling_s": (math.ceil(LLM_ARTICLES / CEILING) + 1) * LATENCY_S}
+                     "limit_at_ceiling_s": (math.ceil(LLM_ARTICLES / CEILING) + 1) * LATENCY_S,
+                     "load_before": os.getloadavg()}
     env = {**os.environ, "OPENAI_API_KEY": "sk-bench-not-a-secret", "REPORTER_CACHE_DIR": str(tmp / "cache")}
     with FakeOpenAI(responder=responder, latency_s=LATENCY_S) as fake:
         for label in ("cold", "cached"):
@@ -170,6 +171,7 @@ def llm(tmp: Path) -> dict:
     res["requests"] = len(fake.chat_calls)
     results["rate_limited"] = res
     print(f"  llm 429: {res}", file=sys.stderr)
+    results["load_after"] = os.getloadavg()
     return results
 
 
@@ -183,8 +185,9 @@ def run(quick: bool = False) -> tuple[dict, list[dict]]:
 
 
 def rows(results: dict) -> list[dict]:
+    """The table rows of what ran (offline, LLM or both)."""
     out = []
-    cli, naive = results["cli"], results["naive"]
+    cli, naive = results.get("cli", {}), results.get("naive", {})
     for size, r in cli.items():
         target, met = ("< 60 s wall", r["wall_s"] < 60) if int(size) == 1000 else ("", None)
         out.append(row("cli", f"offline CLI, {size} sources: wall s / CPU s", f"{r['wall_s']} / {r['cpu_s']}",
@@ -201,6 +204,8 @@ def rows(results: dict) -> list[dict]:
     if long := results.get("long"):
         out.append(row("cli", f"offline CLI, {LONG_ARTICLES} articles of {LONG_WORDS} words: wall s / CPU s",
                        f"{long['wall_s']} / {long['cpu_s']}", "< 20 s wall", long["wall_s"] < 20 and long["rc"] == 0))
+    if "llm" not in results:
+        return out
     llm_res = results["llm"]
     cold, cached, limited = llm_res["cold"], llm_res["cached"], llm_res["rate_limited"]
     out.append(row("cli", f"LLM CLI, {LLM_ARTICLES} articles cold: wall / limit ({cold['wall_s']} s / "
@@ -233,9 +238,10 @@ def main() -> None:
         if args.only != "offline":
             results["llm"] = llm(tmp)
     print(json.dumps(results, indent=2))
-    if args.only is None:
-        for r in rows(results):
-            print(f"{r['metric']}: {r['value']}  [{r['target']}] {'' if r['met'] is None else r['met']}")
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    for r in rows(results):
+        print(f"{r['metric']}: {r['value']}  [{r['target']}] {'' if r['met'] is None else r['met']}")
 
 
 if __name__ == "__main__":

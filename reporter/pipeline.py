@@ -9,20 +9,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reporter import __version__
-from reporter.comparable import copies_for, to_original
 from reporter.config import Config
 from reporter.errors import NoUsableSources
-from reporter.evidence import EvidenceReport, analyse
 from reporter.ingest import own_outputs, read_inputs
 from reporter.limits import bound_for_analysis
 from reporter.models import ArticleSummary, Brief, ConsensusPoint, Problem, RunInfo, Source
 from reporter.progress import Progress
-from reporter.render import OFFLINE_HINT
 from reporter.review import apply_reviews
-from reporter.summarise import event_line, extractive_summary, guess_outlet
-from reporter.suspicious import find_all_suspicious
 
+# The evidence engine (and what reads its documents) is imported where it runs, not here: in LLM mode the
+# first summary requests leave before it loads, and a run answered from the result cache never loads it.
 if TYPE_CHECKING:
+    from reporter.evidence import EvidenceReport
+    from reporter.llm.connect import Connection
     from reporter.llm.run import LlmRun
 
 
@@ -39,6 +38,8 @@ def split_duplicates(sources: list[Source]) -> tuple[list[Source], list[list[str
 
 def _with_metadata(source: Source, report: EvidenceReport) -> Source:
     """Fill title, byline and date from the text where the input format gave none."""
+    from reporter.summarise import guess_outlet
+
     doc = report.documents.get(source.id)
     if doc is None:
         return source
@@ -49,15 +50,48 @@ def _with_metadata(source: Source, report: EvidenceReport) -> Source:
 
 
 def build_brief(sources: list[Source], config: Config, problems: list[Problem] | None = None) -> Brief:
-    """The briefing of already-read sources."""
+    """The briefing of already-read sources (in LLM mode from the result cache when nothing changed)."""
     started = time.perf_counter()
     problems = list(problems or [])
     if not sources:
         raise NoUsableSources("no usable articles: " + "; ".join(f"{p.path}: {p.message}" for p in problems[:5]))
+    conn, cached = _cached_result(sources, problems, config)
+    brief = cached or _made_brief(sources, config, problems, conn)
+    # Reproducible output (the reproducible-builds convention): no wall time when SOURCE_DATE_EPOCH is set.
+    timed = brief.run.mode != "replay" and not os.environ.get("SOURCE_DATE_EPOCH")
+    brief.run.duration_s = round(time.perf_counter() - started, 3) if timed else None
+    return brief
+
+
+def _cached_result(sources: list[Source], problems: list[Problem], config: Config
+                   ) -> tuple[Connection | None, Brief | None]:
+    """LLM mode: the run's connection, and the briefing the result cache holds for this run (or None)."""
+    from reporter.llm import results
+
+    if not results.usable(config):
+        return None, None
+    from reporter.llm.cache import default_cache_dir
+    from reporter.llm.connect import connect
+
+    conn = connect(config)
+    key = results.connection_key(sources, problems, config, conn)
+    return conn, results.ResultCache(config.cache_dir or default_cache_dir()).get(key)
+
+
+def _made_brief(sources: list[Source], config: Config, problems: list[Problem], conn: Connection | None) -> Brief:
+    """The briefing made now: the engine's, with the model's summaries and brief in LLM mode."""
+    as_read = (list(sources), list(problems))  # the result cache's key: the inputs as read
     unique, duplicates = split_duplicates(sources)
     with contextlib.ExitStack() as stack:
         # Summary requests need only the texts: send them now, and analyse while they wait on the network.
-        llm = stack.enter_context(contextlib.closing(_start_llm(unique, config))) if config.llm_configured else None
+        llm = (stack.enter_context(contextlib.closing(_start_llm(unique, config, conn)))
+               if config.llm_configured else None)
+        # The engine loads once the first request is out (imports compete for the one GIL).
+        from reporter.comparable import copies_for, to_original
+        from reporter.render import OFFLINE_HINT
+        from reporter.summarise import event_line
+        from reporter.suspicious import find_all_suspicious
+
         analysed = []  # what the engine reads: very long articles are cut (a prefix, so offsets stay valid)
         for source in unique:
             bounded, problem = bound_for_analysis(source, config.limits.max_analysed_chars)
@@ -71,6 +105,8 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         report.discrepancies = to_original(report.discrepancies, maps)
         report.consensus = to_original(report.consensus, maps)
         by_id = {s.id: _with_metadata(s, report) for s in unique}
+        if llm is not None:  # the brief needs the analysis only: ask for it now, while summaries are pending
+            llm.start_brief([by_id[s.id] for s in unique], report)
         sources = [by_id.get(s.id, s) for s in sources]
         summaries = {s.id: to_original(_extractive_or_failed(s, report, failed), maps) for s in copies}
         problems += [Problem(path=next(s.path for s in unique if s.id == sid), source_id=sid, step="analyse",
@@ -99,9 +135,7 @@ def build_brief(sources: list[Source], config: Config, problems: list[Problem] |
         )
         if llm is not None:
             brief = _with_llm(brief, llm, [by_id[s.id] for s in unique], report, summaries)
-    # Reproducible output (the reproducible-builds convention): no wall time when SOURCE_DATE_EPOCH is set.
-    timed = brief.run.mode != "replay" and not os.environ.get("SOURCE_DATE_EPOCH")
-    brief.run.duration_s = round(time.perf_counter() - started, 3) if timed else None
+            _keep_result(brief, llm, config, *as_read)
     return brief
 
 
@@ -111,6 +145,8 @@ def _analyse_contained(copies: list[Source], config: Config) -> tuple[EvidenceRe
     A bug the engine hits on one source must not cost the others their briefing: when the joint analysis
     fails, each source is tried alone, and the ones that fail alone are dropped from the comparison.
     """
+    from reporter.evidence import EvidenceReport, analyse
+
     try:
         return analyse(copies, config.thresholds), {}
     except (Exception, RecursionError):  # noqa: BLE001 - contained below, per source
@@ -133,6 +169,8 @@ def _extractive_or_failed(source: Source, report: EvidenceReport, failed: dict[s
     """The engine's summary of one analysed source, or a failed one saying why its analysis raised."""
     if source.id in failed:
         return ArticleSummary(source_id=source.id, method="extractive", status="failed", error=failed[source.id])
+    from reporter.summarise import extractive_summary
+
     return extractive_summary(source, report.documents[source.id])
 
 
@@ -151,10 +189,24 @@ def _not_english(sources: list[Source], report: EvidenceReport) -> list[Problem]
     return notes
 
 
-def _start_llm(unique: list[Source], config: Config) -> LlmRun:
+def _start_llm(unique: list[Source], config: Config, conn: Connection | None) -> LlmRun:
     from reporter.llm import start_llm  # LangChain loads only when a model is configured
 
-    return start_llm(unique, config)
+    return start_llm(unique, config, connection=conn)
+
+
+def _keep_result(brief: Brief, run: LlmRun, config: Config, sources: list[Source], problems: list[Problem]) -> None:
+    """Store a briefing a re-run would make again, under the key the next run will look up
+    (`reporter.llm.results`): the connection as this run ended (output mode and parameters learned)."""
+    from reporter.llm import results
+
+    state = run.final_state()
+    if state is None or not results.usable(config):
+        return
+    from reporter.llm.cache import default_cache_dir
+
+    key = results.result_key(sources, problems, config, *state)
+    results.ResultCache(config.cache_dir or default_cache_dir()).put(key, results.as_rerun(brief))
 
 
 def _with_llm(brief: Brief, run: LlmRun, unique: list[Source], report: EvidenceReport,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from reporter.chrome import find_chrome, line_spans
 from reporter.evidence import analyse, language
-from reporter.evidence.chrome import find_chrome, line_spans
 from reporter.evidence.facts import facts, word_number
 from reporter.evidence.structure import parse
 from reporter.ingest import source_from_text

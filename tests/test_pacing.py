@@ -58,6 +58,22 @@ def test_limit_rises_while_the_server_keeps_up_and_falls_when_answers_queue():
     assert pacer.allowed == 16  # additive increase up to the ceiling, never beyond
 
 
+def test_a_longer_kind_of_request_is_compared_with_its_own_kind():
+    """Brief requests (long answers) leave while summaries are still out: their answers are slower than
+    the fastest summary, which is no sign of queueing, so they must not lower the limit."""
+    pacer = Pacer(start=4, ceiling=16)
+    for _ in range(4):
+        pacer.in_flight = pacer.allowed
+        pacer.answered(1.0, kind="summary")
+    assert pacer.allowed == 8
+    pacer.in_flight = 8
+    pacer.answered(5.0, kind="brief")  # the first brief answer: the fastest of its kind
+    pacer.answered(5.5, kind="brief")
+    assert pacer.allowed >= 8
+    pacer.answered(3.0, kind="summary")  # a summary three times slower than the fastest summary: queueing
+    assert pacer.allowed < 8
+
+
 def test_a_429_halves_the_limit_and_pauses_every_new_request():
     clock = _Clock()
     pacer = Pacer(start=8, ceiling=16, clock=clock)

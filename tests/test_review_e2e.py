@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reporter import pipeline
+from reporter import evidence
 from reporter.cli import cli
 from reporter.ids import discrepancy_id, normalise_text
 from reporter.models import Discrepancy, Evidence
@@ -52,14 +52,14 @@ def stand_in_flags(sources) -> list[Discrepancy]:
 @pytest.fixture(params=["engine", "stand-in"])
 def engine(request, monkeypatch):
     if request.param == "stand-in":
-        real = pipeline.analyse
+        real = evidence.analyse
 
         def analyse(sources, thresholds):
             report = real(sources, thresholds)
             report.discrepancies = stand_in_flags(sources)  # only the review wiring is under test
             return report
 
-        monkeypatch.setattr(pipeline, "analyse", analyse)
+        monkeypatch.setattr(evidence, "analyse", analyse)  # the pipeline imports it from there when it runs
     return request.param
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from reporter.evidence import chrome
+from reporter import chrome
 from reporter.evidence.document import Document, FigureSpan, NameSpan, QuoteSpan, Sentence, Statement
 from reporter.evidence.figures import find_figures
 from reporter.evidence.lexicon import MONTHS, ORG_WORDS, WEEKDAYS

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reporter.evidence import chrome
+from reporter import chrome
 from reporter.evidence.structure import split_sentences
 from reporter.models import SEVERITY_RANK, Discrepancy, Evidence, Source
 from reporter.tokens import count_tokens

@@ -1,7 +1,8 @@
 """Adaptive concurrency for live model requests: use a fast server fully, never lose work to a slow one.
 
 A `Pacer` holds the number of requests allowed in flight. It starts moderate and, like TCP, doubles it
-while the server keeps up (answers arrive about as fast as the quickest one so far), then adds one per
+while the server keeps up (answers arrive about as fast as the quickest one so far for the same prompt:
+a brief request is longer than a summary, and sent while summaries are still out), then adds one per
 round. It holds the limit when answers come slower than the quickest, and lowers it when they take twice
 as long (a server with one slot queues what it can't serve: more requests only wait longer) and on every
 429. A 429 also pauses every new request for as long as the server asks: `retry-after-ms` /
@@ -83,7 +84,8 @@ class Pacer:
         self.ceiling = max(1, ceiling)
         self.limit = float(min(max(1, start), self.ceiling))
         self.in_flight = 0
-        self.fastest: float | None = None  # quickest answer so far, seconds
+        self.fastest: float | None = None  # quickest answer so far, seconds (of the last answer's kind)
+        self._fastest: dict[str, float] = {}  # quickest answer so far per kind of request (prompt name)
         self.slow_start = True
         self.paused_until = 0.0
         self.rate_limited = 0  # 429 answers seen (the SDK's retried ones included)
@@ -117,13 +119,14 @@ class Pacer:
                 self.in_flight -= 1
                 self._cond.notify_all()
 
-    def answered(self, seconds: float, tokens: int = 0) -> None:
-        """A successful answer took `seconds`: raise the limit while the server keeps up, else lower it."""
+    def answered(self, seconds: float, tokens: int = 0, kind: str = "") -> None:
+        """A successful answer took `seconds`: raise the limit while the server keeps up, else lower it.
+        `kind` (the prompt name) compares it with answers to requests of its own kind only."""
         with self._cond:
             if tokens > 0:
                 mean = self.tokens_per_request
                 self.tokens_per_request = tokens if mean is None else 0.8 * mean + 0.2 * tokens
-            self.fastest = seconds if self.fastest is None else min(self.fastest, seconds)
+            self.fastest = self._fastest[kind] = min(self._fastest.get(kind, seconds), seconds)
             if seconds > SLOW * self.fastest and self.in_flight > 1:
                 self.limit = max(1.0, self.limit * 0.75)  # queueing: more requests only wait longer
                 self.slow_start = False
@@ -202,7 +205,8 @@ class PacedBackend:
                     if attempt == self.retries or not is_rate_limit(exc):
                         raise
                 else:
-                    self.pacer.answered(time.monotonic() - started, response.input_tokens + response.output_tokens)
+                    self.pacer.answered(time.monotonic() - started, response.input_tokens + response.output_tokens,
+                                        request.prompt_name)
                     return response
             self.pacer.wait_out_pause()
         raise AssertionError("unreachable")  # pragma: no cover

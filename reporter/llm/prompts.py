@@ -20,7 +20,6 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from langchain_core.utils.formatting import formatter
 
 from reporter.errors import ConfigError
 from reporter.llm.protocol import ChatMessage
@@ -60,6 +59,8 @@ class PromptTemplate:
                 f"prompt {self.name} v{self.version}: missing variables {sorted(missing)}, "
                 f"unknown variables {sorted(unknown)}"
             )
+        from langchain_core.utils.formatting import formatter  # not at import: a cached run never renders
+
         return [ChatMessage(role=role, content=formatter.format(template, **values))  # type: ignore[arg-type]
                 for role, template in self.messages]
 

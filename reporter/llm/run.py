@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,9 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from reporter.config import Config
 from reporter.errors import CassetteMiss, ModelError, ModelUnavailable
 from reporter.ground import Grounder
-from reporter.llm.brief import brief_values, plan_materials, run_brief
 from reporter.llm.client import ModelClient, answer_floor, request_tokens
-from reporter.llm.connect import connect
+from reporter.llm.connect import Connection, connect
 from reporter.llm.pacing import CEILING, START, Pacer
 from reporter.llm.plan import PlannedRequest, format_plan, planned
 from reporter.llm.prompts import load_prompt
@@ -44,6 +43,9 @@ from reporter.models import (
     Usage,
 )
 from reporter.tokens import count_tokens
+
+if TYPE_CHECKING:
+    from reporter.llm.brief import BriefResult
 
 
 @dataclass
@@ -78,17 +80,20 @@ class LlmRun:
     """One LLM-mode run: summary requests start at once (they need only the texts); `finish` adds the rest.
 
     The pipeline starts it before the evidence engine, so the analysis runs while the first requests wait
-    on the network. `backend` replaces the live model (tests); `window_tokens` overrides the context window.
+    on the network, and calls `start_brief` as soon as the analysis is done: the brief requests need it,
+    not the summaries, so they leave while the last summaries are still out. `backend` replaces the live
+    model (tests); `window_tokens` overrides the context window; `connection` is one already resolved.
     """
 
     def __init__(self, sources: Sequence[Source], config: Config, *, backend: ModelBackend | None = None,
-                 window_tokens: int | None = None, show_progress: bool = True) -> None:
+                 window_tokens: int | None = None, show_progress: bool = True,
+                 connection: Connection | None = None) -> None:
         fixed = config.concurrency  # --concurrency N: exactly N at most, never raised
         self.pacer = Pacer(start=fixed or START, ceiling=fixed or CEILING)
         self.client = ModelClient(config, live=backend, pacer=self.pacer)
         # Model name, window, parameters and output mode: from the flags, the server, earlier runs, the cassette.
-        conn = connect(config, window_tokens=window_tokens, cassette=self.client.replay,
-                       ask_server=backend is None)
+        conn = connection if connection is not None and self.client.replay is None else connect(
+            config, window_tokens=window_tokens, cassette=self.client.replay, ask_server=backend is None)
         self.connection = conn
         self.config = config = config.model_copy(update={"model": conn.model})
         self.client.config = config
@@ -101,6 +106,9 @@ class LlmRun:
                                        on_learn=conn.learn, on_window=self._learn_window)
         self._progress = _progress(show_progress and sys.stderr.isatty())
         self._pool = ThreadPoolExecutor(max_workers=self.pacer.ceiling)  # the pacer decides how many send
+        self._brief: Future[BriefResult] | None = None
+        self._brief_pool: ThreadPoolExecutor | None = None
+        self._problems: list[Problem] | None = None  # set by `finish`
         self._closed = False
         self._progress.start()
         task = self._progress.add_task("summarising", total=len(sources))
@@ -128,15 +136,26 @@ class LlmRun:
         self.connection.learn_window(limit)
         self.client.window_tokens = min(self.client.window_tokens or limit, limit)
 
+    def start_brief(self, sources: Sequence[Source], evidence_report: Any) -> None:
+        """Send the brief requests now (in the background); `finish` gathers them with the summaries."""
+        if self._brief is not None:
+            return
+        from reporter.llm.brief import run_brief  # the brief's material reads the engine's sentences
+
+        candidates, _ = _engine_parts(evidence_report)
+        grounder = Grounder({s.id: s for s in sources})
+        self._brief_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="brief")
+        self._brief = self._brief_pool.submit(run_brief, self.caller, list(sources), evidence_report, candidates,
+                                              grounder, self.window, self.pacer.ceiling)
+
     def finish(self, sources: Sequence[Source], evidence_report: Any,
                offline_summaries: Sequence[ArticleSummary]) -> LlmResult:
-        """Gather the summaries, then write the brief; never drops a source.
+        """Gather the summaries, then the brief (sent now unless `start_brief` sent it); never drops a source.
 
         A cassette miss in --replay mode propagates (strict replay); other model failures become problems.
         """
         candidates, engine_consensus = _engine_parts(evidence_report)
         offline = {s.source_id: s for s in offline_summaries}
-        grounder = Grounder({s.id: s for s in sources})
         problems: list[Problem] = []
         try:
             outputs = [self._pending[s.id].result() for s in sources]
@@ -151,9 +170,10 @@ class LlmRun:
             result = LlmResult(mode="replay" if self.config.replay else "llm", model=self.model,
                                summaries=summaries, consensus=engine_consensus, discrepancies=candidates,
                                grounding_removals=list(summary_removals))
+            self.start_brief(sources, evidence_report)
+            assert self._brief is not None
             try:
-                brief = run_brief(self.caller, list(sources), evidence_report, candidates, grounder, self.window,
-                                  self.pacer.ceiling)
+                brief = self._brief.result()
             except CassetteMiss:
                 raise
             except ModelError as exc:
@@ -168,10 +188,18 @@ class LlmRun:
                 result.grounding_removals = summary_removals + brief.grounding_removals
         finally:
             self.close()
-        result.problems = _one_problem_for_an_unusable_model(problems, self.caller.fatal)
+        result.problems = self._problems = _one_problem_for_an_unusable_model(problems, self.caller.fatal)
         result.usage = self.client.usage.model_copy()
         result.prompts = dict(sorted(self.caller.prompts_used.items()))
         return result
+
+    def final_state(self) -> tuple[str, int | None, dict[str, Any], str] | None:
+        """(model, window, parameters, output mode) the run ended with, which the next run starts from, if a
+        re-run would make the same briefing from the response cache: no model step failed, and nothing was
+        learned after the first request settled the mode (requests before and after it would differ)."""
+        if self._problems is None or self._problems or self.caller.relearned or self.config.replay:
+            return None
+        return self.model, self.client.window_tokens, dict(self.caller.params), self.caller.mode
 
     def _stop(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -182,6 +210,8 @@ class LlmRun:
         if not self._closed:
             self._closed = True
             self._stop()
+            if self._brief_pool is not None:
+                self._brief_pool.shutdown(wait=True, cancel_futures=True)
             self.client.close()
 
 
@@ -218,6 +248,8 @@ def _plan(sources: Sequence[Source], evidence_report: Any, offline_summaries: Se
             request = caller.build(summary, summary_values(source.id, piece, n, len(pieces)), SummaryOutput,
                                    source.id)
             plan.append(planned("summary", source.id, request_tokens(request), model))
+    from reporter.llm.brief import brief_values, plan_materials
+
     candidates, _ = _engine_parts(evidence_report)
     for material in plan_materials(list(sources), evidence_report, candidates, model, window):
         request = caller.build(load_prompt("brief"), brief_values(material), BriefOutput, None)

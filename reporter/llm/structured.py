@@ -82,6 +82,7 @@ class StructuredCaller:
         self.prompts_used: dict[str, str] = {}
         self.fatal: ModelError | None = None
         self.settled = threading.Event()  # set once the probe answered: the mode is known
+        self.relearned = False  # a parameter or mode changed after the mode was settled (mid-run)
         if mode in MODES:
             self.settled.set()
         self._lock = threading.Lock()
@@ -116,7 +117,9 @@ class StructuredCaller:
             params=params,
         )
 
-    def _learned(self) -> None:
+    def _learned(self, probing: bool = False) -> None:
+        if not probing and self.settled.is_set():
+            self.relearned = True
         if self.on_learn is not None:
             self.on_learn(self.mode, list(self.dropped))
 
@@ -139,8 +142,8 @@ class StructuredCaller:
                     except ModelError:
                         self.settled.set()
                         raise
+                    self._learned(probing=True)
                     self.settled.set()
-                    self._learned()
                     return result
         return self._adapt(build)
 

@@ -19,8 +19,8 @@ import json
 import re
 from collections.abc import Callable
 
+from reporter import chrome
 from reporter.errors import CassetteMiss, ModelError, ModelOutputInvalid
-from reporter.evidence import chrome
 from reporter.ground import Grounder
 from reporter.llm.prompts import load_prompt
 from reporter.llm.schemas import SummaryOutput, json_schema_for

@@ -10,6 +10,9 @@ Three sorts of junk are found here:
   '(Get the latest quote here.)', 'Follow her on Twitter at @x', an HTML comment.
 Credit lines ('The Associated Press contributed to this report', '- Will Green', 'Contributing: AP') are
 article text and are kept, also when they share a line with a copyright notice.
+
+It lives beside the pipeline stages, not in `reporter.evidence`: the engine's parser uses it, and so does
+the LLM summary step, which must not load the whole engine before its first request leaves.
 """
 
 from __future__ import annotations
