@@ -105,30 +105,54 @@ def _prose(line: str) -> bool:
     return len(line.split()) >= 10 and bool(re.search(r"[.!?”\"’']\s*$", line))
 
 
-def _caption(lines: list[str], i: int) -> bool:
+class _Lines:
+    """Per-line facts `_caption` asks about every line, computed once per article (linear, not quadratic)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        prose = [_prose(ln) for ln in lines]
+        self.prose_before = [0] * (len(lines) + 1)  # prose lines among lines[:i]
+        for i, p in enumerate(prose):
+            self.prose_before[i + 1] = self.prose_before[i] + p
+        ends = [bool(_PROSE_END.search(ln)) for ln in lines]
+        self.ended_before: list[int | None] = []  # the last line before i with end punctuation
+        last = None
+        for i in range(len(lines)):
+            self.ended_before.append(last)
+            last = i if ends[i] else last
+        self.ended_after: list[int | None] = [None] * len(lines)  # the first line after i with it
+        nxt = None
+        for i in range(len(lines) - 1, -1, -1):
+            self.ended_after[i] = nxt
+            nxt = i if ends[i] else nxt
+        self.ends, self.prose = ends, prose
+
+
+def _caption(facts: _Lines, i: int) -> bool:
     """A photo caption: in the body (not the opening lines, not the last line), no closing punctuation, at
     most 40 words, next to prose (other captions between them allowed); or a 'Label: text' line of that sort."""
+    lines = facts.lines
     line = lines[i]
     words = line.split()
-    if i < 2 or i == len(lines) - 1 or len(words) < 3 or _PROSE_END.search(line) or line.isupper():
+    if i < 2 or i == len(lines) - 1 or len(words) < 3 or facts.ends[i] or line.isupper():
         return False
     if _CREDIT.search(line) or line[0] in "“\"‘'" or re.match(r"By\s[A-Z]", line):
         return False
-    if sum(_prose(ln) for ln in lines[:i]) < 3:
+    if facts.prose_before[i] < 3:
         return False  # the headline and standfirst area: captions come after the first paragraphs
     if _CAPTION_LABEL.match(line):
         return True
     if len(words) > 40 or len(words) < 6:
         return False  # a subhead ('Concerns about China’s role') is article structure, not a caption
-    before = next((ln for ln in reversed(lines[:i]) if _PROSE_END.search(ln)), "")
-    after = next((ln for ln in lines[i + 1 :] if _PROSE_END.search(ln)), "")
-    return _prose(before) or _prose(after)
+    before, after = facts.ended_before[i], facts.ended_after[i]
+    return (before is not None and facts.prose[before]) or (after is not None and facts.prose[after])
 
 
 def find_chrome(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """Junk spans (whole lines or parts of lines), each with the reason, in text order."""
     found: dict[tuple[int, int], str] = {}
     raw = [text[s:e] for s, e in lines]
+    facts = _Lines(raw)
     in_related = False
     seen: dict[str, int] = {}
     for i, (s, e) in enumerate(lines):
@@ -151,7 +175,7 @@ def find_chrome(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int,
         elif _TWEET.search(line):
             found[(s, e)] = "embedded tweet"
             continue
-        elif i > 0 and _caption(raw, i):
+        elif i > 0 and _caption(facts, i):
             found[(s, e)] = "photo caption"
             continue
         key = normalise_text(line)

@@ -92,3 +92,10 @@ class Progress:
         with self._lock:
             if self.shown and exc[0] is None:
                 self._line("done")
+
+
+def silence_child() -> None:
+    """In a forked worker (`reporter.parallel`): no progress lines; the parent process reports."""
+    global _quiet
+    _quiet = True
+    _active.clear()

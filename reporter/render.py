@@ -12,11 +12,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import markdown
 import nh3
 
+from reporter import parallel
 from reporter.atomic import write_many_atomic
 from reporter.config import Config
 from reporter.excerpt import IN_SENTENCE_KINDS, excerpt
@@ -44,6 +46,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _WS = re.compile(r"\s+")
 _PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MIN_SHARED_FOR_MARKING = 0.5
+PARALLEL_HTML_CHARS = 500_000  # a briefing this long converts to HTML in two halves, one in a forked child
 _log = logging.getLogger("reporter")  # unconfigured: Python prints warnings to stderr as they are
 COMPARED_WORDINGS = 8  # other wordings each evidence span is diffed against (bounds rendering to linear time)
 _NAMED = 5  # sources named on an 'and N more agreeing' row
@@ -202,15 +205,16 @@ def source_label(brief: Brief) -> dict[str, str]:
     better exists. Sources sharing a name are told apart by byline or title, else numbered."""
     base = {s.id: s.outlet or _byline(s) or (_short(s.title) if s.title else None) or s.id for s in brief.sources}
     counts = Counter(base.values())
+    # (name, byline or short title) -> sources of that name having it: counted once, not per source (linear)
+    extras = {s.id: (_byline(s), _short(s.title, 40) if s.title else None) for s in brief.sources
+              if counts[base[s.id]] > 1}
+    having: Counter[tuple[str, str]] = Counter((base[sid], x) for sid, pair in extras.items() for x in set(pair) if x)
     labels: dict[str, str] = {}
     seen: Counter[str] = Counter()
     for s in brief.sources:
         name = base[s.id]
         if counts[name] > 1:
-            extra = next((x for x in (_byline(s), _short(s.title, 40) if s.title else None)
-                          if x and x != name and sum(1 for t in brief.sources if base[t.id] == name
-                                                     and x in (_byline(t), _short(t.title, 40) if t.title else None))
-                          == 1), None)
+            extra = next((x for x in extras[s.id] if x and x != name and having[(name, x)] == 1), None)
             seen[name] += 1
             name = f"{name}: {extra}" if extra else f"{name} #{seen[name]}"
         labels[s.id] = name
@@ -222,11 +226,17 @@ def with_labels(text: str, labels: dict[str, str]) -> str:
 
     Only ids that can't be ordinary words (a digit, '_' or '-' in them) are replaced, as whole tokens.
     """
-    ids = [i for i, label in labels.items() if label != i and re.search(r"[\d_-]", i)]
+    pattern = _label_pattern(tuple(labels.items()))
+    return pattern.sub(lambda m: labels[m.group(1)], text) if pattern else text
+
+
+@lru_cache(maxsize=8)
+def _label_pattern(items: tuple[tuple[str, str], ...]) -> re.Pattern[str] | None:
+    """The regular expression of `with_labels`, built once per label map (it is called for every flag)."""
+    ids = [i for i, label in items if label != i and re.search(r"[\d_-]", i)]
     if not ids:
-        return text
-    pattern = re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, sorted(ids, key=len, reverse=True))) + r")(?![\w-])")
-    return pattern.sub(lambda m: labels[m.group(1)], text)
+        return None
+    return re.compile(r"(?<![\w.-])(" + "|".join(map(re.escape, sorted(ids, key=len, reverse=True))) + r")(?![\w-])")
 
 
 def ordered(flags: list[Discrepancy]) -> list[Discrepancy]:
@@ -518,14 +528,44 @@ def _render_summary(summary, labels: dict[str, str], source: Source | None = Non
 
 def render_html(markdown_text: str, title: str) -> str:
     """Self-contained, sanitised HTML from the Markdown briefing."""
-    body = markdown.markdown(markdown_text, extensions=["tables", "sane_lists", "toc", "md_in_html"],
-                             extension_configs={"toc": {"toc_depth": "2-2", "slugify": _toc_slug}},
-                             output_format="html")
+    parts = _markdown_parts(markdown_text, 2 if len(markdown_text) >= PARALLEL_HTML_CHARS else 1)
+    # a long briefing's second half converts in a forked child meanwhile
+    later = parallel.Job(_markdown_to_html, parts[1:], fork=len(parts) > 1)
+    try:
+        body = "\n".join([*_markdown_to_html(parts[:1]), *later.result()])
+    finally:
+        later.cancel()
     safe = nh3.clean(body, tags=HTML_TAGS, attributes=HTML_ATTRIBUTES, link_rel="noopener noreferrer nofollow")
     safe_title = nh3.clean_text(title)
     return (f'<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{safe_title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{safe}\n</body>\n</html>\n")
+
+
+def _markdown_to_html(parts: list[str]) -> list[str]:
+    return [html for part in parts if (html := markdown.markdown(
+        part, extensions=["tables", "sane_lists", "toc", "md_in_html"],
+        extension_configs={"toc": {"toc_depth": "2-2", "slugify": _toc_slug}}, output_format="html"))]
+
+
+def _markdown_parts(text: str, count: int) -> list[str]:
+    """The briefing cut into about `count` parts of similar size, each converting to exactly the HTML it gives
+    inside the whole: cuts fall only before a heading that follows a blank line, where every block (list,
+    table, <details>, paragraph) has ended. Headings are the only elements the toc extension links across
+    the document: h2 anchors are fixed section names and come before any h3 that could share their slug,
+    and h3 ids, which would be numbered per part, are removed by the sanitiser anyway."""
+    if count < 2:
+        return [text]
+    lines = text.split("\n")
+    size, cuts, done = len(text), [], 0
+    for i, line in enumerate(lines):
+        if line.startswith("#") and i and not lines[i - 1] and done * count >= size * (len(cuts) + 1):
+            cuts.append(i)
+            if len(cuts) == count - 1:
+                break
+        done += len(line) + 1
+    bounds = [0, *cuts, len(lines)]
+    return ["\n".join(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 def _toc_slug(value: str, separator: str) -> str:

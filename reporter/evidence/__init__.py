@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from reporter import progress
+from reporter import parallel, progress
 from reporter.config import EvidenceThresholds
 from reporter.evidence import attribution, boilerplate, factual, garbled, minority, slips, spelling, wording
 from reporter.evidence.align import Alignment, Group, Unit, align
@@ -27,6 +27,11 @@ DETECTORS = (
     attribution.detect,
     factual.detect,
 )
+# Detectors run in a forked child (`reporter.parallel`) while this process runs the others: the word-consensus
+# detector costs about as much as all the others together on a large cluster of versions of one text.
+FORKED_DETECTORS = (minority.detect,)
+# Below this much text the whole analysis takes well under a second: not worth a fork.
+PARALLEL_MIN_CHARS = 200_000
 _CONSENSUS_MIN_SCORE = 0.6
 _CONSENSUS_MIN_QUOTE_WORDS = 4  # 'no limits' alone is not a point anyone needs listed
 
@@ -48,19 +53,51 @@ def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None)
     thresholds = thresholds or EvidenceThresholds()
     step = progress.stage
     step("reading structure")
-    docs = {s.id: parse(s) for s in sorted(sources, key=lambda s: s.id)}  # flags must not depend on order
+    ordered = sorted(sources, key=lambda s: s.id)  # flags must not depend on order
+    fork = sum(len(s.text) for s in sources) >= PARALLEL_MIN_CHARS
+    docs = dict(zip([s.id for s in ordered], _parse_all(ordered, fork), strict=True))
     boilerplate.mark_unrelated_tail(docs)
     step("aligning sources")
     alignment = align(list(docs.values()), thresholds.align_similarity, thresholds.wording_min_similarity)
     cluster = Cluster.build(docs, alignment, thresholds)
-    flags: list[Discrepancy] = []
-    for detect in DETECTORS:
-        step(f"checking {detect.__module__.rsplit('.', 1)[-1]}")
-        flags.extend(detect(cluster))
+    found: dict[object, list[Discrepancy]] = {}
+    jobs = {d: parallel.Job(d, cluster, fork=fork) for d in FORKED_DETECTORS}
+    try:
+        for detect in DETECTORS:
+            if detect not in jobs:
+                step(f"checking {detect.__module__.rsplit('.', 1)[-1]}")
+                found[detect] = detect(cluster)
+        for detect, job in jobs.items():
+            step(f"checking {detect.__module__.rsplit('.', 1)[-1]}")
+            found[detect] = job.result()
+    finally:
+        for job in jobs.values():
+            job.cancel()
+    flags = [f for detect in DETECTORS for f in found[detect]]  # in detector order, however they ran
     flags = [f for f in flags if f.confidence >= thresholds.min_confidence]
     merged = merge_flags(flags)
     return EvidenceReport(documents=docs, discrepancies=merged, consensus=_consensus(cluster, merged),
                           alignment=alignment)
+
+
+def _parse_all(sources: list[Source], fork: bool) -> list[Document]:
+    """Every source parsed, in order; with `fork`, a child parses the second half (by size) meanwhile."""
+    total, half, cut = sum(len(s.text) for s in sources), 0, len(sources)
+    for i, s in enumerate(sources):
+        if half * 2 >= total:
+            cut = i
+            break
+        half += len(s.text)
+    job = parallel.Job(_parse_many, sources[cut:], fork=fork)
+    try:
+        first = _parse_many(sources[:cut])
+        return first + job.result()
+    finally:
+        job.cancel()
+
+
+def _parse_many(sources: list[Source]) -> list[Document]:
+    return [parse(s) for s in sources]
 
 
 def _consensus(cluster: Cluster, flags: list[Discrepancy]) -> list[ConsensusPoint]:

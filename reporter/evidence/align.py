@@ -74,6 +74,9 @@ def units_of(doc: Document) -> tuple[list[Unit], list[Unit]]:
     for f in doc.figures:
         if f.kind in ("money", "percent", "count") and f.value is not None:
             figure_keys[f.sentence].add(figure_key(f.value, f.unit))
+    speakers: dict[int, str] = {}  # each sentence's first statement's speaker (one pass, not one per sentence)
+    for st in doc.statements:
+        speakers.setdefault(st.sentence, st.speaker)
     sents = [
         Unit(
             doc.source_id,
@@ -82,7 +85,7 @@ def units_of(doc: Document) -> tuple[list[Unit], list[Unit]]:
             s.start,
             s.end,
             s.text,
-            _sentence_speaker(doc, i),
+            speakers.get(i),
             frozenset(content_stems(s.text)) | figure_keys[i],
         )
         for i, s in enumerate(doc.sentences)
@@ -99,11 +102,6 @@ def units_of(doc: Document) -> tuple[list[Unit], list[Unit]]:
 def figure_key(value: float, unit: str | None) -> str:
     """A stem standing for a figure, so sentences quoting the same number block together."""
     return f"#{value:g}{unit or ''}"
-
-
-def _sentence_speaker(doc: Document, index: int) -> str | None:
-    speakers = [st.speaker for st in doc.statements if st.sentence == index]
-    return speakers[0] if speakers else None
 
 
 _MASS: dict[tuple[int, frozenset[str]], float] = {}

@@ -73,17 +73,19 @@ def featured_groups(cluster: Cluster) -> list[tuple[Group, list[Rendering], list
     for group in cluster.alignment.cross_source("sentence"):
         rs = renderings_of(cluster, group)
         if len(rs) >= _MIN_RENDERINGS:
-            align_renderings(rs)
-            groups.append((group, rs))
+            memo: dict = {}  # the second alignment below reuses the word alignments of the first
+            align_renderings(rs, None, memo)
+            groups.append((group, rs, memo))
     # reliability of a source: how much of its wording the other versions back, over the whole cluster
     backed: dict[str, list[float]] = {}
-    for _, rs in groups:
+    for _, rs, _ in groups:
         for r in rs:
             backed.setdefault(r.doc, []).extend(r.support)
     reliability = {d: mean(v) for d, v in sorted(backed.items())}
     out = []
-    for group, rs in groups:
-        align_renderings(rs, reliability)
+    for group, rs, memo in groups:
+        align_renderings(rs, reliability, memo)
+        memo.clear()  # the pairwise alignments are no longer needed: free them group by group
         out.append((group, rs, features(rs, reliability, len(cluster.docs))))
     return out
 

@@ -83,6 +83,7 @@ _DATE_FOUND = re.compile(
 )
 _OPEN = "“"
 _CLOSE = "”"
+_QUOTE_MARK = re.compile('[“”"]')
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -137,8 +138,8 @@ def _find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> tuple[list[tup
     stray: list[int] = []
     for pi, (ps, pe) in enumerate(paragraphs):
         open_at: int | None = None
-        for i in range(ps, pe):
-            ch = text[i]
+        for mark in _QUOTE_MARK.finditer(text, ps, pe):  # only the marks: not a Python step per character
+            i, ch = mark.start(), mark.group()
             if ch == '"':
                 prev = text[i - 1] if i > ps else " "
                 ch = _OPEN if (prev.isspace() or prev in "([—–-") and open_at is None else _CLOSE
@@ -166,8 +167,11 @@ def _find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> tuple[list[tup
 def _multi_paragraph(text: str, stray: list[int], paragraphs: list[tuple[int, int]]) -> list[int]:
     """Drop pairs of stray marks that are one quote running over a few paragraphs (a tweet or letter quoted
     line by line): an opening left open, closed in one of the next three paragraphs, no mark in between."""
+    starts = [ps for ps, _ in paragraphs]  # sorted and disjoint: a binary search finds the paragraph
+
     def para(pos: int) -> int:
-        return next((i for i, (ps, pe) in enumerate(paragraphs) if ps <= pos < pe), -1)
+        k = bisect.bisect_right(starts, pos) - 1
+        return k if k >= 0 and pos < paragraphs[k][1] else -1
 
     marks = sorted(stray)
     drop: set[int] = set()

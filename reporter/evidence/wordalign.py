@@ -26,7 +26,8 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import compress
 from operator import mul
 from typing import NamedTuple
 
@@ -93,11 +94,10 @@ def _classes(renderings: Sequence[Rendering]) -> tuple[list[tuple[str, ...]], li
     return seqs, of, mult
 
 
-def _supported(a: tuple[str, ...], b: tuple[str, ...], ids: dict[str, int]) -> list[bool]:
-    """Which tokens of `a` the alignment with `b` pairs with an equal or synonymous token of `b`."""
+def _supported(a: tuple[str, ...], b: tuple[str, ...], ia: list[int], ib: list[int]) -> list[bool]:
+    """Which tokens of `a` the alignment with `b` pairs with an equal or synonymous token of `b` (`ia`, `ib`:
+    the same sequences as integer ids, equal ids for equal keys)."""
     out = [False] * len(a)
-    ia = [ids.setdefault(k, len(ids)) for k in a]
-    ib = [ids.setdefault(k, len(ids)) for k in b]
     ops = Indel.opcodes(ia, ib)
     pending_del: list[int] = []
     pending_ins: list[int] = []
@@ -121,8 +121,13 @@ def _supported(a: tuple[str, ...], b: tuple[str, ...], ids: dict[str, int]) -> l
     return out
 
 
-def align_renderings(renderings: Sequence[Rendering], reliability: dict[str, float] | None = None) -> None:
-    """Fill every rendering's support lists from pairwise word alignments (deterministic for a given order)."""
+def align_renderings(
+    renderings: Sequence[Rendering], reliability: dict[str, float] | None = None, memo: dict | None = None
+) -> None:
+    """Fill every rendering's support lists from pairwise word alignments (deterministic for a given order).
+
+    `memo`: pass the same dict when the same renderings are aligned again with reliabilities; the pairwise
+    alignments and every count that does not depend on reliability are then computed once, not twice."""
     seqs, of, mult = _classes(renderings)
     rel_of_class = [0.0] * len(seqs)
     for r, c in zip(renderings, of, strict=True):
@@ -130,33 +135,20 @@ def align_renderings(renderings: Sequence[Rendering], reliability: dict[str, flo
     # the panel: the most common distinct renderings first (ties by sequence, for determinism)
     order = sorted(range(len(seqs)), key=lambda c: (-mult[c], seqs[c]))
     panel = order[:MAX_PANEL]
-    ids: dict[str, int] = {}
-    pairs = [set(zip(s, s[1:], strict=False)) for s in seqs]
-    sets = [set(s) for s in seqs]
-    cache: dict[tuple[int, int], list[bool]] = {}
+    counts = memo.get("counts") if memo is not None else None
+    if counts is None:
+        counts = _pair_counts(seqs, mult, panel)
+        if memo is not None:
+            memo["counts"] = counts
     per_class: dict[int, tuple[list[float], ...]] = {}
-    for c, seq in enumerate(seqs):
-        n = len(seq)
-        sup, wsup, bag, lp, rp = ([0.0] * n for _ in range(5))
-        total = wtotal = 0.0
-        peers = [p for p in panel if p != c]
-        for p in peers:
-            if (c, p) not in cache:
-                cache[(c, p)] = _supported(seq, seqs[p], ids)
-            flags = cache[(c, p)]
-            m, w = mult[p], rel_of_class[p]
-            total += m
+    for c, (sup, bag, lp, rp, total, peer_flags) in enumerate(counts):
+        wsup = [0.0] * len(seqs[c])
+        wtotal = 0.0
+        for p, flags in peer_flags:  # in panel order: the weighted sums add up exactly as they always have
+            w = rel_of_class[p]
             wtotal += w
-            for k in range(n):
-                if flags[k]:
-                    sup[k] += m
-                    wsup[k] += w
-                if seq[k] in sets[p]:
-                    bag[k] += m
-                if k and (seq[k - 1], seq[k]) in pairs[p]:
-                    lp[k] += m
-                if k + 1 < n and (seq[k], seq[k + 1]) in pairs[p]:
-                    rp[k] += m
+            for k in compress(range(len(flags)), flags):
+                wsup[k] += w
         per_class[c] = (sup, wsup, bag, lp, rp, [total], [wtotal])
     for r, c in zip(renderings, of, strict=True):
         sup, wsup, bag, lp, rp, (total,), (wtotal,) = per_class[c]
@@ -170,6 +162,43 @@ def align_renderings(renderings: Sequence[Rendering], reliability: dict[str, flo
         r.left_pair = [(s + same) / n_tot if (n_tot and k) else 1.0 for k, s in enumerate(lp)]
         last = len(rp) - 1
         r.right_pair = [(s + same) / n_tot if (n_tot and k < last) else 1.0 for k, s in enumerate(rp)]
+
+
+def _pair_counts(seqs: list[tuple[str, ...]], mult: list[int], panel: list[int]) -> list[tuple]:
+    """Per distinct rendering: how many renderings of the panel (with multiplicity) align, contain, and
+    contain the left and right word pair of each token, their total, and each panel member's alignment
+    flags (as bytes: they are kept for the weighted pass). Counts are sums of integers, so exact in any order."""
+    ids: dict[str, int] = {}
+    as_ids = [[ids.setdefault(k, len(ids)) for k in s] for s in seqs]
+    pairs = [set(zip(s, s[1:], strict=False)) for s in seqs]
+    sets = [set(s) for s in seqs]
+    out = []
+    for c, seq in enumerate(seqs):
+        n = len(seq)
+        sup, bag, lp, rp = ([0.0] * n for _ in range(4))
+        total = 0.0
+        own_pairs = list(zip(seq, seq[1:], strict=False))
+        peer_flags = []
+        for p in panel:
+            if p == c:
+                continue
+            flags = bytes(_supported(seq, seqs[p], as_ids[c], as_ids[p]))
+            peer_flags.append((p, flags))
+            m = mult[p]
+            total += m
+            for k in compress(range(n), flags):
+                sup[k] += m
+            words = sets[p]
+            for k, key in enumerate(seq):
+                if key in words:
+                    bag[k] += m
+            theirs = pairs[p]
+            for j, pair in enumerate(own_pairs):
+                if pair in theirs:
+                    lp[j + 1] += m
+                    rp[j] += m
+        out.append((sup, bag, lp, rp, total, peer_flags))
+    return out
 
 
 def mean(values: Sequence[float]) -> float:
@@ -239,21 +268,16 @@ class Model:
 
     def probability(self, x: Sequence[float]) -> float:
         """P(the word is a major error) for one feature vector (a fixed summation order: deterministic)."""
-        coef, const = self._linear()
+        coef, const = self._linear
         z = const + sum(map(mul, coef, x))
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
 
+    @cached_property
     def _linear(self) -> tuple[tuple[float, ...], float]:
-        """The model as plain coefficients on raw features (standardisation folded in), computed once."""
-        cached = _LINEAR.get(self)
-        if cached is None:
-            coef = tuple(w / s for w, s in zip(self.weights, self.scales, strict=True))
-            const = self.bias - math.fsum(c * m for c, m in zip(coef, self.means, strict=True))
-            cached = _LINEAR[self] = (coef, const)
-        return cached
-
-
-_LINEAR: dict[Model, tuple[tuple[float, ...], float]] = {}
+        """The model as plain coefficients on raw features (standardisation folded in), computed once per
+        model (kept on the instance: hashing the model for a lookup cost more than the sum itself)."""
+        coef = tuple(w / s for w, s in zip(self.weights, self.scales, strict=True))
+        return coef, self.bias - math.fsum(c * m for c, m in zip(coef, self.means, strict=True))
 
 
 def runs(probabilities: Sequence[float], high: float, low: float) -> list[tuple[int, int]]:
