@@ -40,6 +40,7 @@ from reporter.models import Brief, Problem, Source, Usage
 if TYPE_CHECKING:
     from reporter.llm.connect import Connection
 
+KEPT = 32  # newest briefings kept; each holds its sources' texts, so the table must not grow without bound
 _SCHEMA = """CREATE TABLE IF NOT EXISTS results (
     key TEXT PRIMARY KEY, brief TEXT NOT NULL, created TEXT NOT NULL DEFAULT (datetime('now')))"""
 # Settings that change how a run goes, never what a successful one writes.
@@ -159,8 +160,9 @@ class ResultCache:
             return None
 
     def put(self, key: str, brief: Brief, secret: str | None = None) -> None:
-        """Store `brief` under `key` (one transaction: all of it or nothing); never one that contains the
-        API key `secret` (the transport redacts it everywhere, so this is a guard, not a path)."""
+        """Store `brief` under `key` (one transaction: all of it or nothing) and drop all but the newest
+        `KEPT`; never one that contains the API key `secret` (the transport redacts it everywhere, so this
+        is a guard, not a path)."""
         text = brief.model_dump_json()
         if secret and len(secret) >= 4 and secret in text:
             return
@@ -168,7 +170,11 @@ class ResultCache:
         if db is None:
             return
         try:
-            db.execute("INSERT OR REPLACE INTO results (key, brief) VALUES (?, ?)", (key, text))
+            with db:  # one transaction: the new entry and the trimming
+                db.execute("BEGIN")
+                db.execute("INSERT OR REPLACE INTO results (key, brief) VALUES (?, ?)", (key, text))
+                db.execute("DELETE FROM results WHERE rowid NOT IN "
+                           "(SELECT rowid FROM results ORDER BY rowid DESC LIMIT ?)", (KEPT,))
         except sqlite3.Error:
             pass
         finally:
