@@ -535,6 +535,10 @@ def _stream_body(completion: dict[str, Any]) -> bytes:
 def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY, as Go's net/http (Ollama) and asyncio servers (uvicorn: vLLM) set it: without it this
+        # handler, which writes an answer's body after its headers, makes a kept-alive client wait ~40 ms
+        # (Nagle against delayed ACK) for every answer, a stall those servers don't cause.
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read fake.calls instead
             pass
