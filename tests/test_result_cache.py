@@ -144,7 +144,8 @@ def test_the_cached_path_loads_neither_the_engine_nor_the_model_client(tmp_path,
     fake_openai.responder = responder
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-result-cache", "PYTHONPATH": str(ROOT)}
     probe = ("import atexit, sys\n"
-             "heavy = ('openai', 'langchain_core', 'langchain_openai', 'tiktoken', 'reporter.evidence', 'rapidfuzz')\n"
+             "heavy = ('openai', 'langchain_core', 'langchain_openai', 'tiktoken', 'reporter.evidence', 'rapidfuzz',"
+             " 'httpx', 'yaml', 'rich', 'reporter.review_cli')\n"
              "atexit.register(lambda: print('LOADED', sorted({m for m in sys.modules if m.startswith(heavy)}),"
              " file=sys.stderr))\n"
              "from reporter.cli import cli\n"
@@ -203,3 +204,20 @@ def test_a_damaged_entry_is_a_miss(tmp_path, fake, seeds, cache_dir):
     again = _brief(fake, seeds, tmp_path / "two")
     assert again["discrepancies"] == first["discrepancies"]
     assert again["run"]["usage"]["cached"] == first["run"]["usage"]["requests"]
+
+
+def test_the_newest_results_are_kept_and_none_holds_the_api_key(tmp_path, monkeypatch):
+    from reporter.llm import results
+    from reporter.models import Brief, RunInfo
+
+    monkeypatch.setattr(results, "KEPT", 3)
+    store = results.ResultCache(tmp_path)
+    brief = Brief(event="An event", sources=[], summaries=[], run=RunInfo(mode="llm", reporter_version="0"))
+    for n in range(5):
+        store.put(f"k{n}", brief.model_copy(update={"event": f"event {n}"}))
+    assert [store.get(f"k{n}") is not None for n in range(5)] == [False, False, True, True, True]
+    store.put("k2", brief)  # stored again: now the newest
+    store.put("k5", brief)
+    assert store.get("k2") is not None and store.get("k3") is None
+    store.put("leak", brief.model_copy(update={"event": "sk-secret-value in the title"}), "sk-secret-value")
+    assert store.get("leak") is None

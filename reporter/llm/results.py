@@ -40,6 +40,7 @@ from reporter.models import Brief, Problem, Source, Usage
 if TYPE_CHECKING:
     from reporter.llm.connect import Connection
 
+KEPT = 32  # newest briefings kept; each holds its sources' texts, so the table must not grow without bound
 _SCHEMA = """CREATE TABLE IF NOT EXISTS results (
     key TEXT PRIMARY KEY, brief TEXT NOT NULL, created TEXT NOT NULL DEFAULT (datetime('now')))"""
 # Settings that change how a run goes, never what a successful one writes.
@@ -74,9 +75,11 @@ def code_fingerprint() -> str:
     """reporter's own files, the installed distributions (name-version) and the Python version."""
     digest = hashlib.sha256(sys.version.encode())
     _tree_digest(Path(__file__).resolve().parents[1], digest)
-    for entry in sys.path:
+    for entry in sys.path:  # where distributions are installed; not the current folder (`python -m`)
+        if not entry.endswith(("site-packages", "dist-packages")):
+            continue
         try:
-            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+            names = sorted(n for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info")))
         except OSError:
             continue
         digest.update("\0".join(names).encode())
@@ -156,13 +159,22 @@ class ResultCache:
         except ValueError:
             return None
 
-    def put(self, key: str, brief: Brief) -> None:
-        """Store `brief` under `key` (one transaction: all of it or nothing)."""
+    def put(self, key: str, brief: Brief, secret: str | None = None) -> None:
+        """Store `brief` under `key` (one transaction: all of it or nothing) and drop all but the newest
+        `KEPT`; never one that contains the API key `secret` (the transport redacts it everywhere, so this
+        is a guard, not a path)."""
+        text = brief.model_dump_json()
+        if secret and len(secret) >= 4 and secret in text:
+            return
         db = self._connect(create=True)
         if db is None:
             return
         try:
-            db.execute("INSERT OR REPLACE INTO results (key, brief) VALUES (?, ?)", (key, brief.model_dump_json()))
+            with db:  # one transaction: the new entry and the trimming
+                db.execute("BEGIN")
+                db.execute("INSERT OR REPLACE INTO results (key, brief) VALUES (?, ?)", (key, text))
+                db.execute("DELETE FROM results WHERE rowid NOT IN "
+                           "(SELECT rowid FROM results ORDER BY rowid DESC LIMIT ?)", (KEPT,))
         except sqlite3.Error:
             pass
         finally:
