@@ -197,9 +197,8 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
     from reporter.config import Config
     from reporter.errors import ReporterError
     from reporter.render import render_json, write_outputs
-    from reporter.review_cli import remember_hide_dismissed, remembered_hide_dismissed
+    from reporter.review import remember_hide_dismissed, remembered_hide_dismissed
 
-    console = _console()
     progress.set_quiet(quiet)
     out_dir = out_dir or Path("reports") / (Path(inputs[0].rstrip("/\\")).stem or "briefing")
     hide_asked = hide_dismissed
@@ -235,8 +234,8 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
     try:
         result = pipeline.run(list(inputs), config, out_dir)
         if not config.llm_configured and not quiet:
-            console.print("reporter: no model configured, offline briefing from the evidence engine "
-                          "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --model/--base-url, to use one)")
+            _console().print("reporter: no model configured, offline briefing from the evidence engine "
+                             "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --model/--base-url, to use one)")
         # --json FILE (or FOLDER/brief.json) is published with brief.*: all four appear together or none.
         also = {_json_target(json_to): render_json(result)} if json_to and json_to != "-" else {}
         with signals_held():  # a Ctrl-C arriving while publishing is answered after, naming what was written
@@ -252,17 +251,17 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
         fail(f"{exc.filename or out_dir}: {exc.strerror or exc}")
     for problem in result.problems:
         where = problem.path or problem.source_id or "run"
-        console.print(f"reporter: warning: {for_terminal(where)}: {for_terminal(problem.message)}", markup=False)
+        _console().print(f"reporter: warning: {for_terminal(where)}: {for_terminal(problem.message)}", markup=False)
     if result.orphaned_reviews:  # an editor's decision no longer on any flag must not go unnoticed
-        console.print(f"reporter: warning: {len(result.orphaned_reviews)} editor decision(s) match no flag in this "
-                      "run; kept in review.json and listed under 'Orphaned decisions'", markup=False)
+        _console().print(f"reporter: warning: {len(result.orphaned_reviews)} editor decision(s) match no flag in this "
+                         "run; kept in review.json and listed under 'Orphaned decisions'", markup=False)
     if not quiet:
         kinds: dict[str, int] = {}
         for d in result.discrepancies:
             kinds[d.kind] = kinds.get(d.kind, 0) + 1
         by_kind = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "none"
-        console.print(f"reporter: {len(result.sources)} sources, {len(result.discrepancies)} flags ({by_kind}); "
-                      f"wrote {written['md'].parent}/brief.{{md,html,json}}", markup=False)
+        _console().print(f"reporter: {len(result.sources)} sources, {len(result.discrepancies)} flags ({by_kind}); "
+                         f"wrote {written['md'].parent}/brief.{{md,html,json}}", markup=False)
     failed = [p for p in result.problems if p.step != "evidence"]
     sys.exit(EXIT_PARTIAL if failed else EXIT_OK)
 

@@ -216,7 +216,8 @@ def _keep_result(brief: Brief, run: LlmRun, config: Config, sources: list[Source
     from reporter.llm.cache import default_cache_dir
 
     key = results.result_key(sources, problems, config, *state)
-    results.ResultCache(config.cache_dir or default_cache_dir()).put(key, results.as_rerun(brief))
+    secret = config.api_key.get_secret_value() if config.api_key else None
+    results.ResultCache(config.cache_dir or default_cache_dir()).put(key, results.as_rerun(brief), secret)
 
 
 def _with_llm(brief: Brief, run: LlmRun, unique: list[Source], report: EvidenceReport,

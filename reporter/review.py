@@ -22,7 +22,7 @@ from pathlib import Path
 from pydantic import Field, ValidationError
 
 from reporter.atomic import write_text_atomic
-from reporter.errors import ReviewStoreError
+from reporter.errors import ReporterError, ReviewStoreError
 from reporter.ids import normalise_text
 from reporter.models import Brief, Discrepancy, OrphanedReview, Review, ReviewStatus, Strict
 
@@ -347,3 +347,25 @@ def review_summary_line(brief: Brief) -> str:
     if total:
         line += ": " + ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
     return line
+
+
+OPTIONS_NAME = "review-options.json"
+
+
+def remembered_hide_dismissed(out_dir: Path) -> bool:
+    """Whether dismissed flags are left out of this briefing's Markdown/HTML, as last asked in DIR."""
+    try:
+        data = json.loads((Path(out_dir) / OPTIONS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False  # never asked, or unreadable: the default, which hides nothing
+    return bool(isinstance(data, dict) and data.get("hide_dismissed"))
+
+
+def remember_hide_dismissed(out_dir: Path, hide: bool) -> None:
+    """Keep --hide-dismissed/--show-dismissed in DIR so the next update, from any command, honours it."""
+    if hide == remembered_hide_dismissed(out_dir):
+        return
+    try:
+        write_text_atomic(Path(out_dir) / OPTIONS_NAME, json.dumps({"hide_dismissed": hide}, indent=2) + "\n")
+    except OSError as exc:
+        raise ReporterError(f"{out_dir}: cannot save the view options ({exc.strerror or exc})") from exc

@@ -26,6 +26,8 @@ from reporter.review import (
     default_reviewer,
     locked_decisions,
     record_decision,
+    remember_hide_dismissed,
+    remembered_hide_dismissed,
     review_summary_line,
     status_of,
 )
@@ -303,28 +305,6 @@ def summary_with_orphans(brief: Brief) -> str:
     """The review summary line, plus the number of orphaned decisions if there are any."""
     n = len(brief.orphaned_reviews)
     return review_summary_line(brief) + (f"; {n} orphaned decision{'' if n == 1 else 's'}" if n else "")
-
-
-OPTIONS_NAME = "review-options.json"
-
-
-def remembered_hide_dismissed(out_dir: Path) -> bool:
-    """Whether dismissed flags are left out of this briefing's Markdown/HTML, as last asked in DIR."""
-    try:
-        data = json.loads((Path(out_dir) / OPTIONS_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False  # never asked, or unreadable: the default, which hides nothing
-    return bool(isinstance(data, dict) and data.get("hide_dismissed"))
-
-
-def remember_hide_dismissed(out_dir: Path, hide: bool) -> None:
-    """Keep --hide-dismissed/--show-dismissed in DIR so the next update, from any command, honours it."""
-    if hide == remembered_hide_dismissed(out_dir):
-        return
-    try:
-        write_text_atomic(Path(out_dir) / OPTIONS_NAME, json.dumps({"hide_dismissed": hide}, indent=2) + "\n")
-    except OSError as exc:
-        raise ReporterError(f"{out_dir}: cannot save the view options ({exc.strerror or exc})") from exc
 
 
 def refresh_briefing(out_dir: Path, hide_dismissed: bool | None = None) -> None:

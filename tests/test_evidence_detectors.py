@@ -56,6 +56,17 @@ def test_garbled_repeated_word_and_phrase():
     assert flagged(r, "garbled_text", "to visit Moscow in spring to visit")
 
 
+def test_garbled_repetition_most_versions_share_mirrors_the_original():
+    """Versions of one text: a repetition most of the others also have is the original's; a lone one is damage."""
+    shared = "Beijing will strengthen ties with Moscow and must strengthen ties with Kyiv, officials said on Monday.\n"
+    lone = "Allies sent both military and military forces to the border region on Monday, officials said.\n"
+    plain = "Allies sent both military and civilian forces to the border region on Monday, officials said.\n"
+    r = run(a=shared, b=shared.replace("officials", "the officials"), c=shared.replace("Monday", "Monday night"))
+    assert "garbled_text" not in kinds(r)
+    r = run(a=lone, b=plain, c=plain.replace("Monday", "Monday night"))
+    assert flagged(r, "garbled_text", "both military and military forces", "a")
+
+
 def test_garbled_ignores_idioms_and_numbers():
     r = run(a="Prices rose more and more. Trade was $185 billion in 2022, up from $147 billion in 2021.\n")
     assert "garbled_text" not in kinds(r)

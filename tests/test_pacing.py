@@ -267,3 +267,30 @@ def test_a_request_larger_than_the_whole_budget_is_refused_as_openai_does_and_no
         raise ModelError("HTTP 429 after retries") from TooLarge()
     except ModelError as exc:
         assert not is_rate_limit(exc)
+
+
+def test_the_brief_requests_leave_while_summaries_are_still_out(tmp_path):
+    """The brief needs the engine's analysis, not the summaries: it is asked as soon as the analysis is
+    done, so a slow summary and a slow brief wait on the server together, not one after the other."""
+    import json
+
+    from tests.fake_openai import Reply
+
+    arrived: dict[str, float] = {}
+    slow_summary_s, brief_s = 6.0, 3.0
+
+    def responder(call):
+        brief = "verdicts" in json.dumps(call.json_schema or {})
+        slow = not brief and "town 5" in call.text
+        arrived["brief" if brief else "slow summary" if slow else "summary"] = time.monotonic()
+        delay = brief_s if brief else slow_summary_s if slow else 0.0
+        return Reply(text=json.dumps(_responder(call)), delay_s=delay)
+
+    with FakeOpenAI(responder=responder, latency_s=0.05) as fake:
+        config = Config(base_url=fake.url, api_key=SecretStr("sk-test"), cache_dir=tmp_path / "cache")
+        brief = build_brief(_sources(6), config)
+        done = time.monotonic()
+    assert {s.method for s in brief.summaries} == {"llm"} and brief.run.mode == "llm"
+    answered = arrived["slow summary"] + slow_summary_s
+    assert arrived["brief"] < answered  # asked while the slow summary was still out
+    assert done - arrived["slow summary"] < slow_summary_s + brief_s - 1  # the two waits overlapped

@@ -144,7 +144,8 @@ def test_the_cached_path_loads_neither_the_engine_nor_the_model_client(tmp_path,
     fake_openai.responder = responder
     env = {**os.environ, "OPENAI_API_KEY": "sk-test-result-cache", "PYTHONPATH": str(ROOT)}
     probe = ("import atexit, sys\n"
-             "heavy = ('openai', 'langchain_core', 'langchain_openai', 'tiktoken', 'reporter.evidence', 'rapidfuzz')\n"
+             "heavy = ('openai', 'langchain_core', 'langchain_openai', 'tiktoken', 'reporter.evidence', 'rapidfuzz',"
+             " 'httpx', 'yaml', 'rich', 'reporter.review_cli')\n"
              "atexit.register(lambda: print('LOADED', sorted({m for m in sys.modules if m.startswith(heavy)}),"
              " file=sys.stderr))\n"
              "from reporter.cli import cli\n"

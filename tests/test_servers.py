@@ -244,3 +244,23 @@ def test_a_window_the_server_states_when_refusing_is_remembered(tmp_path, cache_
     assert result.exit_code == 0, result.output
     assert len(profile.over) == over  # the second run fitted every request to the learned window
     assert brief["event"] == "Wang Yi meets Putin in Moscow"
+
+
+def test_discovery_uses_one_connection_and_caps_what_it_reads(monkeypatch):
+    """Discovery's requests (five for a server that says nothing of its window) share one kept-alive
+    connection, as httpx did (a remote HTTPS server pays one handshake); an answer over the cap is no answer."""
+    import socket
+
+    from reporter.llm import server
+
+    opened = []
+    real = socket.create_connection
+    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: opened.append(a[0]) or real(*a, **k))
+    with FakeOpenAI(model="only-model") as fake:
+        info = server.discover(fake.url, None, "sk-test")
+        assert info.reachable and info.models == ["only-model"] and info.context_window is None
+        assert len([c for c in fake.calls]) == 5 and len(opened) == 1
+        assert all(c.headers.get("authorization") == "Bearer sk-test" for c in fake.calls)
+        monkeypatch.setattr(server, "MAX_ANSWER_BYTES", 40)  # the model list is longer than that
+        capped = server.discover(fake.url, None, None)
+        assert capped.reachable and capped.models == []

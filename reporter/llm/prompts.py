@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from reporter.errors import ConfigError
 from reporter.llm.protocol import ChatMessage
 
@@ -85,6 +83,8 @@ def parse_prompt(text: str, origin: str) -> PromptTemplate:
     match = _FRONT.match(text.replace("\r\n", "\n"))
     if not match:
         raise ConfigError(f"{origin}: prompt file must start with '---' front matter")
+    import yaml  # not at import: a run answered from the result cache reads no template
+
     try:
         meta = yaml.safe_load(match.group(1)) or {}
     except yaml.YAMLError as exc:

@@ -74,9 +74,11 @@ def code_fingerprint() -> str:
     """reporter's own files, the installed distributions (name-version) and the Python version."""
     digest = hashlib.sha256(sys.version.encode())
     _tree_digest(Path(__file__).resolve().parents[1], digest)
-    for entry in sys.path:
+    for entry in sys.path:  # where distributions are installed; not the current folder (`python -m`)
+        if not entry.endswith(("site-packages", "dist-packages")):
+            continue
         try:
-            names = sorted(n for n in os.listdir(entry or ".") if n.endswith((".dist-info", ".egg-info")))
+            names = sorted(n for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info")))
         except OSError:
             continue
         digest.update("\0".join(names).encode())
@@ -156,13 +158,17 @@ class ResultCache:
         except ValueError:
             return None
 
-    def put(self, key: str, brief: Brief) -> None:
-        """Store `brief` under `key` (one transaction: all of it or nothing)."""
+    def put(self, key: str, brief: Brief, secret: str | None = None) -> None:
+        """Store `brief` under `key` (one transaction: all of it or nothing); never one that contains the
+        API key `secret` (the transport redacts it everywhere, so this is a guard, not a path)."""
+        text = brief.model_dump_json()
+        if secret and len(secret) >= 4 and secret in text:
+            return
         db = self._connect(create=True)
         if db is None:
             return
         try:
-            db.execute("INSERT OR REPLACE INTO results (key, brief) VALUES (?, ?)", (key, brief.model_dump_json()))
+            db.execute("INSERT OR REPLACE INTO results (key, brief) VALUES (?, ?)", (key, text))
         except sqlite3.Error:
             pass
         finally:

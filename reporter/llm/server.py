@@ -2,6 +2,9 @@
 
 Asked once per run, before the first model request, with plain GETs (and Ollama's one POST), each
 bounded by a short timeout; a failure of any of them only means "unknown", never a failed run.
+They go through the standard library's `http.client` (`_Server`), not httpx: importing httpx costs a
+tenth of a second or more (httpcore loads trio and anyio when they are installed), and a run answered
+from the result cache (`reporter.llm.results`) needs nothing else of it.
 
 * `/v1/models` lists the served models (OpenAI, Ollama, vLLM, llama.cpp, LM Studio, TGI all have it);
   vLLM adds `max_model_len` to each entry.
@@ -18,7 +21,9 @@ Anything else gets a conservative default; `--context-window` overrides all of i
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
+import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -27,6 +32,7 @@ DEFAULT_LOCAL_WINDOW = 8192  # a local server that says nothing (Ollama, llama.c
 DEFAULT_REMOTE_WINDOW = 8192  # unknown hosted model
 OLLAMA_DEFAULT_NUM_CTX = 4096
 PROBE_TIMEOUT_S = 5.0
+MAX_ANSWER_BYTES = 4_000_000  # a model list or a settings page; anything larger is not one
 
 
 def is_local(base_url: str | None) -> bool:
@@ -63,16 +69,81 @@ class ServerInfo:
     error: str | None = None  # why the server could not be reached or listed
 
 
-def _get(client: Any, url: str, **kw: Any) -> Any | None:
-    """JSON from a GET (or POST with `json=`), or None on any failure."""
+class _Server:
+    """One keep-alive connection to the server for discovery's few requests; redirects are not followed
+    and no proxy is used (as before with httpx and `trust_env` off); HTTPS checks certificates against
+    certifi's bundle, as httpx and the openai SDK do."""
+
+    def __init__(self, base_url: str, api_key: str | None, timeout_s: float) -> None:
+        parts = urlsplit(base_url)
+        self.https = parts.scheme == "https"
+        self.host, self.port = parts.hostname or "", parts.port
+        self.headers = {"Accept": "application/json", "User-Agent": "reporter"}
+        if api_key:
+            self.headers["Authorization"] = f"Bearer {api_key}"
+        self.timeout_s = timeout_s
+        self._conn: http.client.HTTPConnection | None = None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self.https:
+            import ssl
+
+            try:
+                import certifi
+
+                context = ssl.create_default_context(cafile=certifi.where())
+            except ImportError:
+                context = ssl.create_default_context()
+            return http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout_s, context=context)
+        return http.client.HTTPConnection(self.host, self.port, timeout=self.timeout_s)
+
+    def request(self, url: str, payload: Any = None) -> tuple[int, bytes]:
+        """(status, body) of a GET, or of a POST of `payload` as JSON; OSError or HTTPException if the
+        server can't be reached or breaks the exchange; a body over MAX_ANSWER_BYTES is cut there."""
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        body = None if payload is None else json.dumps(payload).encode("utf-8")
+        headers = dict(self.headers, **({"Content-Type": "application/json"} if body is not None else {}))
+        for attempt in (1, 2):
+            reused = self._conn is not None
+            conn = self._conn or self._connect()
+            self._conn = None
+            try:
+                conn.request("POST" if body is not None else "GET", target, body=body, headers=headers)
+                response = conn.getresponse()
+                data = response.read(MAX_ANSWER_BYTES + 1)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()
+                if reused and attempt == 1:  # the server closed an idle kept-alive connection: open another
+                    continue
+                raise
+            except BaseException:
+                conn.close()
+                raise
+            if len(data) > MAX_ANSWER_BYTES or response.will_close:
+                conn.close()
+            else:
+                self._conn = conn
+            return response.status, data[:MAX_ANSWER_BYTES]
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def json(self, url: str, payload: Any = None) -> Any | None:
+        """The JSON answer, or None on any failure (probing: a failure means "unknown")."""
+        try:
+            status, data = self.request(url, payload)
+        except (OSError, http.client.HTTPException, ValueError):
+            return None
+        return _json(data) if status == 200 else None
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
+def _json(data: bytes) -> Any | None:
     try:
-        response = client.post(url, **kw) if "json" in kw else client.get(url, **kw)
-    except Exception:  # noqa: BLE001 - probing: any failure means "unknown"
-        return None
-    if response.status_code != 200:
-        return None
-    try:
-        return response.json()
+        return json.loads(data)
     except ValueError:
         return None
 
@@ -91,29 +162,24 @@ def _ollama_window(show: dict[str, Any]) -> int | None:
 def discover(base_url: str | None, model: str | None, api_key: str | None = None,
              timeout_s: float = PROBE_TIMEOUT_S) -> ServerInfo:
     """Ask the server what it serves and how large the model's window is (see the module doc)."""
-    import httpx  # the openai SDK's own HTTP client
-
     info = ServerInfo()
     if not base_url:
         info.kind = "openai"
         return info
-    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     root = server_root(base_url)
-    with httpx.Client(timeout=timeout_s, headers=headers, follow_redirects=False, trust_env=False) as client:
+    client = _Server(base_url, api_key, timeout_s)
+    try:
         try:
-            response = client.get(base_url.rstrip("/") + "/models")
-        except httpx.HTTPError as exc:
+            status, body = client.request(base_url.rstrip("/") + "/models")
+        except (OSError, http.client.HTTPException, ValueError) as exc:
             info.error = f"cannot reach {base_url}: {type(exc).__name__}: {exc}"
             return info
         info.reachable = True
         listing: Any = None
-        if response.status_code == 200:
-            try:
-                listing = response.json()
-            except ValueError:
-                listing = None
+        if status == 200:
+            listing = _json(body)
         else:
-            info.error = f"GET {base_url.rstrip('/')}/models answered HTTP {response.status_code}"
+            info.error = f"GET {base_url.rstrip('/')}/models answered HTTP {status}"
         entries = listing.get("data") if isinstance(listing, dict) else None
         entries = [e for e in entries or [] if isinstance(e, dict) and isinstance(e.get("id"), str)]
         info.models = [e["id"] for e in entries]
@@ -123,18 +189,18 @@ def discover(base_url: str | None, model: str | None, api_key: str | None = None
             info.kind, info.context_window, info.window_source = "vllm", entry["max_model_len"], "max_model_len"
             return info
         name = model or (info.models[0] if len(info.models) == 1 else None)
-        if name and (show := _get(client, root + "/api/show", json={"model": name})) and isinstance(show, dict):
+        if name and (show := client.json(root + "/api/show", {"model": name})) and isinstance(show, dict):
             info.kind, info.context_window = "ollama", _ollama_window(show)
             info.window_source = "ollama /api/show (num_ctx)"
             return info
-        props = _get(client, root + "/props")
+        props = client.json(root + "/props")
         if isinstance(props, dict) and isinstance(props.get("default_generation_settings"), dict):
             n_ctx = props["default_generation_settings"].get("n_ctx")
             info.kind = "llama.cpp"
             if isinstance(n_ctx, int) and n_ctx > 0:
                 info.context_window, info.window_source = n_ctx, "llama.cpp /props n_ctx"
             return info
-        lms = _get(client, root + "/api/v0/models")
+        lms = client.json(root + "/api/v0/models")
         if isinstance(lms, dict) and isinstance(lms.get("data"), list) and any(
                 isinstance(e, dict) and ("max_context_length" in e or "state" in e) for e in lms["data"]):
             info.kind = "lmstudio"
@@ -144,7 +210,7 @@ def discover(base_url: str | None, model: str | None, api_key: str | None = None
                     if isinstance(window, int) and window > 0:
                         info.context_window, info.window_source = window, "LM Studio /api/v0/models"
             return info
-        tgi = _get(client, root + "/info")
+        tgi = client.json(root + "/info")
         if isinstance(tgi, dict) and ("max_total_tokens" in tgi or "max_input_tokens" in tgi):
             info.kind = "tgi"
             window = tgi.get("max_total_tokens") or tgi.get("max_input_tokens") or tgi.get("max_input_length")
@@ -153,6 +219,8 @@ def discover(base_url: str | None, model: str | None, api_key: str | None = None
             return info
         if owned in ("openai", "system", "openai-internal"):
             info.kind = "openai"
+    finally:
+        client.close()
     return info
 
 
