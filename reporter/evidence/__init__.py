@@ -30,7 +30,7 @@ DETECTORS = (
 # Detectors that run in forked children (`reporter.parallel`) while this process works on: those that read no
 # alignment start right after parsing, while this process aligns; the word-consensus detector, which costs
 # about as much as all the others together on a large cluster of versions of one text, runs beside the rest.
-EARLY_DETECTORS = (boilerplate.detect, spelling.detect, slips.detect)  # never read `cluster.alignment`
+EARLY_DETECTORS = (boilerplate.detect, spelling.detect, slips.detect, factual.unaligned)  # no alignment read
 FORKED_DETECTORS = (minority.detect,)
 # Below this much text the whole analysis takes well under a second: not worth a fork.
 PARALLEL_MIN_CHARS = 200_000
@@ -75,14 +75,15 @@ def _analyse(sources: list[Source], thresholds: EvidenceThresholds | None) -> Ev
         cluster.alignment = alignment = align(list(docs.values()), thresholds.align_similarity,
                                               thresholds.wording_min_similarity)
         late = parallel.Job(_run_detectors, FORKED_DETECTORS, cluster, fork=fork)
-        for detect in DETECTORS:
-            if detect not in (*EARLY_DETECTORS, *FORKED_DETECTORS):
+        for detect in (*DETECTORS, factual.aligned):
+            if detect not in (*EARLY_DETECTORS, *FORKED_DETECTORS, factual.detect):
                 step(f"checking {detect.__module__.rsplit('.', 1)[-1]}")
                 found[detect] = detect(cluster)
         step("checking " + ", ".join(d.__module__.rsplit(".", 1)[-1] for d in (*EARLY_DETECTORS, *FORKED_DETECTORS)))
         early_flags, languages = early.result()
         found.update(zip(EARLY_DETECTORS, early_flags, strict=True))
         found.update(zip(FORKED_DETECTORS, late.result(), strict=True))
+        found[factual.detect] = [*found.pop(factual.aligned), *found.pop(factual.unaligned)]  # as detect() orders them
     finally:
         early.cancel()
         if late is not None:

@@ -297,7 +297,17 @@ def _outcome_conflicts(cluster: Cluster) -> list[Discrepancy]:
 
 
 def detect(cluster: Cluster) -> list[Discrepancy]:
-    """Factual-conflict flags from aligned sentence groups."""
+    """Factual-conflict flags: from aligned sentence groups, then those found without the alignment."""
+    return [*aligned(cluster), *unaligned(cluster)]
+
+
+def unaligned(cluster: Cluster) -> list[Discrepancy]:
+    """The flags that need no alignment (statuses, facts, outcomes): they can be found while sources align."""
+    return [*_status(cluster), *cross_source_facts(cluster), *_outcome_conflicts(cluster)]
+
+
+def aligned(cluster: Cluster) -> list[Discrepancy]:
+    """Weekday conflicts within aligned sentence groups."""
     flags = []
     for group in cluster.alignment.cross_source("sentence"):
         rep = group.units[0]
@@ -306,4 +316,4 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
                 flags.append(flag)
         # figures are compared by cross_source_facts (units, bounds, rounding), not per aligned group
     _FIGURES.clear()
-    return [*flags, *_status(cluster), *cross_source_facts(cluster), *_outcome_conflicts(cluster)]
+    return flags
