@@ -196,6 +196,7 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
     from reporter.atomic import signals_held
     from reporter.config import Config
     from reporter.errors import ReporterError
+    from reporter.llm.results import cached_html
     from reporter.render import render_json, write_outputs
     from reporter.review import remember_hide_dismissed, remembered_hide_dismissed
 
@@ -239,7 +240,7 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
         # --json FILE (or FOLDER/brief.json) is published with brief.*: all four appear together or none.
         also = {_json_target(json_to): render_json(result)} if json_to and json_to != "-" else {}
         with signals_held():  # a Ctrl-C arriving while publishing is answered after, naming what was written
-            written = write_outputs(result, out_dir, config, also=also)
+            written = write_outputs(result, out_dir, config, also=also, to_html=cached_html(config))
             _STATE["published"] = f"{out_dir}/brief.{{md,html,json}}" + "".join(f" and {p}" for p in also)
         if hide_asked is not None:
             remember_hide_dismissed(out_dir, hide_asked)

@@ -63,9 +63,11 @@ def test_a_fully_cached_run_is_the_response_cached_run_without_the_work(tmp_path
         _engine_must_not_run(m)
         cached = _brief(fake, seeds, tmp_path / "two")
     assert len(fake.chat_calls) == sent  # nothing sent
-    # The same run with the result cache turned off: the engine runs, every request answered from the cache.
+    # The same run with the result cache turned off (briefings and pages): the engine runs and the page is
+    # converted again, every request is answered from the response cache.
     with monkeypatch.context() as m:
         m.setattr("reporter.llm.results.ResultCache.get", lambda self, key: None)
+        m.setattr("reporter.llm.results.ResultCache.page", lambda self, key: None)
         rerun = _brief(fake, seeds, tmp_path / "three")
     assert len(fake.chat_calls) == sent
     assert cached == rerun
@@ -204,3 +206,42 @@ def test_a_damaged_entry_is_a_miss(tmp_path, fake, seeds, cache_dir):
     again = _brief(fake, seeds, tmp_path / "two")
     assert again["discrepancies"] == first["discrepancies"]
     assert again["run"]["usage"]["cached"] == first["run"]["usage"]["requests"]
+
+
+def test_the_newest_results_are_kept_and_none_holds_the_api_key(tmp_path, monkeypatch):
+    from reporter.llm import results
+    from reporter.models import Brief, RunInfo
+
+    monkeypatch.setattr(results, "KEPT", 3)
+    store = results.ResultCache(tmp_path)
+    brief = Brief(event="An event", sources=[], summaries=[], run=RunInfo(mode="llm", reporter_version="0"))
+    for n in range(5):
+        store.put(f"k{n}", brief.model_copy(update={"event": f"event {n}"}))
+    assert [store.get(f"k{n}") is not None for n in range(5)] == [False, False, True, True, True]
+    store.put("k2", brief)  # stored again: now the newest
+    store.put("k5", brief)
+    assert store.get("k2") is not None and store.get("k3") is None
+    store.put("leak", brief.model_copy(update={"event": "sk-secret-value in the title"}), "sk-secret-value")
+    assert store.get("leak") is None
+
+
+def test_a_page_is_read_back_only_for_the_same_markdown_and_title(tmp_path):
+    from pydantic import SecretStr
+
+    from reporter.config import Config
+    from reporter.llm.results import cached_html
+    from reporter.render import render_html
+
+    config = Config(base_url="http://127.0.0.1:9/v1", api_key=SecretStr("sk-test-pages"), cache_dir=tmp_path)
+    to_html = cached_html(config)
+    assert to_html is not None and cached_html(config.model_copy(update={"use_cache": False})) is None
+    first, second = "# One\n\nThe first briefing.\n", "# One\n\nThe second briefing.\n"
+    assert to_html(first, "T") == render_html(first, "T")
+    assert to_html(second, "T") == render_html(second, "T") != render_html(first, "T")
+    assert to_html(first, "Other title") == render_html(first, "Other title")
+    assert to_html(first, "T") == render_html(first, "T")  # read back
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "llm-cache.sqlite3")
+    assert db.execute("SELECT count(*) FROM pages").fetchone()[0] == 3
+    db.close()

@@ -19,6 +19,10 @@ it: every answer cached, nothing sent. --no-cache, --record and --replay runs ne
 results (a recording must see every request; a replay answers from its cassette). Each entry is written in
 one SQLite transaction, so a crash never leaves half a result; an unreadable entry is a miss.
 
+The HTML page of a Markdown briefing is kept the same way (`cached_html`), keyed by the Markdown, the
+title and the same files: turning Markdown into sanitised HTML is most of what a fully cached run would
+still compute, and it is a pure function of those.
+
 Importing this module loads neither the evidence engine nor the model client.
 """
 
@@ -29,7 +33,7 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,8 +44,11 @@ from reporter.models import Brief, Problem, Source, Usage
 if TYPE_CHECKING:
     from reporter.llm.connect import Connection
 
+KEPT = 32  # newest briefings kept; each holds its sources' texts, so the table must not grow without bound
 _SCHEMA = """CREATE TABLE IF NOT EXISTS results (
     key TEXT PRIMARY KEY, brief TEXT NOT NULL, created TEXT NOT NULL DEFAULT (datetime('now')))"""
+_PAGES = """CREATE TABLE IF NOT EXISTS pages (
+    key TEXT PRIMARY KEY, html TEXT NOT NULL, created TEXT NOT NULL DEFAULT (datetime('now')))"""
 # Settings that change how a run goes, never what a successful one writes.
 _NOT_IN_KEY = {"api_key", "timeout_s", "max_retries", "concurrency", "call_log", "use_cache", "cache_dir",
                "record", "replay", "dry_run", "hide_dismissed"}
@@ -136,40 +143,84 @@ class ResultCache:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
             db.execute(_SCHEMA)
+            db.execute(_PAGES)
             return db
         except (OSError, sqlite3.Error):
             return None
 
     def get(self, key: str) -> Brief | None:
         """The briefing stored under `key`, or None (missing, unreadable or not a valid briefing)."""
+        text = self._read("SELECT brief FROM results WHERE key = ?", key)
+        if text is None:
+            return None
+        try:
+            return Brief.model_validate_json(text)
+        except ValueError:
+            return None
+
+    def _read(self, sql: str, key: str) -> str | None:
         db = self._connect(create=False)
         if db is None:
             return None
         try:
-            row = db.execute("SELECT brief FROM results WHERE key = ?", (key,)).fetchone()
+            row = db.execute(sql, (key,)).fetchone()
         except sqlite3.Error:
             return None
         finally:
             db.close()
-        if not row:
-            return None
-        try:
-            return Brief.model_validate_json(row[0])
-        except ValueError:
-            return None
+        return row[0] if row and isinstance(row[0], str) else None
 
     def put(self, key: str, brief: Brief, secret: str | None = None) -> None:
-        """Store `brief` under `key` (one transaction: all of it or nothing); never one that contains the
-        API key `secret` (the transport redacts it everywhere, so this is a guard, not a path)."""
-        text = brief.model_dump_json()
+        """Store `brief` under `key` (one transaction: all of it or nothing) and drop all but the newest
+        `KEPT`; never one that contains the API key `secret` (the transport redacts it everywhere, so this
+        is a guard, not a path)."""
+        self._write("results", "brief", key, brief.model_dump_json(), secret)
+
+    def page(self, key: str) -> str | None:
+        """The HTML page stored under `key`, or None."""
+        return self._read("SELECT html FROM pages WHERE key = ?", key)
+
+    def put_page(self, key: str, html: str, secret: str | None = None) -> None:
+        """Store an HTML page under `key`, as `put` does."""
+        self._write("pages", "html", key, html, secret)
+
+    def _write(self, table: str, column: str, key: str, text: str, secret: str | None) -> None:
         if secret and len(secret) >= 4 and secret in text:
             return
         db = self._connect(create=True)
         if db is None:
             return
         try:
-            db.execute("INSERT OR REPLACE INTO results (key, brief) VALUES (?, ?)", (key, text))
+            with db:  # one transaction: the new entry and the trimming
+                db.execute("BEGIN")
+                db.execute(f"INSERT OR REPLACE INTO {table} (key, {column}) VALUES (?, ?)", (key, text))
+                db.execute(f"DELETE FROM {table} WHERE rowid NOT IN "
+                           f"(SELECT rowid FROM {table} ORDER BY rowid DESC LIMIT ?)", (KEPT,))
         except sqlite3.Error:
             pass
         finally:
             db.close()
+
+
+def cached_html(config: Config) -> Callable[[str, str], str] | None:
+    """`render_html` through the result cache (see the module doc), or None when the cache is not used."""
+    if not usable(config):
+        return None
+    from reporter.llm.cache import default_cache_dir
+
+    store = ResultCache(config.cache_dir or default_cache_dir())
+    secret = config.api_key.get_secret_value() if config.api_key else None
+
+    def to_html(markdown_text: str, title: str) -> str:
+        digest = hashlib.sha256(f"{code_fingerprint()}\0{title}\0".encode())
+        digest.update(markdown_text.encode("utf-8"))
+        key = digest.hexdigest()
+        if (html := store.page(key)) is not None:
+            return html
+        from reporter.render import render_html
+
+        html = render_html(markdown_text, title)
+        store.put_page(key, html, secret)
+        return html
+
+    return to_html

@@ -122,14 +122,15 @@ class LlmRun:
                 self._progress.advance(task)
 
         self._pending = {s.id: self._pool.submit(one, s) for s in sources}
-        # The brief's material counts tokens: build the tokenizer (a few tenths of a second) while the summary
-        # requests wait on the network, not after them. Daemon: an interrupted run does not wait for it.
-        threading.Thread(target=count_tokens, args=("", self.model), name="tokenizer", daemon=True).start()
         # Hold the (CPU-bound) analysis back until the workers have loaded the live model and started
         # sending, or need none (cache, replay): otherwise the two share one core and the requests leave late.
         while not self.client.live_ready.wait(0.01):
             if all(f.done() for f in self._pending.values()):
                 break
+        # The brief's material counts tokens: build the tokenizer (a few tenths of a second) while the summary
+        # requests wait on the network, not after them, nor before the first one leaves (it would compete with
+        # loading the model client). Daemon: an interrupted run does not wait for it.
+        threading.Thread(target=count_tokens, args=("", self.model), name="tokenizer", daemon=True).start()
 
     def _learn_window(self, limit: int) -> None:
         """A server refused a request as too long, naming its window: never send more over it; remember it."""
