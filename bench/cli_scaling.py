@@ -204,6 +204,9 @@ def rows(results: dict) -> list[dict]:
     if long := results.get("long"):
         out.append(row("cli", f"offline CLI, {LONG_ARTICLES} articles of {LONG_WORDS} words: wall s / CPU s",
                        f"{long['wall_s']} / {long['cpu_s']}", "< 20 s wall", long["wall_s"] < 20 and long["rc"] == 0))
+    if (before := results.get("load_before")) and (after := results.get("load_after")):
+        out.append(row("cli", "load average (1 min) before / after the offline runs, 2 cores",
+                       f"{before[0]:.1f} / {after[0]:.1f}"))
     if "llm" not in results:
         return out
     llm_res = results["llm"]

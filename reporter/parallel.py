@@ -17,10 +17,11 @@ silently (default SIGINT action: no traceback), and the parent, interrupted too,
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -116,3 +117,20 @@ class Job(Generic[T]):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+
+
+# Young-generation size between collections while building millions of small objects (tokens, spans): at
+# CPython's default of 700, collections took a quarter of the word-consensus detector's time on long
+# articles. The engine makes few reference cycles, so collecting them less often costs little memory.
+RELAXED_GC_THRESHOLD = (100_000, 50, 100)
+
+
+@contextlib.contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the block with the cyclic garbage collector triggered less often (restored afterwards)."""
+    before = gc.get_threshold()
+    gc.set_threshold(*RELAXED_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

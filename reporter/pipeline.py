@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reporter import __version__
+from reporter import __version__, parallel
 from reporter.config import Config
 from reporter.errors import NoUsableSources
 from reporter.ingest import own_outputs, read_inputs
@@ -88,9 +88,15 @@ def _made_brief(sources: list[Source], config: Config, problems: list[Problem], 
                if config.llm_configured else None)
         # The engine loads once the first request is out (imports compete for the one GIL).
         from reporter.comparable import copies_for, to_original
+        from reporter.evidence import PARALLEL_MIN_CHARS
         from reporter.render import OFFLINE_HINT
         from reporter.summarise import event_line
         from reporter.suspicious import find_all_suspicious
+
+        # needs the texts only: on a big run it is scanned in a forked child while the engine works
+        big = sum(len(s.text) for s in unique) >= PARALLEL_MIN_CHARS
+        suspicious = parallel.Job(find_all_suspicious, unique, fork=big)
+        stack.callback(suspicious.cancel)
 
         analysed = []  # what the engine reads: very long articles are cut (a prefix, so offsets stay valid)
         for source in unique:
@@ -130,7 +136,7 @@ def _made_brief(sources: list[Source], config: Config, problems: list[Problem], 
             discrepancies=report.discrepancies,
             duplicates=duplicates,
             problems=problems,
-            suspicious=find_all_suspicious(unique),
+            suspicious=suspicious.result(),
             run=run,
         )
         if llm is not None:
@@ -176,12 +182,16 @@ def _extractive_or_failed(source: Source, report: EvidenceReport, failed: dict[s
 
 def _not_english(sources: list[Source], report: EvidenceReport) -> list[Problem]:
     """One note per article that is not in English: no English spelling checks ran on it."""
+    from reporter.evidence import document_text
     from reporter.evidence.language import detect, language_name
 
     notes = []
     for source in sources:
         doc = report.documents.get(source.id)
-        code = detect(" ".join(s.text for s in doc.sentences)) if doc else None
+        if source.id in report.languages:  # detected by the engine already (in its spelling check)
+            code = report.languages[source.id]
+        else:
+            code = detect(document_text(doc)) if doc else None
         if code and code != "en":
             notes.append(Problem(path=source.path, source_id=source.id, step="evidence",
                                  message=f"not in English ({language_name(code)}): no English spelling checks; "

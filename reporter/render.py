@@ -582,10 +582,11 @@ def write_outputs(brief: Brief, out_dir: Path, config: Config | None = None,
                   ) -> dict[str, Path]:
     """Write brief.md, brief.html and brief.json (and the files in `also`) all together or none at all.
     `to_html` replaces `render_html` (the result cache's, which reads back a page it converted before)."""
-    md = render_markdown(brief, config)
-    html = (to_html or render_html)(md, f"Briefing: {brief.event}")
-    files = {out_dir / "brief.md": md, out_dir / "brief.html": html,
-             out_dir / "brief.json": render_json(brief)}
+    with parallel.fewer_collections():
+        md = render_markdown(brief, config)
+        html = (to_html or render_html)(md, f"Briefing: {brief.event}")
+        files = {out_dir / "brief.md": md, out_dir / "brief.html": html,
+                 out_dir / "brief.json": render_json(brief)}
     key = config.api_key.get_secret_value() if config and config.api_key else None
     written = {p.suffix.lstrip("."): p for p in files}
     files.update(also or {})

@@ -106,3 +106,23 @@ def test_html_converted_in_parts_equals_the_whole(monkeypatch):
         monkeypatch.setattr(render, "_markdown_parts", lambda text, _n, k=count, f=render._markdown_parts: f(text, k))
         assert render.render_html(md, "t") == whole
         monkeypatch.undo()
+
+
+def test_fewer_collections_restores_the_collector_thresholds():
+    import gc
+
+    before = gc.get_threshold()
+    with parallel.fewer_collections():
+        assert gc.get_threshold() == parallel.RELAXED_GC_THRESHOLD
+    assert gc.get_threshold() == before
+
+
+def test_languages_come_from_the_engine_and_match_a_fresh_detection():
+    """The pipeline's 'not in English' note reads the languages the engine's spelling check detected."""
+    from reporter.evidence import analyse, document_text
+    from reporter.evidence.language import _detect
+
+    sources, _ = read_inputs([str(SEEDS)], Config(offline=True))
+    report = analyse(sources)
+    assert set(report.languages) == {s.id for s in sources}
+    assert all(report.languages[sid] == _detect(document_text(doc)) for sid, doc in report.documents.items())

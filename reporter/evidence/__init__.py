@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from reporter import parallel, progress
 from reporter.config import EvidenceThresholds
-from reporter.evidence import attribution, boilerplate, factual, garbled, minority, slips, spelling, wording
+from reporter.evidence import attribution, boilerplate, factual, garbled, language, minority, slips, spelling, wording
 from reporter.evidence.align import Alignment, Group, Unit, align
 from reporter.evidence.flags import Cluster, SpanIndex, evidence, merge_flags
 from reporter.evidence.structure import Document, parse
@@ -27,8 +27,10 @@ DETECTORS = (
     attribution.detect,
     factual.detect,
 )
-# Detectors run in a forked child (`reporter.parallel`) while this process runs the others: the word-consensus
-# detector costs about as much as all the others together on a large cluster of versions of one text.
+# Detectors that run in forked children (`reporter.parallel`) while this process works on: those that read no
+# alignment start right after parsing, while this process aligns; the word-consensus detector, which costs
+# about as much as all the others together on a large cluster of versions of one text, runs beside the rest.
+EARLY_DETECTORS = (boilerplate.detect, spelling.detect, slips.detect, factual.unaligned)  # no alignment read
 FORKED_DETECTORS = (minority.detect,)
 # Below this much text the whole analysis takes well under a second: not worth a fork.
 PARALLEL_MIN_CHARS = 200_000
@@ -45,11 +47,18 @@ class EvidenceReport:
     consensus: list[ConsensusPoint]
     # which sentences and quotes of which sources report the same thing (shown to the model's brief step)
     alignment: Alignment | None = field(default=None)
+    # the language of each document ('en', ...; None: too little text to tell)
+    languages: dict[str, str | None] = field(default_factory=dict)
 
 
 def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None) -> EvidenceReport:
     """Parse, align and check every source; flags are merged, filtered by confidence and sorted.
     Each stage is announced to `reporter.progress` (a progress line on long runs, nothing otherwise)."""
+    with parallel.fewer_collections():
+        return _analyse(sources, thresholds)
+
+
+def _analyse(sources: list[Source], thresholds: EvidenceThresholds | None) -> EvidenceReport:
     thresholds = thresholds or EvidenceThresholds()
     step = progress.stage
     step("reading structure")
@@ -57,27 +66,48 @@ def analyse(sources: list[Source], thresholds: EvidenceThresholds | None = None)
     fork = sum(len(s.text) for s in sources) >= PARALLEL_MIN_CHARS
     docs = dict(zip([s.id for s in ordered], _parse_all(ordered, fork), strict=True))
     boilerplate.mark_unrelated_tail(docs)
-    step("aligning sources")
-    alignment = align(list(docs.values()), thresholds.align_similarity, thresholds.wording_min_similarity)
-    cluster = Cluster.build(docs, alignment, thresholds)
+    cluster = Cluster.build(docs, Alignment([], [], {}), thresholds)  # the vocabulary; alignment below
     found: dict[object, list[Discrepancy]] = {}
-    jobs = {d: parallel.Job(d, cluster, fork=fork) for d in FORKED_DETECTORS}
+    early = parallel.Job(_early, cluster, fork=fork)
+    late: parallel.Job | None = None
     try:
-        for detect in DETECTORS:
-            if detect not in jobs:
+        step("aligning sources")
+        cluster.alignment = alignment = align(list(docs.values()), thresholds.align_similarity,
+                                              thresholds.wording_min_similarity)
+        late = parallel.Job(_run_detectors, FORKED_DETECTORS, cluster, fork=fork)
+        for detect in (*DETECTORS, factual.aligned):
+            if detect not in (*EARLY_DETECTORS, *FORKED_DETECTORS, factual.detect):
                 step(f"checking {detect.__module__.rsplit('.', 1)[-1]}")
                 found[detect] = detect(cluster)
-        for detect, job in jobs.items():
-            step(f"checking {detect.__module__.rsplit('.', 1)[-1]}")
-            found[detect] = job.result()
+        step("checking " + ", ".join(d.__module__.rsplit(".", 1)[-1] for d in (*EARLY_DETECTORS, *FORKED_DETECTORS)))
+        early_flags, languages = early.result()
+        found.update(zip(EARLY_DETECTORS, early_flags, strict=True))
+        found.update(zip(FORKED_DETECTORS, late.result(), strict=True))
+        found[factual.detect] = [*found.pop(factual.aligned), *found.pop(factual.unaligned)]  # as detect() orders them
     finally:
-        for job in jobs.values():
-            job.cancel()
+        early.cancel()
+        if late is not None:
+            late.cancel()
     flags = [f for detect in DETECTORS for f in found[detect]]  # in detector order, however they ran
     flags = [f for f in flags if f.confidence >= thresholds.min_confidence]
     merged = merge_flags(flags)
     return EvidenceReport(documents=docs, discrepancies=merged, consensus=_consensus(cluster, merged),
-                          alignment=alignment)
+                          alignment=alignment, languages=languages)
+
+
+def _run_detectors(detectors: tuple, cluster: Cluster) -> list[list[Discrepancy]]:
+    return [detect(cluster) for detect in detectors]
+
+
+def _early(cluster: Cluster) -> tuple[list[list[Discrepancy]], dict[str, str | None]]:
+    """The early detectors' flags, and each document's language (the spelling check has just detected it)."""
+    flags = _run_detectors(EARLY_DETECTORS, cluster)
+    return flags, {sid: language.detect(document_text(doc)) for sid, doc in cluster.docs.items()}
+
+
+def document_text(doc: Document) -> str:
+    """The article's sentences (boilerplate left out), as its language is detected."""
+    return " ".join(s.text for s in doc.sentences)
 
 
 def _parse_all(sources: list[Source], fork: bool) -> list[Document]:

@@ -24,11 +24,18 @@ _WEEKDAY = re.compile(rf"\b({WEEKDAYS})\b")
 
 
 def _figures(doc: Document, index: int) -> list[FigureSpan]:
-    return [
-        f
-        for f in doc.figures
-        if f.sentence == index and f.kind in ("money", "percent", "count") and f.value is not None
-    ]
+    """The comparable figures of one sentence (from a per-document index: not a scan of all its figures)."""
+    entry = _FIGURES.get(id(doc))
+    if entry is None or entry[0] is not doc or entry[1] is not doc.figures:
+        table: dict[int, list[FigureSpan]] = {}
+        for f in doc.figures:
+            if f.kind in ("money", "percent", "count") and f.value is not None:
+                table.setdefault(f.sentence, []).append(f)
+        entry = _FIGURES[id(doc)] = (doc, doc.figures, table)
+    return list(entry[2].get(index, ()))
+
+
+_FIGURES: dict[int, tuple[Document, list[FigureSpan], dict[int, list[FigureSpan]]]] = {}  # cleared by detect()
 
 
 def _context(doc: Document, f: FigureSpan) -> set[str]:
@@ -290,19 +297,23 @@ def _outcome_conflicts(cluster: Cluster) -> list[Discrepancy]:
 
 
 def detect(cluster: Cluster) -> list[Discrepancy]:
-    """Factual-conflict flags from aligned sentence groups."""
+    """Factual-conflict flags: from aligned sentence groups, then those found without the alignment."""
+    return [*aligned(cluster), *unaligned(cluster)]
+
+
+def unaligned(cluster: Cluster) -> list[Discrepancy]:
+    """The flags that need no alignment (statuses, facts, outcomes): they can be found while sources align."""
+    return [*_status(cluster), *cross_source_facts(cluster), *_outcome_conflicts(cluster)]
+
+
+def aligned(cluster: Cluster) -> list[Discrepancy]:
+    """Weekday conflicts within aligned sentence groups."""
     flags = []
     for group in cluster.alignment.cross_source("sentence"):
         rep = group.units[0]
         for u, score in zip(group.units[1:], group.scores[1:], strict=True):
             if u.doc != rep.doc and (flag := _weekday(cluster, rep, u, score)):
                 flags.append(flag)
-        # compare one passage per distinct set of figures: few comparisons even in a group of 200
-        by_signature: dict[frozenset[tuple[str | None, float]], Unit] = {}
-        for u in group.units:
-            figs = _figures(cluster.docs[u.doc], u.index)
-            sig = frozenset((f.unit, round(f.value or 0.0, 2)) for f in figs)
-            if sig:
-                by_signature.setdefault(sig, u)
-        del by_signature  # figures are compared by cross_source_facts (units, bounds, rounding)
-    return [*flags, *_status(cluster), *cross_source_facts(cluster), *_outcome_conflicts(cluster)]
+        # figures are compared by cross_source_facts (units, bounds, rounding), not per aligned group
+    _FIGURES.clear()
+    return flags

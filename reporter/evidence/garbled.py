@@ -75,13 +75,27 @@ def _mirrored(pattern: str, versions: tuple[str, dict[str, str]] | None, times: 
     """At least half of the other versions of the sentence (two or more) hold `pattern` `times` times or more
     (and end on it, with `at_end`): the repetition is in the original, not damage in this source."""
     own, texts = versions or ("", {})
-    others = [t for d, t in texts.items() if d != own]
-    if len(others) < 2:
+    others = len(texts) - (own in texts)
+    if others < 2:
         return False
-    rx = re.compile(pattern, re.IGNORECASE)
-    end = re.compile(rf"(?:{pattern})\W*$", re.IGNORECASE)
-    shared = sum(len(rx.findall(t)) >= times and (not at_end or bool(end.search(t))) for t in others)
-    return shared * 2 >= len(others)
+    holders = _holders(pattern, texts, times, at_end)
+    return (len(holders) - (own in holders)) * 2 >= others
+
+
+def _holders(pattern: str, texts: dict[str, str], times: int, at_end: bool) -> frozenset[str]:
+    """The sources whose version holds the pattern so; the same repetition in many versions of one sentence
+    is looked up once per group, not once per version (which grew with the square of the cluster size)."""
+    key = (pattern, id(texts), times, at_end)
+    found = _HOLDERS.get(key)
+    if found is None:
+        rx = re.compile(pattern, re.IGNORECASE)
+        end = re.compile(rf"(?:{pattern})\W*$", re.IGNORECASE)
+        found = _HOLDERS[key] = frozenset(d for d, t in texts.items()
+                                          if len(rx.findall(t)) >= times and (not at_end or bool(end.search(t))))
+    return found
+
+
+_HOLDERS: dict[tuple[str, int, int, bool], frozenset[str]] = {}  # per detect() call: keyed by the texts' id
 
 
 def _other_versions(cluster: Cluster) -> dict[tuple[str, int], tuple[str, dict[str, str]]]:
@@ -302,11 +316,15 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
     """Garbled-text flags for every source."""
     flags: list[Discrepancy] = []
     versions = _other_versions(cluster)
-    for doc in cluster.docs.values():
-        for si, sent in enumerate(doc.sentences):
-            if sent.role != "byline":
-                flags.extend(_repeats(doc, si, versions.get((doc.source_id, si))))
-        flags.extend(_quotes(doc))
-        flags.extend(_headline(doc))
-        flags.extend(_fused_names(cluster, doc))
+    _HOLDERS.clear()
+    try:
+        for doc in cluster.docs.values():
+            for si, sent in enumerate(doc.sentences):
+                if sent.role != "byline":
+                    flags.extend(_repeats(doc, si, versions.get((doc.source_id, si))))
+            flags.extend(_quotes(doc))
+            flags.extend(_headline(doc))
+            flags.extend(_fused_names(cluster, doc))
+    finally:
+        _HOLDERS.clear()  # keyed by id(): valid only while this call's version texts live
     return flags

@@ -11,6 +11,7 @@ articles (no 'jefe' -> 'jeff'), and the briefing names them. For a short stretch
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -41,9 +42,24 @@ def _english_share(text: str) -> tuple[float, int]:
     return sum(english_word(w) for w in words) / len(words), len(words)
 
 
-@lru_cache(maxsize=256)
 def detect(text: str) -> str | None:
-    """ISO 639-1 code of the text's language, or None when there is too little text to tell."""
+    """ISO 639-1 code of the text's language, or None when there is too little text to tell.
+
+    Remembered by a digest of the text (the spelling check and the pipeline's language note both ask about
+    every article; a cache keyed by the texts themselves would keep thousands of articles alive)."""
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    if key not in _DETECTED:
+        if len(_DETECTED) >= _REMEMBERED:
+            _DETECTED.clear()
+        _DETECTED[key] = _detect(text)
+    return _DETECTED[key]
+
+
+_DETECTED: dict[bytes, str | None] = {}
+_REMEMBERED = 8192
+
+
+def _detect(text: str) -> str | None:
     share, n = _english_share(text)
     if n < _MIN_WORDS:
         return None

@@ -133,7 +133,12 @@ def stem(word: str) -> str:
 
 def content_stems(text: str) -> list[str]:
     """Stems of the content words of a text, in order."""
-    return [stem(m.group()) for m in WORD.finditer(text) if m.group().lower() not in STOPWORDS]
+    return list(_content_stems(text))
+
+
+@lru_cache(maxsize=65_536)  # every sentence is asked about twice: by the unrelated-tail check and the alignment
+def _content_stems(text: str) -> tuple[str, ...]:
+    return tuple(stem(m.group()) for m in WORD.finditer(text) if m.group().lower() not in STOPWORDS)
 
 
 @lru_cache(maxsize=8)
