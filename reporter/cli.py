@@ -196,7 +196,7 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
     from reporter.atomic import signals_held
     from reporter.config import Config
     from reporter.errors import ReporterError
-    from reporter.llm.results import cached_html
+    from reporter.llm.results import cached_html, rerun_page
     from reporter.render import render_json, write_outputs
     from reporter.review import remember_hide_dismissed, remembered_hide_dismissed
 
@@ -246,6 +246,7 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
             remember_hide_dismissed(out_dir, hide_asked)
         if json_to == "-":
             click.echo(render_json(result), nl=False)
+        rerun_page(result, config)  # what a re-run with nothing changed will write, converted now
     except ReporterError as exc:
         fail(str(exc))
     except OSError as exc:

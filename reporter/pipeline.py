@@ -68,6 +68,7 @@ def _cached_result(sources: list[Source], problems: list[Problem], config: Confi
     """LLM mode: the run's connection, and the briefing the result cache holds for this run (or None)."""
     from reporter.llm import results
 
+    results.last_stored = None
     if not results.usable(config):
         return None, None
     from reporter.llm.cache import default_cache_dir
@@ -218,6 +219,7 @@ def _keep_result(brief: Brief, run: LlmRun, config: Config, sources: list[Source
     key = results.result_key(sources, problems, config, *state)
     secret = config.api_key.get_secret_value() if config.api_key else None
     results.ResultCache(config.cache_dir or default_cache_dir()).put(key, results.as_rerun(brief), secret)
+    results.last_stored = key
 
 
 def _with_llm(brief: Brief, run: LlmRun, unique: list[Source], report: EvidenceReport,

@@ -61,6 +61,8 @@ def test_a_fully_cached_run_is_the_response_cached_run_without_the_work(tmp_path
     assert sent == first["run"]["usage"]["requests"] > 0
     with monkeypatch.context() as m:
         _engine_must_not_run(m)
+        # its page was converted by the first run, which knew it would be asked for it
+        m.setattr("reporter.render.render_html", lambda *a: (_ for _ in ()).throw(AssertionError("converted")))
         cached = _brief(fake, seeds, tmp_path / "two")
     assert len(fake.chat_calls) == sent  # nothing sent
     # The same run with the result cache turned off (briefings and pages): the engine runs and the page is

@@ -122,6 +122,23 @@ def connection_key(sources: Sequence[Source], problems: Sequence[Problem], confi
     return result_key(sources, problems, config, conn.model, conn.window, conn.params, conn.mode)
 
 
+# The key the last run of this process stored its briefing under (None: it stored none); see `rerun_page`.
+last_stored: str | None = None
+
+
+def rerun_page(brief: Brief, config: Config) -> None:
+    """After a run that stored its briefing: convert now the HTML page its re-run will write (the same
+    briefing, its footer counting every answer as cached), so the re-run converts no Markdown at all.
+    `brief` is the briefing as written, the editor's decisions applied."""
+    to_html = cached_html(config)
+    if last_stored is None or to_html is None:
+        return
+    from reporter.render import render_markdown
+
+    rerun = as_rerun(brief)
+    to_html(render_markdown(rerun, config), f"Briefing: {rerun.event}")
+
+
 def as_rerun(brief: Brief) -> Brief:
     """The stored form of a finished briefing: its usage as a re-run from the response cache reports it."""
     usage = brief.run.usage
