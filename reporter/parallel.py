@@ -21,6 +21,7 @@ import gc
 import os
 import pickle
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
@@ -38,10 +39,24 @@ def cpus() -> int:
 
 
 def enabled() -> bool:
-    """Fork helpers when the platform has `fork` and the process may use two CPUs or more."""
+    """Fork helpers when the platform has `fork`, the process may use two CPUs or more, and no other thread runs."""
     if _forced is not None:
         return _forced and hasattr(os, "fork")
-    return hasattr(os, "fork") and cpus() >= 2
+    return hasattr(os, "fork") and cpus() >= 2 and _only_thread()
+
+
+def _only_thread() -> bool:
+    """Whether this is the only thread that could hold a lock the child needs.
+
+    A fork copies every lock in the state it is in, but only the forking thread: a lock another thread held
+    (the import lock during a lazy import, a logging or SQLite lock) stays held in the child for ever, and
+    the child hangs. In LLM mode the model's worker threads run during the analysis, so it runs unforked there
+    (it waits on the network anyway). The progress timer only sleeps and prints, so it does not count.
+    """
+    from reporter.progress import THREAD_NAME
+
+    main = threading.main_thread()
+    return all(t is main or t.name == THREAD_NAME for t in threading.enumerate())
 
 
 def force(value: bool | None) -> None:

@@ -15,6 +15,7 @@ import time
 from typing import TextIO
 
 _DELAY_S = 2.0
+THREAD_NAME = "reporter-progress"
 _quiet = False
 _active: list[Progress] = []  # the innermost running Progress gets the stage names
 
@@ -61,6 +62,7 @@ class Progress:
         if self.on:
             self._timer = threading.Timer(self.delay_s, self._show)
             self._timer.daemon = True
+            self._timer.name = THREAD_NAME  # reporter.parallel may fork beside it: it takes no lock a child needs
             self._timer.start()
         return self
 

@@ -126,3 +126,21 @@ def test_languages_come_from_the_engine_and_match_a_fresh_detection():
     report = analyse(sources)
     assert set(report.languages) == {s.id for s in sources}
     assert all(report.languages[sid] == _detect(document_text(doc)) for sid, doc in report.documents.items())
+
+
+def test_no_fork_while_another_thread_could_hold_a_lock(monkeypatch):
+    """LLM mode analyses while the model's threads run: a fork there could copy a held lock and hang."""
+    import threading
+
+    from reporter.progress import THREAD_NAME
+
+    monkeypatch.setattr(parallel, "cpus", lambda: 2)
+    main = threading.main_thread()
+    alone = [main]
+    monkeypatch.setattr(parallel.threading, "enumerate", lambda: alone)
+    assert parallel.enabled() is hasattr(os, "fork")
+    alone.append(threading.Thread(name=THREAD_NAME))  # the progress timer only sleeps and prints
+    assert parallel.enabled() is hasattr(os, "fork")
+    alone.append(threading.Thread(name="reporter-http-0"))
+    assert parallel.enabled() is False
+    assert parallel.Job(_child_pid).result() == os.getpid()  # the job runs here instead
