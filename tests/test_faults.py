@@ -274,9 +274,14 @@ def test_request_cap_stops_sending_and_the_run_finishes(fake_openai: FakeOpenAI,
     assert len(fake_openai.chat_calls) == 2
     brief = json.loads((tmp_path / "out" / "brief.json").read_text(encoding="utf-8"))
     capped = [p for p in brief["problems"] if "--max-requests 2" in p["message"]]
-    assert len(capped) == 4  # three summaries and the brief were refused, each listed
-    assert sum(s["method"] == "llm" for s in brief["summaries"]) == 2
-    assert sum(s["status"] == "failed" for s in brief["summaries"]) == 3
+    assert len(capped) == 4  # every request past the cap was refused, each listed
+    # The brief's first request may leave before the last summaries (it goes once the analysis is done),
+    # so the two requests sent are two summaries, or one summary (the probe) and the brief's first part.
+    briefs_sent = sum(is_brief(c) for c in fake_openai.chat_calls)
+    assert briefs_sent in (0, 1)
+    answered = sum(s["method"] == "llm" for s in brief["summaries"])
+    assert answered == 2 - briefs_sent
+    assert sum(s["status"] == "failed" for s in brief["summaries"]) == 5 - answered
 
 
 def test_token_cap_stops_sending_and_the_run_finishes(fake_openai: FakeOpenAI, tmp_path: Path) -> None:
