@@ -35,6 +35,11 @@ def secret_forms(secrets: Iterable[str | None]) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
+def contains_secret(text: str, secrets: Iterable[str | None]) -> bool:
+    """Whether `text` holds one of these secrets in any form `redact` would hide."""
+    return any(form in text for form in secret_forms(secrets))
+
+
 def redact(text: str, secrets: Iterable[str | None] = (), *, key_shapes: bool = False) -> str:
     """`text` with every configured secret (and, with `key_shapes`, every key-shaped string) replaced."""
     for form in secret_forms(secrets):

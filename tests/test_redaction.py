@@ -2,7 +2,7 @@
 
 import json
 
-from reporter.redaction import REDACTED, redact, redact_bytes, scrub
+from reporter.redaction import REDACTED, contains_secret, redact, redact_bytes, scrub
 
 KEY = 'tok-"quoted\\key-123'  # a quote and a backslash: its JSON-escaped form differs from the raw one
 
@@ -35,3 +35,9 @@ def test_reply_bytes_and_nested_structures():
     data = {KEY: [f"x {KEY}", 3, {"k": "sk-canary-abc123"}]}
     dumped = json.dumps(scrub(data, [KEY]))
     assert "quoted" not in dumped and "sk-canary" not in dumped and "3" in dumped
+
+
+def test_contains_secret_follows_the_same_rule():
+    assert contains_secret(f"x {json.dumps(KEY)} y", [KEY])  # the JSON-escaped form counts too
+    assert not contains_secret("run ollama locally", ["ollama"])
+    assert not contains_secret("nothing here", [KEY, None])

@@ -247,3 +247,23 @@ def test_a_page_is_read_back_only_for_the_same_markdown_and_title(tmp_path):
     db = sqlite3.connect(tmp_path / "llm-cache.sqlite3")
     assert db.execute("SELECT count(*) FROM pages").fetchone()[0] == 3
     db.close()
+
+
+def test_the_response_cache_keeps_the_newest_responses_only(tmp_path, monkeypatch):
+    from reporter.llm import cache as response_cache
+    from reporter.llm.protocol import ChatMessage, ModelRequest, ModelResponse
+
+    def request(n: int) -> ModelRequest:
+        return ModelRequest(prompt_name="summary", prompt_version="1", source_id=f"s{n}", model="m",
+                            messages=[ChatMessage(role="user", content=f"article {n}")], schema_name="S",
+                            json_schema={"type": "object"}, params={})
+
+    monkeypatch.setattr(response_cache, "KEPT_RESPONSES", 3)
+    store = response_cache.ResponseCache(tmp_path)
+    for n in range(5):
+        store.put(request(n), ModelResponse(text=f'{{"n": {n}}}', model="m"))
+    assert all(store.get(request(n)) is not None for n in range(5))  # trimmed when opened, not mid-run
+    store.close()
+    store = response_cache.ResponseCache(tmp_path)
+    assert [store.get(request(n)) is not None for n in range(5)] == [False, False, True, True, True]
+    store.close()

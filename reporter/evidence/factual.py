@@ -15,63 +15,12 @@ from reporter.evidence import outcomes as outcomelib
 from reporter.evidence.align import Unit
 from reporter.evidence.flags import Cluster, evidence, make_flag, sentence_evidence
 from reporter.evidence.lexicon import STOPWORDS, WEEKDAYS, content_stems, stem
-from reporter.evidence.structure import Document, FigureSpan
+from reporter.evidence.structure import Document
 from reporter.models import Discrepancy
 
 _ADVERBS = frozenset(["new", "further", "yet", "already", "also", "still", "not"])
 _STATUS_SHARED = 3  # topic words (besides the object) two passages must share
 _WEEKDAY = re.compile(rf"\b({WEEKDAYS})\b")
-
-
-def _figures(doc: Document, index: int) -> list[FigureSpan]:
-    """The comparable figures of one sentence (from a per-document index: not a scan of all its figures)."""
-    entry = _FIGURES.get(id(doc))
-    if entry is None or entry[0] is not doc or entry[1] is not doc.figures:
-        table: dict[int, list[FigureSpan]] = {}
-        for f in doc.figures:
-            if f.kind in ("money", "percent", "count") and f.value is not None:
-                table.setdefault(f.sentence, []).append(f)
-        entry = _FIGURES[id(doc)] = (doc, doc.figures, table)
-    return list(entry[2].get(index, ()))
-
-
-_FIGURES: dict[int, tuple[Document, list[FigureSpan], dict[int, list[FigureSpan]]]] = {}  # cleared by detect()
-
-
-def _context(doc: Document, f: FigureSpan) -> set[str]:
-    """Content stems in the few words before a figure: what it measures."""
-    sent = doc.sentences[f.sentence]
-    before = doc.text[max(sent.start, f.start - 60) : f.start]
-    noun = [f.unit] if f.kind == "count" and f.unit else []
-    return set(content_stems(before)[-4:]) | set(noun)
-
-
-def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 0.01 * max(abs(a), abs(b))
-
-
-def _numeric(cluster: Cluster, a: Unit, b: Unit) -> Discrepancy | None:
-    da, db = cluster.docs[a.doc], cluster.docs[b.doc]
-    fa, fb = _figures(da, a.index), _figures(db, b.index)
-    for x in fa:
-        if any(_same(x.value, y.value) for y in fb if y.unit == x.unit):  # type: ignore[arg-type]
-            continue
-        for y in fb:
-            if y.kind != x.kind or y.unit != x.unit or any(_same(y.value, z.value) for z in fa if z.unit == y.unit):  # type: ignore[arg-type]
-                continue
-            if len(_context(da, x) & _context(db, y)) >= 1:
-                return make_flag(
-                    "factual_conflict",
-                    "factual.figure",
-                    "high",
-                    f"Different figures for the same thing: {x.text} vs {y.text}",
-                    f"Aligned passages give {x.text} ({a.doc}) and {y.text} ({b.doc}) for what reads like the "
-                    "same quantity.",
-                    [sentence_evidence(da, a.index), sentence_evidence(db, b.index)],
-                    0.75,
-                    "Check the figure against the primary source.",
-                )
-    return None
 
 
 def _weekday(cluster: Cluster, a: Unit, b: Unit, score: float) -> Discrepancy | None:
@@ -315,5 +264,4 @@ def aligned(cluster: Cluster) -> list[Discrepancy]:
             if u.doc != rep.doc and (flag := _weekday(cluster, rep, u, score)):
                 flags.append(flag)
         # figures are compared by cross_source_facts (units, bounds, rounding), not per aligned group
-    _FIGURES.clear()
     return flags

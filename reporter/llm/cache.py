@@ -21,6 +21,9 @@ from reporter.llm.protocol import ModelRequest, ModelResponse
 _SCHEMA = """CREATE TABLE IF NOT EXISTS responses (
     key TEXT PRIMARY KEY, prompt TEXT NOT NULL, source_id TEXT, response TEXT NOT NULL,
     created TEXT NOT NULL DEFAULT (datetime('now')))"""
+# Responses kept: the newest written. Summaries of a few KB each, so at most some tens of MB on disk; without a
+# bound the cache of a daily monitoring run would grow for ever.
+KEPT_RESPONSES = 20_000
 
 
 def default_cache_dir() -> Path:
@@ -50,8 +53,19 @@ class ResponseCache:
             self._db.execute(_SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"{self.path}: cannot open the response cache: {exc}") from exc
+        self._trim()
         self._lock = threading.Lock()
         self._broken = False
+
+    def _trim(self) -> None:
+        """Keep the newest KEPT_RESPONSES responses (once per run, when the cache is opened)."""
+        try:
+            (count,) = self._db.execute("SELECT count(*) FROM responses").fetchone()
+            if count > KEPT_RESPONSES:
+                self._db.execute("DELETE FROM responses WHERE rowid NOT IN "
+                                 "(SELECT rowid FROM responses ORDER BY rowid DESC LIMIT ?)", (KEPT_RESPONSES,))
+        except sqlite3.Error:  # busy with another run, say: trimming can wait for the next one
+            pass
 
     def _run(self, sql: str, args: tuple) -> list:
         """Execute under the lock; on a database error warn once and act as an empty cache from then on."""

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from reporter.config import Config
 from reporter.models import Brief, Problem, Source, Usage
+from reporter.redaction import contains_secret
 
 if TYPE_CHECKING:
     from reporter.llm.connect import Connection
@@ -202,7 +203,7 @@ class ResultCache:
         self._write("pages", "html", key, html, secret)
 
     def _write(self, table: str, column: str, key: str, text: str, secret: str | None) -> None:
-        if secret and len(secret) >= 4 and secret in text:
+        if contains_secret(text, [secret]):  # the same rule as redaction: such a result is never stored
             return
         db = self._connect(create=True)
         if db is None:
