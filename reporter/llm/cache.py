@@ -26,6 +26,12 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS responses (
 KEPT_RESPONSES = 20_000
 
 
+def keep_newest(db: sqlite3.Connection, table: str, kept: int) -> None:
+    """Drop all but the `kept` rows of `table` written last (rowid order: INSERT OR REPLACE renews it)."""
+    db.execute(f"DELETE FROM {table} WHERE rowid NOT IN (SELECT rowid FROM {table} ORDER BY rowid DESC LIMIT ?)",
+               (kept,))
+
+
 def default_cache_dir() -> Path:
     """`$REPORTER_CACHE_DIR`, else the per-user cache folder on this OS (e.g. ~/.cache/reporter)."""
     if folder := os.environ.get("REPORTER_CACHE_DIR"):
@@ -62,8 +68,7 @@ class ResponseCache:
         try:
             (count,) = self._db.execute("SELECT count(*) FROM responses").fetchone()
             if count > KEPT_RESPONSES:
-                self._db.execute("DELETE FROM responses WHERE rowid NOT IN "
-                                 "(SELECT rowid FROM responses ORDER BY rowid DESC LIMIT ?)", (KEPT_RESPONSES,))
+                keep_newest(self._db, "responses", KEPT_RESPONSES)
         except sqlite3.Error:  # busy with another run, say: trimming can wait for the next one
             pass
 

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reporter.config import Config
+from reporter.llm.cache import keep_newest
 from reporter.models import Brief, Problem, Source, Usage
 from reporter.redaction import contains_secret
 
@@ -212,8 +213,7 @@ class ResultCache:
             with db:  # one transaction: the new entry and the trimming
                 db.execute("BEGIN")
                 db.execute(f"INSERT OR REPLACE INTO {table} (key, {column}) VALUES (?, ?)", (key, text))
-                db.execute(f"DELETE FROM {table} WHERE rowid NOT IN "
-                           f"(SELECT rowid FROM {table} ORDER BY rowid DESC LIMIT ?)", (KEPT,))
+                keep_newest(db, table, KEPT)
         except sqlite3.Error:
             pass
         finally:
