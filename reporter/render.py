@@ -7,8 +7,8 @@ from the Markdown goes through nh3 (ammonia) so no script, event handler or unsa
 from __future__ import annotations
 
 import difflib
-import logging
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,7 +47,6 @@ _WS = re.compile(r"\s+")
 _PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MIN_SHARED_FOR_MARKING = 0.5
 PARALLEL_HTML_CHARS = 500_000  # a briefing this long converts to HTML in two halves, one in a forked child
-_log = logging.getLogger("reporter")  # unconfigured: Python prints warnings to stderr as they are
 COMPARED_WORDINGS = 8  # other wordings each evidence span is diffed against (bounds rendering to linear time)
 _NAMED = 5  # sources named on an 'and N more agreeing' row
 MAX_EVIDENCE_ROWS = 10  # rows of a flag's evidence table; sources beyond are counted, and all are in brief.json
@@ -452,7 +451,7 @@ def _contained(what: str, render_item: Callable[..., list[str]], *args: object) 
         return render_item(*args)
     except Exception as exc:  # noqa: BLE001 - a bug on one item must not lose the editor's whole briefing
         problem = f"{what} could not be rendered ({type(exc).__name__}: {exc})"
-        _log.warning("reporter: warning: %s", for_terminal(problem))
+        print(f"reporter: warning: {for_terminal(problem)}", file=sys.stderr)  # as the cache's warnings
         return [f"*{md_escape(problem)}; brief.json holds it in full.*", ""]
 
 

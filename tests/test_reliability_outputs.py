@@ -341,6 +341,7 @@ def test_a_fault_rendering_one_summary_costs_that_summary_only(tmp_path, monkeyp
     result = CliRunner().invoke(cli, ["brief", str(folder), "--offline", "--out", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
+    assert result.stderr.count("could not be rendered (ValueError: boom on b)") == 1  # one warning line
     md = (tmp_path / "out" / "brief.md").read_text(encoding="utf-8")
     assert "could not be rendered (ValueError: boom on b); brief.json holds it in full." in md
     assert md.count("could not be rendered") == 1
