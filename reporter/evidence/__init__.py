@@ -71,14 +71,14 @@ def _analyse(sources: list[Source], thresholds: EvidenceThresholds | None) -> Ev
     fork = sum(len(s.text) for s in sources) >= PARALLEL_MIN_CHARS
     docs = dict(zip([s.id for s in ordered], _parse_all(ordered, fork), strict=True))
     boilerplate.mark_unrelated_tail(docs)
-    cluster = Cluster.build(docs, Alignment([], [], {}), thresholds)  # the vocabulary; alignment below
     found: dict[object, list[Discrepancy]] = {}
-    early = parallel.Job(_early, cluster, fork=fork)
+    # the early child collects the cluster's vocabulary itself, so that this process starts aligning at once
+    early = parallel.Job(_early, docs, thresholds, fork=fork)
     late: parallel.Dialog | None = None
     try:
         step("aligning sources")
-        cluster.alignment = alignment = align(list(docs.values()), thresholds.align_similarity,
-                                              thresholds.wording_min_similarity)
+        alignment = align(list(docs.values()), thresholds.align_similarity, thresholds.wording_min_similarity)
+        cluster = Cluster.build(docs, alignment, thresholds)
         groups = minority.groups_to_score(cluster)
         cut = _cut(groups, MINORITY_CHILD_SHARE)
         late = parallel.Dialog(_minority_part, cluster, groups[cut:], fork=fork and cut < len(groups))
@@ -92,7 +92,8 @@ def _analyse(sources: list[Source], thresholds: EvidenceThresholds | None) -> Ev
         late.reply(reliability)
         mine_flags = minority.flags_of(cluster, minority.scored(minority.featured(mine, reliability,
                                                                                    len(cluster.docs))))
-        early_flags, languages = early.result()
+        # without a child, the early detectors run here on this cluster (they read no alignment)
+        early_flags, languages = early.result() if early.pid is not None else _early_on(cluster)
         found.update(zip(EARLY_DETECTORS, early_flags, strict=True))
         found[minority.detect] = [*mine_flags, *late.result()]  # the groups' order, as detect() gives them
         found[factual.detect] = [*found.pop(factual.aligned), *found.pop(factual.unaligned)]  # as detect() orders them
@@ -132,7 +133,13 @@ def _minority_part(cluster: Cluster, groups: list[Group]) -> Generator[dict[str,
     return minority.flags_of(cluster, minority.scored(minority.featured(aligned, reliability, len(cluster.docs))))
 
 
-def _early(cluster: Cluster) -> tuple[list[list[Discrepancy]], dict[str, str | None]]:
+def _early(docs: dict[str, Document], thresholds: EvidenceThresholds
+           ) -> tuple[list[list[Discrepancy]], dict[str, str | None]]:
+    """The early detectors' flags, and each document's language (on a cluster with no alignment yet)."""
+    return _early_on(Cluster.build(docs, Alignment([], [], {}), thresholds))
+
+
+def _early_on(cluster: Cluster) -> tuple[list[list[Discrepancy]], dict[str, str | None]]:
     """The early detectors' flags, and each document's language (the spelling check has just detected it)."""
     flags = _run_detectors(EARLY_DETECTORS, cluster)
     return flags, {sid: language.detect(document_text(doc)) for sid, doc in cluster.docs.items()}
