@@ -36,7 +36,7 @@ EARLY_DETECTORS = (boilerplate.detect, spelling.detect, slips.detect, factual.un
 SHARED_DETECTORS = (minority.detect,)
 # The share of the word-consensus work (by estimated cost) the child takes: this process also runs the
 # other aligned detectors meanwhile.
-MINORITY_CHILD_SHARE = 0.6
+MINORITY_CHILD_SHARE = 0.65
 # Below this much text the whole analysis takes well under a second: not worth a fork.
 PARALLEL_MIN_CHARS = 200_000
 _CONSENSUS_MIN_SCORE = 0.6

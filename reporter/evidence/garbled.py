@@ -114,6 +114,9 @@ def _other_versions(cluster: Cluster) -> dict[tuple[str, int], tuple[str, dict[s
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _repeats(doc: Document, si: int, versions: tuple[str, dict[str, str]] | None = None) -> list[Discrepancy]:
     """'military and military', 'the the', a two-word phrase repeated a few words later; `versions`: every
     source's version of this sentence (a repetition most of the others share is left alone)."""
@@ -125,8 +128,7 @@ def _repeats(doc: Document, si: int, versions: tuple[str, dict[str, str]] | None
     for i in range(1, len(toks)):
         w = low[i]
         j = None
-        gap = doc.text[toks[i - 1].end() : toks[i].start()]
-        if low[i - 1] == w and gap.strip() == "" and w not in _DUPLICATE_OK:
+        if low[i - 1] == w and doc.text[toks[i - 1].end() : toks[i].start()].strip() == "" and w not in _DUPLICATE_OK:
             j = i - 1
         elif i >= 2 and low[i - 2] == w and low[i - 1] in ("and", "or") and w not in _IDIOMS and w not in STOPWORDS:
             j = i - 2
@@ -155,10 +157,11 @@ def _repeats(doc: Document, si: int, versions: tuple[str, dict[str, str]] | None
         big = (low[i], low[i + 1])
         if (big[0] in STOPWORDS and big[1] in STOPWORDS) or not toks[i].group().islower() or big[0] in _DETERMINERS:
             continue
-        if not toks[i + 1].group().islower() or re.search(r"\d", doc.text[toks[i].start() : toks[i + 1].end()]):
+        if not toks[i + 1].group().islower() or _DIGIT.search(doc.text, toks[i].start(), toks[i + 1].end()):
             continue
+        first, second = big
         for j in range(i + 2, min(len(toks) - 1, i + 10)):
-            if (low[j], low[j + 1]) == big and not used & {i, i + 1, j, j + 1}:
+            if low[j] == first and low[j + 1] == second and not used & {i, i + 1, j, j + 1}:
                 s, e = toks[i].start(), toks[j + 1].end()
                 if not _outside_quotes(doc, s, e) or re.search(r"\d|@|[.!?]\s+[A-Z]", doc.text[s:e]):
                     continue  # numbers, e-mail addresses, or a sentence boundary in between

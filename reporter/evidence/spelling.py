@@ -266,10 +266,10 @@ _PARTICLES = ("up", "out", "off", "down", "in", "on", "over", "away", "back")
 
 def _real_word_slip(cluster: Cluster, prev: str, word: str) -> str | None:
     """A phrasal-verb particle one letter off ('shore op' where the sources also read 'shore up')."""
-    p, w = prev.lower(), word.lower()
-    if not prev.islower() or not word.islower() or p in STOPWORDS or len(p) < 3 or w in STOPWORDS:
+    if not prev.islower() or not word.islower():  # most pairs end here, before any lower-casing
         return None
-    if len(w) > 4 or cluster.bigrams[(p, w)] > 1:
+    p, w = prev.lower(), word.lower()
+    if p in STOPWORDS or len(p) < 3 or w in STOPWORDS or len(w) > 4 or cluster.bigrams[(p, w)] > 1:
         return None
     for b in _PARTICLES:
         if b not in cluster.followers.get(p, ()) or len(b) != len(w) or stem(b) == stem(w):
