@@ -48,9 +48,10 @@ _QUOTE_MARKS = re.compile(r"[“”\"]")
 _PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MIN_SHARED_FOR_MARKING = 0.5
 PARALLEL_HTML_CHARS = 500_000  # a briefing this long converts to HTML in two halves, one in a forked child
-# The first part's share of the Markdown (by size): its flags are denser in inline markup than the summaries
-# of the second part, so at half the size it took about 55 % of the conversion time on 50 long articles.
-FIRST_HTML_SHARE = 0.42
+# The first part's share of the Markdown (by size), at least: this process converts it and then sanitises the
+# whole page, and its flags are denser in inline markup than the summaries (on 50 long articles, cut at half
+# the size, it took 53 % of the conversion time).
+FIRST_HTML_SHARE = 0.4
 COMPARED_WORDINGS = 8  # other wordings each evidence span is diffed against (bounds rendering to linear time)
 _NAMED = 5  # sources named on an 'and N more agreeing' row
 MAX_EVIDENCE_ROWS = 10  # rows of a flag's evidence table; sources beyond are counted, and all are in brief.json
