@@ -52,8 +52,10 @@ def sentence_bounds(text: str, start: int, end: int, max_side: int = MAX_SIDE_CH
 
 
 def _abbreviated(text: str, stop: re.Match) -> bool:
-    """A full stop after "Rep" or "Carolyn B" ends no sentence."""
-    return stop.group().rstrip() == "." and ends_in_abbreviation(text[max(0, stop.start() - 60) : stop.start()])
+    """A full stop after "Rep" or "Carolyn B" ends no sentence, unless a line ends there (the engine, too,
+    splits paragraphs at line ends before it splits sentences)."""
+    return stop.group().rstrip() == "." and "\n" not in stop.group() \
+        and ends_in_abbreviation(text[max(0, stop.start() - 60) : stop.start()])
 
 
 def around(text: str, start: int, end: int, max_side: int = MAX_SIDE_CHARS) -> tuple[str, str, str]:
