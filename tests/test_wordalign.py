@@ -76,3 +76,15 @@ def test_wordnet_synonyms_ship_with_the_package_and_agree():
     rs = [_rend("a", "a female occupant of the house"), _rend("b", "a female dog of the house")]
     align_renderings(rs)
     assert rs[0].support[2] == 0.0
+
+
+def test_means_any_agrees_with_same_meaning_pair_by_pair():
+    """The set form the word alignment uses gives what asking `same_meaning` of every pair gives."""
+    from reporter.evidence.synonyms import means_any, same_meaning, table
+
+    keys = sorted(table())[:300] + ["plane", "aircraft", "us", "america", "house", "zzz"]
+    sides = [set(), {"aircraft"}, {"house", "zzz"}, set(keys[100:140]), {keys[0]}, set(table()[keys[5]])]
+    for a in keys:
+        for others in sides:
+            assert means_any(a, others) == any(same_meaning(a, b) for b in others)
+    assert means_any("plane", {"airplane", "house"}) and not means_any("plane", {"aircraft", "house"})
