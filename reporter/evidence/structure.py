@@ -11,6 +11,7 @@ import bisect
 import re
 
 from reporter import chrome
+from reporter.abbreviations import ends_in_abbreviation
 from reporter.evidence.document import Document, FigureSpan, NameSpan, QuoteSpan, Sentence, Statement
 from reporter.evidence.figures import find_figures
 from reporter.evidence.lexicon import MONTHS, ORG_WORDS, WEEKDAYS
@@ -20,62 +21,9 @@ from reporter.models import Source
 
 __all__ = ["Document", "FigureSpan", "NameSpan", "QuoteSpan", "Sentence", "Statement", "parse", "split_sentences"]
 
-_ABBREV = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "jr",
-        "sr",
-        "gen",
-        "sen",
-        "rep",
-        "gov",
-        "lt",
-        "col",
-        "capt",
-        "sgt",
-        "inc",
-        "corp",
-        "ltd",
-        "co",
-        "no",
-        "vs",
-        "etc",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "e.g",
-        "i.e",
-        "u.s",
-        "u.k",
-        "u.n",
-        "a.m",
-        "p.m",
-        "approx",
-        "dept",
-        "est",
-        "fig",
-        "mt",
-        "ft",
-    ]
-)
 # Starts only at the first mark of a run, and possessive: a 190,000-character line of dots is one attempt,
 # not 190,000 attempts that each scan to the end of the line (quadratic: minutes).
 _BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]++[”\"’')\]]*+(?=\s+[“\"‘'(\[]?[A-Z0-9])")
-_LAST_TOKEN_CHARS = 60  # an abbreviation or initial is short: look only this far back for it
 _BYLINE = re.compile(r"^\s*By\s+[A-Z][\w.’'-]+(?:\s+(?:and\s+)?[A-Z][\w.’'-]+){0,5}\s*$")
 _DATE_FOUND = re.compile(
     rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b(?:{WEEKDAYS})\s\(\d{{1,2}}\s(?:{MONTHS})\)"
@@ -94,11 +42,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(chunk):
         stop = start + m.end()
         before = text[cursor : start + m.start()]
-        last = re.search(r"([\w.]+)$", before[-_LAST_TOKEN_CHARS:])
-        token = last.group(1).lower() if last else ""
-        if (
-            token.rstrip(".") in _ABBREV or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]?", token)
-        ) and (m.group().startswith(".") and len(m.group()) == 1):
+        if m.group() == "." and ends_in_abbreviation(before):
             continue
         spans.append((cursor, stop))
         cursor = stop
