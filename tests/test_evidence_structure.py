@@ -92,6 +92,13 @@ def test_figures_money_percent_dates_counts():
     assert ("Feb 24, 2022", "date", 2022.0, "year") in got
 
 
+def test_a_surname_with_of_and_a_place_is_not_two_names_run_together():
+    """NYT: 'Mitch McConnell, Republican of Kentucky, and Mr. Schumer of New York' (real coverage)."""
+    text = "Chuck Schumer spoke first. The leaders, Mitch McConnell and Mr. Schumer of New York, did the same.\n"
+    doc = parse(make_source("s", text))
+    assert doc.fused_names == []
+
+
 def test_fused_names_are_split_and_recorded():
     text = "Wang Yi met Putin. On Tuesday, Wang Nikolai Patrushev, the security chief, said ties were good.\n"
     doc = parse(make_source("n", text))
