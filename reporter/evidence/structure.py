@@ -32,6 +32,8 @@ _DATE_FOUND = re.compile(
 _OPEN = "“"
 _CLOSE = "”"
 _QUOTE_MARK = re.compile('[“”"]')
+_REOPENS = re.compile(r'\s*\n\s*[“"]')  # the paragraph after this one starts with an opening mark
+_MAX_NESTING = 2  # “a quote with “a quote” inside”, as sloppy typesetting writes it
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -80,31 +82,32 @@ def _find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> tuple[list[tup
     that the next paragraph reopens is the newswire continuation convention, not damage."""
     quotes: list[tuple[int, int, bool]] = []
     stray: list[int] = []
-    for pi, (ps, pe) in enumerate(paragraphs):
-        open_at: int | None = None
+    for ps, pe in paragraphs:
+        opened: list[int] = []  # offsets just inside each open mark; a quote inside a quote nests
         for mark in _QUOTE_MARK.finditer(text, ps, pe):  # only the marks: not a Python step per character
             i, ch = mark.start(), mark.group()
             if ch == '"':
                 prev = text[i - 1] if i > ps else " "
-                ch = _OPEN if (prev.isspace() or prev in "([—–-") and open_at is None else _CLOSE
+                ch = _OPEN if (prev.isspace() or prev in "([—–-") and not opened else _CLOSE
             if ch == _OPEN:
-                if open_at is not None:
-                    stray.append(open_at - 1)
-                open_at = i + 1
+                if len(opened) == _MAX_NESTING:  # a third level is damage, not a quote within a quote
+                    stray.append(opened.pop() - 1)
+                opened.append(i + 1)
             elif ch == _CLOSE:
-                if open_at is None:
+                if not opened:
                     stray.append(i)
                 else:
-                    if i > open_at:
-                        quotes.append((open_at, i, True))
-                    open_at = None
-        if open_at is not None:
-            nxt = paragraphs[pi + 1] if pi + 1 < len(paragraphs) else None
-            continues = nxt is not None and text[nxt[0]] in '“"'
+                    start = opened.pop()
+                    if i > start:
+                        quotes.append((start, i, True))
+        if opened:
+            # The next paragraph in the text, even one left out as page chrome (a pull quote), reopens it.
+            continues = _REOPENS.match(text, pe) is not None
             if not continues:
-                stray.append(open_at - 1)
-            if pe > open_at:
-                quotes.append((open_at, pe, continues))
+                stray.append(opened[0] - 1)
+            stray.extend(k - 1 for k in opened[1:])
+            if pe > opened[0]:
+                quotes.append((opened[0], pe, continues))
     return quotes, _multi_paragraph(text, stray, paragraphs)
 
 
