@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 MAX_SIDE_CHARS = 220  # context kept on each side of the span, at most
+SHORT_SPAN_CHARS = 40  # a span this short (a number, a few words) is shown in its sentence, whatever the kind
 # A sentence ends at . ! ? (optionally followed by closing quotes) before white space, or at a blank line.
 _SENTENCE_END = re.compile(r"[.!?][”’\"')\]]*\s+|\n\s*\n")
 _TITLE = r"(?:(?:Mr|Mrs|Ms|Dr|President|Minister|Prime Minister|Foreign Minister)\.?\s+)?"
@@ -50,12 +51,25 @@ def sentence_bounds(text: str, start: int, end: int, max_side: int = MAX_SIDE_CH
 def around(text: str, start: int, end: int, max_side: int = MAX_SIDE_CHARS) -> tuple[str, str, str]:
     """(before, span, after) with before/after the rest of the span's sentence, '…' where cut short."""
     lo, hi = sentence_bounds(text, start, end, max_side)
-    before, after = text[lo:start], text[end:hi]
-    if lo > 0 and not _starts_sentence(text, lo):
-        before = "…" + before
-    if hi < len(text) and not _ENDS_SENTENCE.search(text, max(0, hi - 4), hi) and not re.match(r"[ \t]*\n", text[hi:]):
-        after += "…"
-    return _oneline(before), text[start:end], _oneline(after)
+    opened, closed = _cut_marks(text, lo, hi)
+    return _oneline(opened + text[lo:start]), text[start:end], _oneline(text[end:hi] + closed)
+
+
+def in_sentences(text: str, spans: list[tuple[int, int]]) -> tuple[str, list[tuple[int, int]]]:
+    """The sentence(s) holding several spans of one text ('…' where cut short), and the spans' offsets in it."""
+    bounds = [sentence_bounds(text, a, b) for a, b in spans]
+    lo, hi = min(b[0] for b in bounds), max(b[1] for b in bounds)
+    opened, closed = _cut_marks(text, lo, hi)
+    shift = len(opened) - lo
+    return opened + text[lo:hi] + closed, [(a + shift, b + shift) for a, b in spans]
+
+
+def _cut_marks(text: str, lo: int, hi: int) -> tuple[str, str]:
+    """'…' before and after text[lo:hi] where it starts or ends inside a sentence."""
+    opened = "…" if lo > 0 and not _starts_sentence(text, lo) else ""
+    ends = _ENDS_SENTENCE.search(text, max(0, hi - 4), hi) or re.match(r"[ \t]*\n", text[hi:])
+    closed = "…" if hi < len(text) and not ends else ""
+    return opened, closed
 
 
 def _starts_sentence(text: str, pos: int) -> bool:

@@ -21,7 +21,7 @@ import nh3
 from reporter import parallel
 from reporter.atomic import write_many_atomic
 from reporter.config import Config
-from reporter.excerpt import IN_SENTENCE_KINDS, excerpt
+from reporter.excerpt import IN_SENTENCE_KINDS, SHORT_SPAN_CHARS, excerpt, in_sentences, sentence_bounds
 from reporter.models import SEVERITY_RANK, Brief, Discrepancy, Evidence, Source
 from reporter.redaction import redact
 from reporter.review import review_summary_line as review_summary
@@ -44,6 +44,7 @@ LONG_EVIDENCE_CHARS = 400  # longer evidence is collapsed (<details>) in the bri
 SAFE_URL = re.compile(r"https?://[^\s<>()\\]+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _WS = re.compile(r"\s+")
+_QUOTE_MARKS = re.compile(r"[“”\"]")
 _PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MIN_SHARED_FOR_MARKING = 0.5
 PARALLEL_HTML_CHARS = 500_000  # a briefing this long converts to HTML in two halves, one in a forked child
@@ -268,7 +269,9 @@ def _bold_spans(text: str, spans: list[tuple[int, int]]) -> str:
             continue
         a += len(text[a:b]) - len(text[a:b].lstrip())
         b -= len(text[a:b]) - len(text[a:b].rstrip())
-        out += [md_escape(text[pos:a]) + (" " if text[pos:a][-1:].isspace() else ""), f"**{md_escape(text[a:b])}**"]
+        gap = text[pos:a]
+        out += [(" " if pos and gap[:1].isspace() else "") + md_escape(gap) + (" " if gap[-1:].isspace() else ""),
+                f"**{md_escape(text[a:b])}**"]
         pos = b
     tail = text[pos:]
     out.append((" " if tail[:1].isspace() and pos else "") + md_escape(tail))
@@ -296,12 +299,54 @@ def evidence_texts(flag: Discrepancy, sources: dict[str, Source]) -> list[str]:
     return marked_evidence(flag.evidence)
 
 
+@dataclass
+class _SentenceRow:
+    """Spans of one source inside one stretch of sentences, shown as one evidence row."""
+
+    first: Evidence
+    text: str
+    spans: list[tuple[int, int]]
+    lo: int
+    hi: int
+
+
+def _rows_in_sentences(flag: Discrepancy, sources: dict[str, Source]) -> list[tuple[Evidence, str]]:
+    """A small flag's evidence as (first span, Markdown) rows, each short span shown in its sentence.
+
+    A bare "2002" against "2003", or the three words one rendering of a quote changes, mean little alone:
+    each short span is shown inside its sentence, in bold, as the web page and the review walk show it, and
+    the spans one source has in the same sentence share one row. Longer spans keep the word-diff marking.
+    """
+    marked: list[str] | None = None
+    rows: list[_SentenceRow | tuple[Evidence, str]] = []
+    for i, ev in enumerate(flag.evidence):
+        src = sources.get(ev.source_id)
+        if src is None or src.text[ev.start : ev.end] != ev.text or len(ev.text) >= SHORT_SPAN_CHARS:
+            marked = marked if marked is not None else marked_evidence(flag.evidence)
+            rows.append((ev, marked[i]))
+            continue
+        lo, hi = sentence_bounds(src.text, ev.start, ev.end)
+        last = rows[-1] if rows else None
+        if isinstance(last, _SentenceRow) and last.first.source_id == ev.source_id and lo <= last.hi + 2 \
+                and hi >= last.lo and not src.text[last.hi : lo].strip():  # the same or the next sentence
+            last.spans.append((ev.start, ev.end))
+            last.lo, last.hi = min(lo, last.lo), max(hi, last.hi)
+        else:
+            rows.append(_SentenceRow(ev, src.text, [(ev.start, ev.end)], lo, hi))
+    return [(r.first, _bold_spans(*in_sentences(r.text, r.spans))) if isinstance(r, _SentenceRow) else r
+            for r in rows]
+
+
 def _evidence_lines(flag: Discrepancy, labels: dict[str, str], sources: dict[str, Source]) -> list[str]:
     """A flag's evidence, one block per source; a flag with many sources one per distinct wording."""
     one_each = (*IN_SENTENCE_KINDS, "attribution_conflict", "boilerplate")
     if flag.kind in one_each or len(flag.evidence) <= MAX_EVIDENCE_ROWS:
+        if flag.kind in ("factual_conflict", "wording_variant"):
+            shown = _rows_in_sentences(flag, sources)
+        else:
+            shown = list(zip(flag.evidence, evidence_texts(flag, sources), strict=True))
         lines: list[str] = []
-        for ev, text in zip(flag.evidence, evidence_texts(flag, sources), strict=True):
+        for ev, text in shown:
             lines += _evidence_block(labels.get(ev.source_id, ev.source_id), text, ev.text)
         return lines
     rows, left_out = evidence_rows(flag.evidence)
@@ -323,7 +368,9 @@ def _evidence_lines(flag: Discrepancy, labels: dict[str, str], sources: dict[str
 def _evidence_block(name: str, text: str, raw: str) -> list[str]:
     """One source's evidence: a list item, or a collapsed block when it is long."""
     if len(raw) <= LONG_EVIDENCE_CHARS:
-        return [f"- **{md_escape(name)}:** “{text}”"]
+        # a sentence shown around a quote has its own quotation marks: no second pair around it
+        return [f"- **{md_escape(name)}:** {text}" if _QUOTE_MARKS.search(text) else
+                f"- **{md_escape(name)}:** “{text}”"]
     words = len(raw.split())
     # <details> is one of the few HTML blocks GitHub and our renderer both allow; its contents stay Markdown.
     return ["", '<details markdown="1">',

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
-import sys
 import threading
 from functools import cache
 from importlib import resources
@@ -28,7 +27,6 @@ EXPECTED_SHA256 = {
     "cl100k_base": "223921b76ee99bde995b7ff738513eef100fb51d18c93597a113bcffe865b2a7",
 }
 DEFAULT_ENCODING = "o200k_base"
-_warned: set[str] = set()
 _build_lock = threading.Lock()
 
 
@@ -63,19 +61,30 @@ def _built_encoding(name: str) -> tiktoken.Encoding:
 get_encoding.cache_clear = _built_encoding.cache_clear  # type: ignore[attr-defined]
 
 
-def encoding_name_for(model: str | None) -> str:
-    """The encoding tiktoken maps a model to; o200k_base (said once on stderr) when it knows none we ship."""
+def known_encoding_for(model: str | None) -> str | None:
+    """The encoding tiktoken maps `model` to, when it is one we ship; None for a model it doesn't know."""
     bare = (model or "").split(":", 1)[-1]
     try:
         name = tiktoken.encoding_name_for_model(bare)
     except KeyError:
-        name = ""
-    if name in EXPECTED_SHA256:
-        return name
-    if model and model not in _warned:
-        _warned.add(model)
-        print(f"reporter: no tokenizer known for model {model!r}; counting tokens with o200k_base", file=sys.stderr)
-    return DEFAULT_ENCODING
+        return None
+    return name if name in EXPECTED_SHA256 else None
+
+
+def encoding_name_for(model: str | None) -> str:
+    """The encoding to count `model`'s tokens with: o200k_base for a model tiktoken doesn't know.
+
+    Local models (Ollama, vLLM, llama.cpp) are all unknown to tiktoken, so the counts are estimates;
+    this is said in `--dry-run`'s report (`counting_note`), not on every run's stderr."""
+    return known_encoding_for(model) or DEFAULT_ENCODING
+
+
+def counting_note(model: str | None) -> str:
+    """One line for `--dry-run`: which tokenizer the counts come from, and whether they are estimates."""
+    if name := known_encoding_for(model):
+        return f"Token counts: {name}, the tokenizer of {model}."
+    return (f"Token counts: estimates with {DEFAULT_ENCODING} (tiktoken knows no tokenizer for {model!r}; "
+            "the server's own tokenizer may count differently).")
 
 
 def encoding_for(model: str | None) -> tiktoken.Encoding:

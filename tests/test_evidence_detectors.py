@@ -106,6 +106,32 @@ def test_wording_variant_low_for_synonym_high_for_negation():
     assert next(f for f in r.discrepancies if f.kind == "wording_variant").severity == "high"
 
 
+def test_a_contraction_is_the_same_words_when_the_meaning_risk_is_weighed():
+    """“we’ll” against “we will” is no change of modality; “don’t” against “do not” no negation; but
+    “won’t” against “will” is one (real-news case: Pelosi's quote in Fox vs HuffPost/NYT)."""
+    from reporter.evidence.wording import meaning_risk, word_diff
+
+    def risk(a: str, b: str) -> str | None:
+        return meaning_risk(*word_diff(a, b), a, b)
+
+    assert risk("and we’ll do it again, plainly", "We will do it again, plainly") is None
+    assert risk("we don't want a delay here", "we do not want a delay here") is None
+    assert risk("we can't agree to it", "we cannot agree to it") is None
+    assert risk("we won’t sign this deal", "we will sign this deal") == "negation"
+    assert risk("we will sign this deal", "we might sign this deal") == "modality"
+
+
+def test_the_explanation_names_each_differing_pair_once():
+    r = run(
+        a="Lee said: “We will rebuild every home by the end of the year.”\n",
+        b="Lee said: “We will rebuild each house by the end of the year.”\n",
+        c="Lee said: “We will rebuild each house by the end of the year.”\n",
+    )
+    flag = next(f for f in r.discrepancies if f.kind == "wording_variant")
+    pairs = flag.explanation[flag.explanation.index("(") + 1:flag.explanation.index(").")].split("; ")
+    assert len(pairs) == 1 and "house" in pairs[0], flag.explanation
+
+
 def test_wording_excerpt_or_identical_quote_is_agreement_not_variant():
     r = run(
         a="Smith called it “a serious step forward for the region and for peace”.\n",

@@ -185,7 +185,7 @@ def test_twenty_random_interrupts_never_leave_a_traceback_a_mix_or_a_temporary(t
         if _which_run(out) != {"Flood in Alpha"}:
             assert _brief(old, out)[0] == 0  # back to the previous briefing, so every trial can mix
         code, stderr = _run_and_interrupt(["brief", str(new), "--out", str(out), "--offline", "-q"],
-                                          rng.uniform(0, full_run_s), env)
+                                          rng.uniform(0, 0.7 * full_run_s), env)
         assert "Traceback" not in stderr, stderr
         assert code in (0, 130), (code, stderr)
         if code == 130:
@@ -193,7 +193,9 @@ def test_twenty_random_interrupts_never_leave_a_traceback_a_mix_or_a_temporary(t
         assert len(_which_run(out)) == 1, "brief.md, brief.html and brief.json come from different runs"
         assert sorted(p.name for p in out.iterdir()) == ["brief.html", "brief.json", "brief.md"]
         outcomes.append(code)
-    assert outcomes.count(130) >= 10  # most interrupts landed while the run was going
+    # Most interrupts landed while the run was going (delays span 70 % of one measured run, so a run
+    # slowed or sped up by other load still takes most of them).
+    assert outcomes.count(130) >= 10
 
 
 # -- review writes --------------------------------------------------------------------------------------

@@ -120,3 +120,40 @@ def test_marking_compares_each_wording_with_a_bounded_set(monkeypatch):
     marked = marked_evidence(spans)
     assert len(calls) <= 400 * COMPARED_WORDINGS
     assert marked[7] == "the minister said **7** times that ties are solid"
+
+
+def _sourced(sid: str, text: str) -> Source:
+    return Source(id=sid, path=f"{sid}.txt", format="txt", encoding="utf-8", words=len(text.split()),
+                  sha256=sid * 64, text=text, title=sid)
+
+
+def _span(src: Source, words: str) -> Evidence:
+    start = src.text.index(words)
+    return Evidence(source_id=src.id, text=words, start=start, end=start + len(words))
+
+
+def test_short_spans_are_shown_in_their_sentence_and_one_sources_spans_share_a_row():
+    """A bare "2002" against "2003" means little: the editor sees each in its sentence, number in bold; the
+    words one rendering of a quote changes, in two adjacent sentences, are one row, with no second pair of
+    quotation marks around a sentence that has its own."""
+    fox = _sourced("fox", "Intro line. Pelosi has led House Democrats since 2002. “We’ve done it and we’ll do it "
+                          "again. This is so much bigger than politics,” she said. Later text.")
+    nyt = _sourced("nyt", "Pelosi has led House Democrats since 2003, Ryan argued. “We’ve done it. We will do it "
+                          "again by making that differentiation,” she said.")
+    year = Discrepancy(id="fa-1", kind="factual_conflict", severity="medium", title="Different year",
+                       explanation="x", evidence=[_span(fox, "2002"), _span(nyt, "2003")], suggestion="x",
+                       confidence=0.7, origin="evidence")
+    quote = Discrepancy(id="wo-1", kind="wording_variant", severity="medium", title="Quote worded differently",
+                        explanation="x", evidence=[_span(fox, "and we’ll"), _span(fox, "This is so much bigger"),
+                                                   _span(nyt, "We will"), _span(nyt, "by making")],
+                        suggestion="x", confidence=0.7, origin="evidence")
+    brief = Brief(event="e", sources=[fox, nyt], summaries=[], discrepancies=[year, quote],
+                  run=RunInfo(mode="offline", reporter_version="0"))
+    rows = [line for line in render_markdown(brief).splitlines() if line.startswith("- **fox") or
+            line.startswith("- **nyt")]
+    assert rows[:2] == ["- **fox:** “Pelosi has led House Democrats since **2002**.”",
+                        "- **nyt:** “Pelosi has led House Democrats since **2003**, Ryan argued.”"]
+    assert rows[2] == ("- **fox:** “We’ve done it **and we’ll** do it again. **This is so much bigger** than "
+                       "politics,” she said.")
+    assert rows[3] == "- **nyt:** **We will** do it again **by making** that differentiation,” she said."
+    assert len(rows) == 4

@@ -151,6 +151,7 @@ def test_nothing_over_the_window_is_sent_and_dry_run_warns(tmp_path):
                                        "--context-window", "600"])
         assert dry.exit_code == 0 and fake.chat_calls == []
         assert "Context window: 600 tokens (--context-window)" in dry.output
+        assert "Token counts: estimates with o200k_base" in dry.output  # qwen3 is unknown to tiktoken
         assert "warning: brief request:" in dry.output and "it would not be sent" in dry.output
         result, brief = _brief(fake, tmp_path / "out", "--model", "qwen3:8b", "--context-window", "600")
         sent_briefs = [c for c in fake.chat_calls if "<<<MATERIAL-" in c.text]

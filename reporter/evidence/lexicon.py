@@ -33,6 +33,30 @@ NEGATIONS = _wordset(
     not no never none nothing neither nor cannot can't won't don't didn't isn't wasn't
     """
 )
+# English clitics, so that "we’ll" and "we will" or "don’t" and "do not" count as the same words when
+# a difference is weighed (a dozen fixed forms: a contractions package would add a dependency for this).
+_IRREGULAR_NEGATIVES = {"won’t": ("will", "not"), "can’t": ("can", "not"), "cannot": ("can", "not"),
+                        "shan’t": ("shall", "not"), "ain’t": ("is", "not")}
+_CLITICS = (("n’t", "not"), ("’ll", "will"), ("’ve", "have"), ("’re", "are"), ("’m", "am"), ("’d", "would"))
+
+
+def expand_contractions(words: list[str]) -> list[str]:
+    """Lower-case words with "’" (or "'") clitics written out: ["we’ll"] -> ["we", "will"]."""
+    out: list[str] = []
+    for word in words:
+        w = word.lower().replace("'", "’")
+        if w in _IRREGULAR_NEGATIVES:
+            out.extend(_IRREGULAR_NEGATIVES[w])
+            continue
+        for clitic, full in _CLITICS:
+            if w.endswith(clitic) and len(w) > len(clitic):
+                out.extend((w[: -len(clitic)], full))
+                break
+        else:
+            out.append(w)
+    return out
+
+
 MODALS = _wordset(
     """
     can could may might must shall should will would

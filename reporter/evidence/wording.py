@@ -9,7 +9,7 @@ from rapidfuzz.distance import Indel
 
 from reporter.evidence.align import Group, Unit
 from reporter.evidence.flags import Cluster, evidence, make_flag
-from reporter.evidence.lexicon import MODALS, NEGATIONS, STOPWORDS
+from reporter.evidence.lexicon import MODALS, NEGATIONS, STOPWORDS, expand_contractions
 from reporter.evidence.wordalign import Rendering, align_renderings, tokenize
 from reporter.ids import normalise_text
 from reporter.models import Discrepancy, Evidence
@@ -47,19 +47,30 @@ def word_diff(a: str, b: str) -> tuple[list[str], list[str]]:
 
 
 def meaning_risk(only_a: list[str], only_b: list[str], raw_a: str, raw_b: str) -> str | None:
-    """Why a difference may change the meaning: negation, number, modality or a name; None if it may not."""
-    changed = set(only_a) ^ set(only_b)
+    """Why a difference may change the meaning: negation, number, modality or a name; None if it may not.
+
+    Contractions are written out first: "we’ll" against "we will" changes no modality."""
+    changed = set(expand_contractions(only_a)) ^ set(expand_contractions(only_b))
     if changed & NEGATIONS:
         return "negation"
     if any(re.search(r"\d", w) for w in changed):
         return "a number"
     if changed & MODALS:
         return "modality"
-    names_a = set(re.findall(r"\b[A-Z][a-z]+", raw_a)) - {raw_a.split()[0]}
-    names_b = set(re.findall(r"\b[A-Z][a-z]+", raw_b)) - {raw_b.split()[0]}
+    names_a, names_b = _names(raw_a), _names(raw_b)
     if {n.lower() for n in names_a ^ names_b} & changed:
         return "a name"
     return None
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words that are not capitalised for starting a sentence ("This is…" names no one)."""
+    names = set()
+    for m in re.finditer(r"\b[A-Z][a-z]+", text):
+        before = text[: m.start()].rstrip()
+        if before and before[-1] not in ".!?“\"‘'(":
+            names.add(m.group())
+    return names
 
 
 def _variants(group: Group) -> dict[str, Unit]:
@@ -146,7 +157,8 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         changed = sum(len([w for w in a + b if w not in STOPWORDS]) for a, b in diffs)
         severity = "high" if risk else ("medium" if changed > 6 else "low")
         speaker = next((u.speaker for u in units if u.speaker), None)
-        shown = "; ".join(f"'{' '.join(a) or '—'}' vs '{' '.join(b) or '—'}'" for a, b in diffs[:3])
+        pairs = dict.fromkeys(f"'{' '.join(a) or '—'}' vs '{' '.join(b) or '—'}'" for a, b in diffs)
+        shown = "; ".join(list(pairs)[:3])  # two sources quoting alike give one pair, said once
         explanation = (
             f"The sources quote {f'{speaker}’s' if speaker else 'the same'} remark in different words "
             f"({shown})."

@@ -32,6 +32,9 @@ def keep_newest(db: sqlite3.Connection, table: str, kept: int) -> None:
                (kept,))
 
 
+CACHE_FILE = "llm-cache.sqlite3"  # one SQLite file holds responses, results and server profiles
+
+
 def default_cache_dir() -> Path:
     """`$REPORTER_CACHE_DIR`, else the per-user cache folder on this OS (e.g. ~/.cache/reporter)."""
     if folder := os.environ.get("REPORTER_CACHE_DIR"):
@@ -52,7 +55,7 @@ class ResponseCache:
     """A thread-safe SQLite map from request key to response; a failing disk turns it off, not the run."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.path = (directory or default_cache_dir()) / "llm-cache.sqlite3"
+        self.path = (directory or default_cache_dir()) / CACHE_FILE
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)

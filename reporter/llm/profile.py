@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reporter.llm.cache import CACHE_FILE
+
 MODES = ("json_schema", "json_object", "tools", "prompt")
 _REASONING = re.compile(r"^(?:openai[:/])?(?:o\d(?:-mini|-pro|-preview)?(?:-|$)|gpt-5)", re.IGNORECASE)
 _SCHEMA = """CREATE TABLE IF NOT EXISTS model_profiles (
@@ -79,7 +81,7 @@ class ProfileStore:
     """Profiles in the cache folder's SQLite database; any database trouble means "nothing remembered"."""
 
     def __init__(self, directory: Path) -> None:
-        self.path = directory / "llm-cache.sqlite3"
+        self.path = directory / CACHE_FILE
 
     def _connect(self) -> sqlite3.Connection | None:
         try:

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reporter.config import Config
-from reporter.llm.cache import keep_newest
+from reporter.llm.cache import CACHE_FILE, keep_newest
 from reporter.models import Brief, Problem, Source, Usage
 from reporter.redaction import contains_secret
 
@@ -152,7 +152,7 @@ class ResultCache:
     """Briefings by `result_key`, in the response cache's SQLite database; any trouble is a miss."""
 
     def __init__(self, directory: Path) -> None:
-        self.path = directory / "llm-cache.sqlite3"
+        self.path = directory / CACHE_FILE
 
     def _connect(self, create: bool) -> sqlite3.Connection | None:
         if not create and not self.path.exists():  # a lookup must not create the cache folder

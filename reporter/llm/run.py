@@ -42,7 +42,7 @@ from reporter.models import (
     UnverifiedClaim,
     Usage,
 )
-from reporter.tokens import count_tokens
+from reporter.tokens import count_tokens, counting_note
 
 if TYPE_CHECKING:
     from reporter.llm.brief import BriefResult
@@ -263,7 +263,7 @@ def dry_run_report(sources: Sequence[Source], evidence_report: Any, offline_summ
     """The text `--dry-run` prints: the plan, the context window, and a warning per request over it."""
     plan, conn = _plan(sources, evidence_report, offline_summaries, config, None)
     reserve = answer_floor(conn.window)
-    lines = [format_plan(plan, conn.model),
+    lines = [format_plan(plan, conn.model), counting_note(conn.model),
              f"Context window: {conn.window} tokens ({conn.window_source}); {reserve} kept for each answer."]
     for p in plan:
         if p.input_tokens + reserve > conn.window:

@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reporter.excerpt import IN_SENTENCE_KINDS, excerpt
+from reporter.excerpt import IN_SENTENCE_KINDS, SHORT_SPAN_CHARS, excerpt
 from reporter.models import Brief, Discrepancy, Source
 from reporter.render import LONG_EVIDENCE_CHARS, MODE_TEXT, SAFE_URL, kind_label, ordered, source_label, with_labels
 from reporter.review import STATUSES, review_summary_line, status_of
 
-SHORT_EVIDENCE_CHARS = 40  # a quote this short is shown in its sentence too, whatever the kind
 STATUS_LABELS = {"open": "open", "confirmed": "confirmed", "dismissed": "dismissed", "needs-check": "needs check"}
 
 
@@ -96,7 +95,7 @@ def _pieces(flag: Discrepancy, index: int, source: Source | None) -> list[Piece]
     ev = flag.evidence[index]
     if source is None or len(ev.text) > LONG_EVIDENCE_CHARS:
         return [Piece(ev.text)]
-    if flag.kind in (*IN_SENTENCE_KINDS, "attribution_conflict") or len(ev.text) < SHORT_EVIDENCE_CHARS:
+    if flag.kind in (*IN_SENTENCE_KINDS, "attribution_conflict") or len(ev.text) < SHORT_SPAN_CHARS:
         text, strong = excerpt(flag.kind, source.text, ev.start, ev.end)
         out, pos = [], 0
         for a, b in strong:
