@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from evidence_support import make_source
 
 from reporter.config import EvidenceThresholds
@@ -91,3 +92,11 @@ def test_feature_rows_are_shared_only_by_renderings_written_alike():
     assert [r[3][cap] for r in rows] == [1.0, 0.0, 1.0]
     assert rows[2][3][rel] == 0.7 and rows[0][3][rel] == 0.9
     assert rows[0][3] != rows[1][3]
+
+
+def test_doubt_gate_sums_only_what_lies_above_the_flagging_threshold():
+    from reporter.evidence.minority import doubt
+
+    assert doubt([0.1, 0.2, 0.15, 0.5], high=0.15) == pytest.approx(0.05 + 0.35)
+    assert doubt([0.1, 0.15], high=0.15) == 0.0  # at the threshold: flaggable, but no excess doubt
+    assert doubt([0.3, 0.2, 0.25], 0.15) == doubt([0.25, 0.3, 0.2], 0.15)  # any order, the same sum
