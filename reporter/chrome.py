@@ -155,6 +155,13 @@ def find_chrome(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int,
     facts = _Lines(raw)
     in_related = False
     seen: dict[str, int] = {}
+    keys: dict[int, str] = {}  # each line's normalised text, once (it is also the next and previous line's)
+
+    def norm(j: int) -> str:
+        if j not in keys:
+            keys[j] = normalise_text(raw[j])
+        return keys[j]
+
     for i, (s, e) in enumerate(lines):
         line = raw[i]
         if i > 0 and _TRAILER.match(line) and len(line.split()) <= 14 and not _prose(line):
@@ -178,12 +185,12 @@ def find_chrome(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int,
         elif i > 0 and _caption(facts, i):
             found[(s, e)] = "photo caption"
             continue
-        key = normalise_text(line)
-        next_key = normalise_text(raw[i + 1]) if i + 1 < len(raw) else ""
+        key = norm(i)
+        next_key = norm(i + 1) if i + 1 < len(raw) else ""
         if len(next_key) > 40 and key != next_key and key.startswith(next_key) and _PULL_QUOTE.search(line):
             found[(s, e)] = "pull quote (the quote follows as text)"
             continue
-        prev_key = normalise_text(raw[i - 1]) if i > 0 else ""
+        prev_key = norm(i - 1) if i > 0 else ""
         if len(key) > 40 and key in seen:
             found[(s, e)] = "paragraph repeated from earlier in the article"
             continue

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from reporter.abbreviations import ends_in_abbreviation
+
 MAX_SIDE_CHARS = 220  # context kept on each side of the span, at most
 SHORT_SPAN_CHARS = 40  # a span this short (a number, a few words) is shown in its sentence, whatever the kind
 # A sentence ends at . ! ? (optionally followed by closing quotes) before white space, or at a blank line.
@@ -30,14 +32,15 @@ def sentence_bounds(text: str, start: int, end: int, max_side: int = MAX_SIDE_CH
     floor = max(0, start - max_side)
     lo = floor
     for m in _SENTENCE_END.finditer(text, floor, start):
-        if m.end() <= start:
+        if m.end() <= start and not _abbreviated(text, m):
             lo = m.end()
     if lo == floor and floor > 0:  # no sentence start in reach: cut at a word boundary
         space = text.find(" ", floor, start)
         lo = space + 1 if space >= 0 else start
     ceiling = min(len(text), end + max_side)
     # from the span's last character: a span that ends its sentence ("…this year.") ends the window
-    m = _SENTENCE_END.search(text, max(start, end - 1), ceiling) if end < ceiling else None
+    ends = _SENTENCE_END.finditer(text, max(start, end - 1), ceiling) if end < ceiling else iter(())
+    m = next((m for m in ends if not _abbreviated(text, m)), None)
     if m:
         hi = m.start() + len(m.group().rstrip())
     elif ceiling < len(text):
@@ -46,6 +49,13 @@ def sentence_bounds(text: str, start: int, end: int, max_side: int = MAX_SIDE_CH
     else:
         hi = len(text)
     return lo, max(hi, end)
+
+
+def _abbreviated(text: str, stop: re.Match) -> bool:
+    """A full stop after "Rep" or "Carolyn B" ends no sentence, unless a line ends there (the engine, too,
+    splits paragraphs at line ends before it splits sentences)."""
+    return stop.group().rstrip() == "." and "\n" not in stop.group() \
+        and ends_in_abbreviation(text[max(0, stop.start() - 60) : stop.start()])
 
 
 def around(text: str, start: int, end: int, max_side: int = MAX_SIDE_CHARS) -> tuple[str, str, str]:

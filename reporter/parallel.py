@@ -22,7 +22,7 @@ import os
 import pickle
 import signal
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -132,6 +132,143 @@ class Job(Generic[T]):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
+
+
+class Dialog(Generic[T]):
+    """A generator function `fn(*args)` run in a forked child that meets this process half-way: it yields one
+    value (`first()`), receives one back (`reply(value)`), and returns its result (`result()`).
+
+    For work whose second half needs something only the two halves together know (the word-consensus
+    detector's source reliabilities: each process aligns part of the sentence groups, and both need every
+    group's support to go on). Without a child (forking off, or it failed at any point) the generator runs
+    here on the same arguments with the same reply, so the values are the same either way."""
+
+    def __init__(self, fn: Callable[..., Generator[object, object, T]], *args: object, fork: bool = True) -> None:
+        self.fn, self.args = fn, args
+        self.pid: int | None = None
+        self.fd_in: int | None = None  # the child's messages
+        self.fd_out: int | None = None  # the reply
+        self._local: Generator[object, object, T] | None = None
+        self._first: object = None
+        self._reply: object = None
+        if fork and enabled():
+            self._start()
+
+    def _start(self) -> None:
+        up_r, up_w = os.pipe()
+        down_r, down_w = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (up_r, up_w, down_r, down_w):
+                os.close(fd)
+            return
+        if pid == 0:
+            status = 1
+            try:
+                os.close(up_r)
+                os.close(down_w)
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                from reporter import progress
+
+                progress.silence_child()
+                gen = self.fn(*self.args)
+                _send(up_w, next(gen))
+                try:
+                    gen.send(_receive(down_r))
+                    raise RuntimeError("the dialog's generator yielded twice")
+                except StopIteration as done:
+                    _send(up_w, done.value)
+                status = 0
+            except BaseException:  # noqa: BLE001 - the parent runs the generator itself and sees the error there
+                pass
+            finally:
+                os._exit(status)
+        os.close(up_w)
+        os.close(down_r)
+        self.pid, self.fd_in, self.fd_out = pid, up_r, down_w
+
+    def first(self) -> object:
+        """The value the generator yields (the child's, or computed here)."""
+        if self.pid is not None:
+            try:
+                self._first = _receive(self.fd_in)  # type: ignore[arg-type]
+                return self._first
+            except (OSError, EOFError, pickle.UnpicklingError):
+                self.cancel()
+        self._local = self.fn(*self.args)
+        self._first = next(self._local)
+        return self._first
+
+    def reply(self, value: object) -> None:
+        """Send `value` back as the result of the generator's `yield`."""
+        self._reply = value
+        if self.pid is not None:
+            try:
+                _send(self.fd_out, value)  # type: ignore[arg-type]
+            except OSError:  # the child is gone: result() runs the generator here
+                self.cancel()
+
+    def result(self) -> T:
+        """The generator's return value (the child's, or computed here)."""
+        try:
+            if self.pid is not None:
+                try:
+                    value = _receive(self.fd_in)  # type: ignore[arg-type]
+                    _, status = os.waitpid(self.pid, 0)
+                    self.pid = None
+                    if os.waitstatus_to_exitcode(status) == 0:
+                        return value  # type: ignore[return-value]
+                except (OSError, EOFError, pickle.UnpicklingError):
+                    pass
+        finally:
+            self.cancel()
+        if self._local is None:  # the child answered first() but not the rest: replay here
+            self._local = self.fn(*self.args)
+            next(self._local)
+        try:
+            self._local.send(self._reply)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        raise RuntimeError("the dialog's generator yielded twice")
+
+    def cancel(self) -> None:
+        """Stop and reap the child if it is still there."""
+        for name in ("fd_in", "fd_out"):
+            fd = getattr(self, name)
+            if fd is not None:
+                os.close(fd)
+                setattr(self, name, None)
+        if self.pid is not None:
+            pid, self.pid = self.pid, None
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+def _send(fd: int, value: object) -> None:
+    """One message: its length (8 bytes) and its pickle."""
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(len(data).to_bytes(8, "little") + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _receive(fd: int) -> object:
+    """One message written by `_send` (EOFError if the writer closed the pipe first)."""
+    size = int.from_bytes(_read_exactly(fd, 8), "little")
+    return pickle.loads(_read_exactly(fd, size))
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            raise EOFError("the child closed the pipe")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 # Young-generation size between collections while building millions of small objects (tokens, spans): at

@@ -57,6 +57,27 @@ def test_quote_spanning_paragraphs_by_convention_is_not_stray_but_unbalanced_mar
     assert doc.stray_quotes[0] == text.rindex("”")
 
 
+def test_a_quote_inside_a_quote_with_double_marks_is_balanced_but_a_third_level_is_not():
+    """Real coverage (FNC-1) nests “ ” inside “ ”: “The myth began among “gauchos,” the cowboys,” said B."""
+    text = "He spoke. “The myth began among the “gauchos,” the cowboys of the Pampas,” said Balmaceda.\n"
+    doc = parse(make_source("n", text))
+    assert doc.stray_quotes == []
+    assert {text[q.start:q.end] for q in doc.quotes} >= {"gauchos"}
+    damaged = "She said: “one “two “three” and more.\n"
+    assert parse(make_source("d", damaged)).stray_quotes  # marks that cannot all pair up are still flagged
+
+
+def test_a_quote_continued_past_a_pull_quote_left_out_as_page_chrome_is_not_stray():
+    """The paragraph that reopens the quote may itself be left out (a pull quote with its credit line)."""
+    pull = "“I don’t think anyone seriously believes there is a 50ft crab in Whitstable. What would it eat?”"
+    text = ("Mr Winter said he did not expect it.\n\nHe said: “Sometimes you put stuff out there and no one "
+            f"takes any notice. It has been a strange reaction.\n\n{pull} - Quinton Winter\n{pull}\n\n"
+            "The boys were unaware.\n")
+    doc = parse(make_source("w", text))
+    assert all(pull not in text[ps:pe] for ps, pe in doc.paragraphs)  # the pull quote is page chrome
+    assert doc.stray_quotes == []
+
+
 def test_figures_money_percent_dates_counts():
     text = (
         "Trade could reach US$200 billion (S$268 billion), up 5.5 per cent from 2022, "
@@ -69,6 +90,13 @@ def test_figures_money_percent_dates_counts():
     assert ("5.5 per cent", "percent", 5.5, "%") in got
     assert ("3,000 prisoners", "count", 3000.0, "prisoners") in got
     assert ("Feb 24, 2022", "date", 2022.0, "year") in got
+
+
+def test_a_surname_with_of_and_a_place_is_not_two_names_run_together():
+    """NYT: 'Mitch McConnell, Republican of Kentucky, and Mr. Schumer of New York' (real coverage)."""
+    text = "Chuck Schumer spoke first. The leaders, Mitch McConnell and Mr. Schumer of New York, did the same.\n"
+    doc = parse(make_source("s", text))
+    assert doc.fused_names == []
 
 
 def test_fused_names_are_split_and_recorded():

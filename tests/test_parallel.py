@@ -144,3 +144,39 @@ def test_no_fork_while_another_thread_could_hold_a_lock(monkeypatch):
     alone.append(threading.Thread(name="reporter-http-0"))
     assert parallel.enabled() is False
     assert parallel.Job(_child_pid).result() == os.getpid()  # the job runs here instead
+
+
+def _dialog(start: int, fail_after_reply: bool = False):
+    reply = yield (start * 2, os.getpid())
+    if fail_after_reply and os.getpid() != reply[1]:  # fails in a child only: the parent's replay succeeds
+        raise ValueError("child fails after the reply")
+    return reply[0] + start, os.getpid()
+
+
+@pytest.mark.parametrize("fail_after_reply", [False, True])
+def test_dialog_meets_the_parent_half_way(forking, fail_after_reply):
+    """The child yields, gets the parent's reply and returns; the values equal a run without a child."""
+    values = {}
+    for forked in (True, False):
+        forking(forked)
+        job = parallel.Dialog(_dialog, 5, fail_after_reply)
+        assert (job.pid is not None) == forked
+        first, first_pid = job.first()
+        job.reply((first + 1, os.getpid()))
+        result, result_pid = job.result()
+        assert job.pid is None  # reaped
+        values[forked] = (first, result)
+        if forked:
+            assert first_pid != os.getpid()
+            assert (result_pid == os.getpid()) == fail_after_reply  # a failed child: replayed here
+    assert values[True] == values[False] == (10, 16)
+
+
+def test_a_dialog_whose_child_fails_at_once_runs_here(forking):
+    forking(True)
+    job = parallel.Dialog(_dialog, "x")  # "x" * 2 works, "x" + reply fails: the error surfaces here
+    assert job.first()[0] == "xx"
+    job.reply((1, os.getpid()))
+    with pytest.raises(TypeError):
+        job.result()
+    assert job.pid is None

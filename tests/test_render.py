@@ -157,3 +157,18 @@ def test_short_spans_are_shown_in_their_sentence_and_one_sources_spans_share_a_r
                        "politics,” she said.")
     assert rows[3] == "- **nyt:** **We will** do it again **by making** that differentiation,” she said."
     assert len(rows) == 4
+
+
+def test_an_initial_or_title_ends_no_sentence_in_the_context_shown():
+    """The context around a span ends where the engine's sentences end: not at "Carolyn B." or "Rep."."""
+    from reporter.evidence.structure import split_sentences
+    from reporter.excerpt import around
+
+    text = ("Earlier text here. “A lot of soul-searching,” said Representative Carolyn B. Maloney of New York, "
+            "joined by Rep. Tim Ryan. Next sentence.")
+    start = text.index("soul")
+    before, span, after = around(text, start, start + len("soul-searching"))
+    assert before == "“A lot of " and span == "soul-searching"
+    assert after == ",” said Representative Carolyn B. Maloney of New York, joined by Rep. Tim Ryan."
+    sentence = next((s, e) for s, e in split_sentences(text, 0, len(text)) if s <= start < e)
+    assert text[sentence[0]:sentence[1]] == before + span + after

@@ -100,3 +100,15 @@ def test_doubt_gate_sums_only_what_lies_above_the_flagging_threshold():
     assert doubt([0.1, 0.2, 0.15, 0.5], high=0.15) == pytest.approx(0.05 + 0.35)
     assert doubt([0.1, 0.15], high=0.15) == 0.0  # at the threshold: flaggable, but no excess doubt
     assert doubt([0.3, 0.2, 0.25], 0.15) == doubt([0.25, 0.3, 0.2], 0.15)  # any order, the same sum
+
+
+def test_means_any_agrees_with_same_meaning_pair_by_pair():
+    """The set form the word alignment uses gives what asking `same_meaning` of every pair gives."""
+    from reporter.evidence.synonyms import means_any, same_meaning, table
+
+    keys = sorted(table())[:300] + ["plane", "aircraft", "us", "america", "house", "zzz"]
+    sides = [set(), {"aircraft"}, {"house", "zzz"}, set(keys[100:140]), {keys[0]}, set(table()[keys[5]])]
+    for a in keys:
+        for others in sides:
+            assert means_any(a, others) == any(same_meaning(a, b) for b in others)
+    assert means_any("plane", {"airplane", "house"}) and not means_any("plane", {"aircraft", "house"})

@@ -6,6 +6,7 @@ runs each detector, returning merged flags (most severe and confident first) and
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
 
 from reporter import parallel, progress
@@ -29,9 +30,13 @@ DETECTORS = (
 )
 # Detectors that run in forked children (`reporter.parallel`) while this process works on: those that read no
 # alignment start right after parsing, while this process aligns; the word-consensus detector, which costs
-# about as much as all the others together on a large cluster of versions of one text, runs beside the rest.
+# about as much as all the others together on a large cluster of versions of one text, is shared: a child
+# takes part of its sentence groups, this process the rest besides the other detectors (`_minority`).
 EARLY_DETECTORS = (boilerplate.detect, spelling.detect, slips.detect, factual.unaligned)  # no alignment read
-FORKED_DETECTORS = (minority.detect,)
+SHARED_DETECTORS = (minority.detect,)
+# The share of the word-consensus work (by estimated cost) the child takes: this process also runs the
+# other aligned detectors meanwhile.
+MINORITY_CHILD_SHARE = 0.6
 # Below this much text the whole analysis takes well under a second: not worth a fork.
 PARALLEL_MIN_CHARS = 200_000
 _CONSENSUS_MIN_SCORE = 0.6
@@ -66,23 +71,31 @@ def _analyse(sources: list[Source], thresholds: EvidenceThresholds | None) -> Ev
     fork = sum(len(s.text) for s in sources) >= PARALLEL_MIN_CHARS
     docs = dict(zip([s.id for s in ordered], _parse_all(ordered, fork), strict=True))
     boilerplate.mark_unrelated_tail(docs)
-    cluster = Cluster.build(docs, Alignment([], [], {}), thresholds)  # the vocabulary; alignment below
     found: dict[object, list[Discrepancy]] = {}
-    early = parallel.Job(_early, cluster, fork=fork)
-    late: parallel.Job | None = None
+    # the early child collects the cluster's vocabulary itself, so that this process starts aligning at once
+    early = parallel.Job(_early, docs, thresholds, fork=fork)
+    late: parallel.Dialog | None = None
     try:
         step("aligning sources")
-        cluster.alignment = alignment = align(list(docs.values()), thresholds.align_similarity,
-                                              thresholds.wording_min_similarity)
-        late = parallel.Job(_run_detectors, FORKED_DETECTORS, cluster, fork=fork)
+        alignment = align(list(docs.values()), thresholds.align_similarity, thresholds.wording_min_similarity)
+        cluster = Cluster.build(docs, alignment, thresholds)
+        groups = minority.groups_to_score(cluster)
+        cut = _cut(groups, MINORITY_CHILD_SHARE)
+        late = parallel.Dialog(_minority_part, cluster, groups[cut:], fork=fork and cut < len(groups))
+        mine = minority.aligned_groups(cluster, groups[:cut])
         for detect in (*DETECTORS, factual.aligned):
-            if detect not in (*EARLY_DETECTORS, *FORKED_DETECTORS, factual.detect):
+            if detect not in (*EARLY_DETECTORS, *SHARED_DETECTORS, factual.detect):
                 step(f"checking {detect.__module__.rsplit('.', 1)[-1]}")
                 found[detect] = detect(cluster)
-        step("checking " + ", ".join(d.__module__.rsplit(".", 1)[-1] for d in (*EARLY_DETECTORS, *FORKED_DETECTORS)))
-        early_flags, languages = early.result()
+        step("checking " + ", ".join(d.__module__.rsplit(".", 1)[-1] for d in (*EARLY_DETECTORS, *SHARED_DETECTORS)))
+        reliability = minority.reliability_of([minority.backing(mine), late.first()])  # type: ignore[list-item]
+        late.reply(reliability)
+        mine_flags = minority.flags_of(cluster, minority.scored(minority.featured(mine, reliability,
+                                                                                   len(cluster.docs))))
+        # without a child, the early detectors run here on this cluster (they read no alignment)
+        early_flags, languages = early.result() if early.pid is not None else _early_on(cluster)
         found.update(zip(EARLY_DETECTORS, early_flags, strict=True))
-        found.update(zip(FORKED_DETECTORS, late.result(), strict=True))
+        found[minority.detect] = [*mine_flags, *late.result()]  # the groups' order, as detect() gives them
         found[factual.detect] = [*found.pop(factual.aligned), *found.pop(factual.unaligned)]  # as detect() orders them
     finally:
         early.cancel()
@@ -99,7 +112,34 @@ def _run_detectors(detectors: tuple, cluster: Cluster) -> list[list[Discrepancy]
     return [detect(cluster) for detect in detectors]
 
 
-def _early(cluster: Cluster) -> tuple[list[list[Discrepancy]], dict[str, str | None]]:
+def _cut(groups: list[Group], share: float) -> int:
+    """Where to cut the groups so that about `share` of the word-alignment work (each group's renderings times
+    its words: the pairwise alignments it needs) lies after the cut."""
+    costs = [len(g.units) * sum(len(u.text) for u in g.units) for g in groups]
+    total, before = sum(costs), 0
+    for i, cost in enumerate(costs):
+        if (total - before) <= share * total:
+            return i
+        before += cost
+    return len(groups)
+
+
+def _minority_part(cluster: Cluster, groups: list[Group]) -> Generator[dict[str, list[float]], dict[str, float],
+                                                                       list[Discrepancy]]:
+    """The word-consensus flags of some of the groups: their words' backing goes out first, the reliabilities
+    of the whole cluster come back (`parallel.Dialog`)."""
+    aligned = minority.aligned_groups(cluster, groups)
+    reliability = yield minority.backing(aligned)
+    return minority.flags_of(cluster, minority.scored(minority.featured(aligned, reliability, len(cluster.docs))))
+
+
+def _early(docs: dict[str, Document], thresholds: EvidenceThresholds
+           ) -> tuple[list[list[Discrepancy]], dict[str, str | None]]:
+    """The early detectors' flags, and each document's language (on a cluster with no alignment yet)."""
+    return _early_on(Cluster.build(docs, Alignment([], [], {}), thresholds))
+
+
+def _early_on(cluster: Cluster) -> tuple[list[list[Discrepancy]], dict[str, str | None]]:
     """The early detectors' flags, and each document's language (the spelling check has just detected it)."""
     flags = _run_detectors(EARLY_DETECTORS, cluster)
     return flags, {sid: language.detect(document_text(doc)) for sid, doc in cluster.docs.items()}

@@ -15,7 +15,7 @@ import hashlib
 import re
 from functools import lru_cache
 
-from reporter.evidence.lexicon import english_word
+from reporter.evidence.lexicon import english_count
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _MIN_WORDS = 30  # below this an article's language is not guessed: too little text
@@ -39,7 +39,7 @@ def _english_share(text: str) -> tuple[float, int]:
     words = [w for w in _WORD.findall(text) if len(w) > 2 and w.islower()]
     if not words:
         return 0.0, 0
-    return sum(english_word(w) for w in words) / len(words), len(words)
+    return english_count(words) / len(words), len(words)
 
 
 def detect(text: str) -> str | None:

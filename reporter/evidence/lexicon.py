@@ -123,6 +123,7 @@ def words(text: str) -> list[re.Match[str]]:
 
 
 @lru_cache(maxsize=200_000)
+@lru_cache(maxsize=200_000)  # wordfreq's own cache is cleared whole when full: long runs kept missing it
 def zipf(word: str) -> float:
     """English Zipf frequency of a word (0 for words wordfreq has never seen)."""
     return zipf_frequency(word.replace("’", "'"), "en")
@@ -176,6 +177,12 @@ def _dictionary(language: str) -> frozenset[str]:
 def english_word(word: str) -> bool:
     """The word (any case) is in the English dictionary: legal and technical words ('comport', 'pled') too."""
     return word.lower().replace("’", "'") in _dictionary("en")
+
+
+def english_count(words: list[str]) -> int:
+    """How many of `words` are English words (`english_word` of each, with one dictionary lookup apiece)."""
+    dictionary = _dictionary("en")
+    return sum(w.lower().replace("’", "'") in dictionary for w in words)
 
 
 def dictionary_word(word: str, language: str) -> bool:

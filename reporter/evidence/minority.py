@@ -73,34 +73,73 @@ def renderings_of(cluster: Cluster, group: Group) -> list[Rendering]:
 
 def featured_groups(cluster: Cluster) -> list[tuple[Group, list[Rendering], list[list[list[float]]]]]:
     """Every sentence group with enough renderings, its renderings and each word's FEATURES."""
-    groups = []
+    aligned = aligned_groups(cluster, groups_to_score(cluster))
+    return featured(aligned, reliability_of([backing(aligned)]), len(cluster.docs))
+
+
+def groups_to_score(cluster: Cluster) -> list[Group]:
+    """The sentence groups whose renderings are scored (none unless the sources are versions of one text)."""
     if len(cluster.docs) < _MIN_SOURCES or not renderings_of_one_text(cluster):
         return []
-    for group in cluster.alignment.cross_source("sentence"):
+    return cluster.alignment.cross_source("sentence")
+
+
+def aligned_groups(cluster: Cluster, groups: list[Group]) -> list[tuple[Group, list[Rendering], dict]]:
+    """Each group with enough renderings, its renderings aligned word by word (support without reliability),
+    and the memo of its pairwise alignments. Groups are independent: any subset can be done anywhere."""
+    out = []
+    for group in groups:
         rs = renderings_of(cluster, group)
         if len(rs) >= _MIN_RENDERINGS:
-            memo: dict = {}  # the second alignment below reuses the word alignments of the first
+            memo: dict = {}  # the second alignment (`featured`) reuses the word alignments of this one
             align_renderings(rs, None, memo)
-            groups.append((group, rs, memo))
-    # reliability of a source: how much of its wording the other versions back, over the whole cluster
+            out.append((group, rs, memo))
+    return out
+
+
+def backing(aligned: list[tuple[Group, list[Rendering], dict]]) -> dict[str, list[float]]:
+    """Per source, the support of each of its words in these groups."""
     backed: dict[str, list[float]] = {}
-    for _, rs, _ in groups:
+    for _, rs, _ in aligned:
         for r in rs:
             backed.setdefault(r.doc, []).extend(r.support)
-    reliability = {d: mean(v) for d, v in sorted(backed.items())}
+    return backed
+
+
+def reliability_of(parts: list[dict[str, list[float]]]) -> dict[str, float]:
+    """Reliability of a source: how much of its wording the other versions back, over the whole cluster
+    (`parts`: `backing` of groups done apart; the mean is an exact sum, so it does not depend on the split)."""
+    backed: dict[str, list[float]] = {}
+    for part in parts:
+        for doc, values in part.items():
+            backed.setdefault(doc, []).extend(values)
+    return {d: mean(v) for d, v in sorted(backed.items())}
+
+
+def featured(
+    aligned: list[tuple[Group, list[Rendering], dict]], reliability: dict[str, float], sources: int
+) -> list[tuple[Group, list[Rendering], list[list[list[float]]]]]:
+    """Each aligned group, its renderings re-aligned with the reliabilities, and each word's FEATURES."""
     out = []
-    for group, rs, memo in groups:
+    for group, rs, memo in aligned:
         align_renderings(rs, reliability, memo)
         memo.clear()  # the pairwise alignments are no longer needed: free them group by group
-        out.append((group, rs, features(rs, reliability, len(cluster.docs))))
+        out.append((group, rs, features(rs, reliability, sources)))
     return out
 
 
 def scored_groups(cluster: Cluster) -> list[tuple[Group, list[Rendering], list[list[float]]]]:
     """Every sentence group with enough renderings, its renderings and each word's error probability."""
+    return scored(featured_groups(cluster))
+
+
+def scored(
+    featured: list[tuple[Group, list[Rendering], list[list[list[float]]]]],
+) -> list[tuple[Group, list[Rendering], list[list[float]]]]:
+    """Each featured group with each word's error probability instead of its features."""
     m, high, _, _ = model()
     out = []
-    for g, rs, feats in featured_groups(cluster):
+    for g, rs, feats in featured:
         probs = [[m.probability(x) for x in rows] for rows in feats]
         if len(rs) >= _MIN_SOURCES:
             for r, p in zip(rs, probs, strict=True):
@@ -125,9 +164,14 @@ def _unanimously_replaced(r: Rendering, k: int, others: int) -> bool:
 
 def detect(cluster: Cluster) -> list[Discrepancy]:
     """One wording-variant flag per sentence many sources render, with the doubtful words of each rendering."""
+    return flags_of(cluster, scored_groups(cluster))
+
+
+def flags_of(cluster: Cluster, scored: list[tuple[Group, list[Rendering], list[list[float]]]]) -> list[Discrepancy]:
+    """The flags of scored groups, in their order."""
     _, high, low, excess = model()
     flags = []
-    for group, rs, probs in scored_groups(cluster):
+    for group, rs, probs in scored:
         spans: list[Evidence] = []
         peak = 0.0
         for r, p in zip(rs, probs, strict=True):

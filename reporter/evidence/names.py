@@ -108,6 +108,7 @@ class NameFinder:
             for n in full_names
             if len(n.split()) >= 3
             and n.split()[0] in short_alias
+            and all(w[:1].isupper() for w in n.split())  # 'Schumer of New York' is a name and a place
             and "’s" not in n
             and "'s" not in n
             and n not in unfusable

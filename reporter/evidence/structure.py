@@ -11,6 +11,7 @@ import bisect
 import re
 
 from reporter import chrome
+from reporter.abbreviations import ends_in_abbreviation
 from reporter.evidence.document import Document, FigureSpan, NameSpan, QuoteSpan, Sentence, Statement
 from reporter.evidence.figures import find_figures
 from reporter.evidence.lexicon import MONTHS, ORG_WORDS, WEEKDAYS
@@ -20,62 +21,9 @@ from reporter.models import Source
 
 __all__ = ["Document", "FigureSpan", "NameSpan", "QuoteSpan", "Sentence", "Statement", "parse", "split_sentences"]
 
-_ABBREV = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "prof",
-        "st",
-        "jr",
-        "sr",
-        "gen",
-        "sen",
-        "rep",
-        "gov",
-        "lt",
-        "col",
-        "capt",
-        "sgt",
-        "inc",
-        "corp",
-        "ltd",
-        "co",
-        "no",
-        "vs",
-        "etc",
-        "jan",
-        "feb",
-        "mar",
-        "apr",
-        "jun",
-        "jul",
-        "aug",
-        "sep",
-        "sept",
-        "oct",
-        "nov",
-        "dec",
-        "e.g",
-        "i.e",
-        "u.s",
-        "u.k",
-        "u.n",
-        "a.m",
-        "p.m",
-        "approx",
-        "dept",
-        "est",
-        "fig",
-        "mt",
-        "ft",
-    ]
-)
 # Starts only at the first mark of a run, and possessive: a 190,000-character line of dots is one attempt,
 # not 190,000 attempts that each scan to the end of the line (quadratic: minutes).
 _BOUNDARY = re.compile(r"(?<![.!?…])[.!?…]++[”\"’')\]]*+(?=\s+[“\"‘'(\[]?[A-Z0-9])")
-_LAST_TOKEN_CHARS = 60  # an abbreviation or initial is short: look only this far back for it
 _BYLINE = re.compile(r"^\s*By\s+[A-Z][\w.’'-]+(?:\s+(?:and\s+)?[A-Z][\w.’'-]+){0,5}\s*$")
 _DATE_FOUND = re.compile(
     rf"\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b(?:{WEEKDAYS})\s\(\d{{1,2}}\s(?:{MONTHS})\)"
@@ -84,6 +32,8 @@ _DATE_FOUND = re.compile(
 _OPEN = "“"
 _CLOSE = "”"
 _QUOTE_MARK = re.compile('[“”"]')
+_REOPENS = re.compile(r'\s*\n\s*[“"]')  # the paragraph after this one starts with an opening mark
+_MAX_NESTING = 2  # “a quote with “a quote” inside”, as sloppy typesetting writes it
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -94,11 +44,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(chunk):
         stop = start + m.end()
         before = text[cursor : start + m.start()]
-        last = re.search(r"([\w.]+)$", before[-_LAST_TOKEN_CHARS:])
-        token = last.group(1).lower() if last else ""
-        if (
-            token.rstrip(".") in _ABBREV or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]?", token)
-        ) and (m.group().startswith(".") and len(m.group()) == 1):
+        if m.group() == "." and ends_in_abbreviation(before):
             continue
         spans.append((cursor, stop))
         cursor = stop
@@ -136,31 +82,32 @@ def _find_quotes(text: str, paragraphs: list[tuple[int, int]]) -> tuple[list[tup
     that the next paragraph reopens is the newswire continuation convention, not damage."""
     quotes: list[tuple[int, int, bool]] = []
     stray: list[int] = []
-    for pi, (ps, pe) in enumerate(paragraphs):
-        open_at: int | None = None
+    for ps, pe in paragraphs:
+        opened: list[int] = []  # offsets just inside each open mark; a quote inside a quote nests
         for mark in _QUOTE_MARK.finditer(text, ps, pe):  # only the marks: not a Python step per character
             i, ch = mark.start(), mark.group()
             if ch == '"':
                 prev = text[i - 1] if i > ps else " "
-                ch = _OPEN if (prev.isspace() or prev in "([—–-") and open_at is None else _CLOSE
+                ch = _OPEN if (prev.isspace() or prev in "([—–-") and not opened else _CLOSE
             if ch == _OPEN:
-                if open_at is not None:
-                    stray.append(open_at - 1)
-                open_at = i + 1
+                if len(opened) == _MAX_NESTING:  # a third level is damage, not a quote within a quote
+                    stray.append(opened.pop() - 1)
+                opened.append(i + 1)
             elif ch == _CLOSE:
-                if open_at is None:
+                if not opened:
                     stray.append(i)
                 else:
-                    if i > open_at:
-                        quotes.append((open_at, i, True))
-                    open_at = None
-        if open_at is not None:
-            nxt = paragraphs[pi + 1] if pi + 1 < len(paragraphs) else None
-            continues = nxt is not None and text[nxt[0]] in '“"'
+                    start = opened.pop()
+                    if i > start:
+                        quotes.append((start, i, True))
+        if opened:
+            # The next paragraph in the text, even one left out as page chrome (a pull quote), reopens it.
+            continues = _REOPENS.match(text, pe) is not None
             if not continues:
-                stray.append(open_at - 1)
-            if pe > open_at:
-                quotes.append((open_at, pe, continues))
+                stray.append(opened[0] - 1)
+            stray.extend(k - 1 for k in opened[1:])
+            if pe > opened[0]:
+                quotes.append((opened[0], pe, continues))
     return quotes, _multi_paragraph(text, stray, paragraphs)
 
 

@@ -50,3 +50,8 @@ def table() -> dict[str, frozenset[str]]:
 def same_meaning(a: str, b: str) -> bool:
     """Two word keys denote the same thing (identical, or listed as variants)."""
     return a == b or b in table().get(a, ())
+
+
+def means_any(a: str, others: set[str] | frozenset[str]) -> bool:
+    """`same_meaning(a, b)` for some b of `others` (one set operation, not one call per pair)."""
+    return a in others or not table().get(a, frozenset()).isdisjoint(others)

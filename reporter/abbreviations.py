@@ -1,0 +1,25 @@
+"""Abbreviations and initials that end in a full stop without ending a sentence ("Rep.", "Carolyn B.").
+
+One rule for the engine's sentence splitter (evidence/structure.py) and for the excerpts shown around
+evidence (excerpt.py), so a flag's context and the engine's sentences end in the same places.
+"""
+
+from __future__ import annotations
+
+import re
+
+_ABBREVIATED = """
+    mr mrs ms dr prof st jr sr gen sen rep gov lt col capt sgt inc corp ltd co no vs etc jan feb mar
+    apr jun jul aug sep sept oct nov dec e.g i.e u.s u.k u.n a.m p.m approx dept est fig mt ft
+"""
+ABBREVIATIONS = frozenset(_ABBREVIATED.split())
+_LAST_TOKEN_CHARS = 60  # an abbreviation or initial is short: look only this far back for it
+_LAST_TOKEN = re.compile(r"([\w.]+)$")
+_INITIALS = re.compile(r"[a-z]|(?:[a-z]\.)+[a-z]?")
+
+
+def ends_in_abbreviation(before: str) -> bool:
+    """Whether the text before a full stop ends in an abbreviation or an initial ("Gen", "B", "U.S")."""
+    last = _LAST_TOKEN.search(before[-_LAST_TOKEN_CHARS:])
+    token = last.group(1).lower() if last else ""
+    return token.rstrip(".") in ABBREVIATIONS or bool(_INITIALS.fullmatch(token))
