@@ -315,3 +315,26 @@ def test_candidate_lines_are_bounded_by_the_articles_size():
     section = material.text.split("\nCANDIDATES\n")[1]
     assert 5 < len(material.candidates) < 40
     assert len(section.encode("utf-8")) <= MIN_CANDIDATE_BYTES
+
+
+def test_dry_run_charges_nothing_for_a_model_on_the_users_own_machine_unless_the_table_lists_it(tmp_path,
+                                                                                                 monkeypatch):
+    """An Ollama model on localhost costs nothing per token: the default price of a hosted model would be a
+    made-up bill. A model the price table names keeps its price wherever it runs."""
+    local = config(tmp_path).model_copy(update={"base_url": "http://127.0.0.1:11434/v1", "model": "llama3.1:8b"})
+    plan = plan_llm(SRC, REPORT, offline(SRC), local)
+    assert plan and all(p.cost_usd == 0 for p in plan)
+    assert "no per-token cost" in dry_run_report(SRC, REPORT, offline(SRC), local)
+    hosted = local.model_copy(update={"base_url": "https://api.example.com/v1"})
+    assert all(p.cost_usd > 0 for p in plan_llm(SRC, REPORT, offline(SRC), hosted))
+    prices = tmp_path / "prices.toml"
+    prices.write_text('[default]\ninput = 2.5\noutput = 10\ncontext = 128000\n\n[models."llama3.1"]\ninput = 0.1\n'
+                      'output = 0.1\ncontext = 131072\n', encoding="utf-8")
+    monkeypatch.setenv("REPORTER_PRICES", str(prices))
+    from reporter.llm.plan import price_table
+
+    price_table.cache_clear()
+    try:
+        assert all(p.cost_usd > 0 for p in plan_llm(SRC, REPORT, offline(SRC), local))
+    finally:
+        price_table.cache_clear()

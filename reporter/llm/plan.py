@@ -70,15 +70,21 @@ class PlannedRequest:
     cost_usd: float
 
 
-def planned(prompt: str, source_id: str | None, input_tokens: int, model: str) -> PlannedRequest:
-    """A planned request with its estimated output size and cost."""
-    price = price_for(model)
+FREE = Price(input=0.0, output=0.0, context=0)
+
+
+def planned(prompt: str, source_id: str | None, input_tokens: int, model: str, local: bool = False) -> PlannedRequest:
+    """A planned request with its estimated output size and cost.
+
+    A model on the user's own machine or network costs nothing per token, unless the price table lists it
+    by name (a user may enter what their own hosting costs)."""
+    price = FREE if local and known_window(model) is None else price_for(model)
     out = EXPECTED_OUTPUT_TOKENS.get(prompt, 500)
     cost = (input_tokens * price.input + out * price.output) / 1_000_000
     return PlannedRequest(prompt, source_id, input_tokens, out, cost)
 
 
-def format_plan(plan: list[PlannedRequest], model: str) -> str:
+def format_plan(plan: list[PlannedRequest], model: str, local: bool = False) -> str:
     """The dry-run report: one line per request, then the totals."""
     lines = [f"dry run for model {model}: {len(plan)} requests planned, nothing sent",
              f"{'prompt':<10} {'source':<28} {'tokens in':>9} {'out (est.)':>10} {'cost US$':>9}"]
@@ -88,6 +94,10 @@ def format_plan(plan: list[PlannedRequest], model: str) -> str:
     total_in = sum(p.input_tokens for p in plan)
     total_out = sum(p.output_tokens for p in plan)
     lines.append(f"{'total':<10} {'':<28} {total_in:>9} {total_out:>10} {sum(p.cost_usd for p in plan):>9.4f}")
-    lines.append("Costs are estimates from the price table (reporter/data/prices.toml or $REPORTER_PRICES); "
-                 "the brief request is sized from the offline summaries.")
+    if local and known_window(model) is None:
+        lines.append("The server is on this machine or network: no per-token cost (list the model in the price "
+                     "table, $REPORTER_PRICES, to count one); the brief request is sized from the offline summaries.")
+    else:
+        lines.append("Costs are estimates from the price table (reporter/data/prices.toml or $REPORTER_PRICES); "
+                     "the brief request is sized from the offline summaries.")
     return "\n".join(lines)

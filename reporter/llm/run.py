@@ -22,6 +22,7 @@ from reporter.llm.plan import PlannedRequest, format_plan, planned
 from reporter.llm.prompts import load_prompt
 from reporter.llm.protocol import ModelBackend
 from reporter.llm.schemas import BriefOutput, SummaryOutput
+from reporter.llm.server import is_local
 from reporter.llm.structured import StructuredCaller
 from reporter.llm.summarise import (
     article_pieces,
@@ -238,7 +239,7 @@ def plan_llm(sources: Sequence[Source], evidence_report: Any, offline_summaries:
 def _plan(sources: Sequence[Source], evidence_report: Any, offline_summaries: Sequence[ArticleSummary],
           config: Config, window_tokens: int | None) -> tuple[list[PlannedRequest], Any]:
     conn = connect(config, window_tokens=window_tokens, ask_server=False)
-    model, window = conn.model, conn.window
+    model, window, local = conn.model, conn.window, is_local(conn.base_url)
     caller = StructuredCaller(backend=None, model=model, params=conn.params,  # type: ignore[arg-type]
                               mode=conn.mode)  # build() only
     plan: list[PlannedRequest] = []
@@ -248,13 +249,13 @@ def _plan(sources: Sequence[Source], evidence_report: Any, offline_summaries: Se
         for n, piece in enumerate(pieces, 1):
             request = caller.build(summary, summary_values(source.id, piece, n, len(pieces)), SummaryOutput,
                                    source.id)
-            plan.append(planned("summary", source.id, request_tokens(request), model))
+            plan.append(planned("summary", source.id, request_tokens(request), model, local))
     from reporter.llm.brief import brief_values, plan_materials
 
     candidates, _ = _engine_parts(evidence_report)
     for material in plan_materials(list(sources), evidence_report, candidates, model, window):
         request = caller.build(load_prompt("brief"), brief_values(material), BriefOutput, None)
-        plan.append(planned("brief", None, request_tokens(request), model))
+        plan.append(planned("brief", None, request_tokens(request), model, local))
     return plan, conn
 
 
@@ -263,7 +264,7 @@ def dry_run_report(sources: Sequence[Source], evidence_report: Any, offline_summ
     """The text `--dry-run` prints: the plan, the context window, and a warning per request over it."""
     plan, conn = _plan(sources, evidence_report, offline_summaries, config, None)
     reserve = answer_floor(conn.window)
-    lines = [format_plan(plan, conn.model), counting_note(conn.model),
+    lines = [format_plan(plan, conn.model, is_local(conn.base_url)), counting_note(conn.model),
              f"Context window: {conn.window} tokens ({conn.window_source}); {reserve} kept for each answer."]
     for p in plan:
         if p.input_tokens + reserve > conn.window:
