@@ -119,3 +119,39 @@ def test_breakdown_by_kind_and_detector():
     assert t.kind_recall == {"garbled_text": 6, "spelling": 3}
     assert (t.detector_chars["garbled.repeat"], t.detector_hits["garbled.repeat"]) == (12, 6)
     assert (t.char_tp, t.char_fp) == (6, 6)  # overlapping predictions are counted once
+
+
+def test_fit_tool_scores_as_the_benchmark_does_and_gates_by_excess_doubt():
+    from bench.detection import summarise
+    from bench.fit_consensus import _gold, score
+
+    art = build_article("d", "sys", _segments())
+    others = [("s", 26, 30)]  # another detector's flag in segment 2
+    # two renderings: segment 1's words (Wesel County crash) and segment 3's (Police said so)
+    rends = [("s", [(0, 5), (6, 12), (13, 18)], [], [], False), ("s", [(32, 38), (39, 43), (44, 46)], [], [], False)]
+    entry = {"articles": {"s": art}, "renderings": rends, "others": others, "gold": _gold({"s": art}, others)}
+    probs = [[0.1, 0.5, 0.1], [0.2, 0.16, 0.1]]
+    got = score([entry], [probs], high=0.15, low=0.12, excess=0.0)
+    expected = summarise(score_article(art, [(6, 12, "w"), (32, 43, "w"), (26, 30, "o")]), 1, 0.0)
+    assert got["char_f1"] == pytest.approx(expected["char_f1"], abs=1e-4)
+    assert got["segment_precision"] == pytest.approx(expected["segment_precision"], abs=1e-4)
+    assert got["segment_precision"] == pytest.approx(2 / 3)
+    # excess 0.1: the second rendering's doubt (0.05 + 0.01) is too little; the first's (0.35) is enough
+    gated = score([entry], [probs], high=0.15, low=0.12, excess=0.1)
+    expected = summarise(score_article(art, [(6, 12, "w"), (26, 30, "o")]), 1, 0.0)
+    assert gated["char_f1"] == pytest.approx(expected["char_f1"], abs=1e-4)
+    # ... unless it holds a word every other version replaces alike
+    entry["renderings"][1] = (*rends[1][:4], True)
+    assert score([entry], [probs], 0.15, 0.12, 0.1)["char_f1"] == pytest.approx(got["char_f1"])
+
+
+def test_fit_tool_takes_the_most_precise_setting_within_the_f1_tolerance():
+    from bench.fit_consensus import choose
+
+    grid = [({"char_f1": 0.250, "segment_precision": 0.55}, (0.13, 0.12, 0.0)),
+            ({"char_f1": 0.247, "segment_precision": 0.60}, (0.13, 0.12, 0.04)),
+            ({"char_f1": 0.240, "segment_precision": 0.65}, (0.13, 0.12, 0.1))]
+    assert choose(grid, 0.005, None)[1] == (0.13, 0.12, 0.04)
+    assert choose(grid, 0.0, None)[1] == (0.13, 0.12, 0.0)
+    assert choose(grid, 0.005, 0.62)[1] == (0.13, 0.12, 0.1)
+    assert choose(grid, 0.005, 0.7) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from evidence_support import make_source
 
 from reporter.config import EvidenceThresholds
@@ -76,6 +77,29 @@ def test_wordnet_synonyms_ship_with_the_package_and_agree():
     rs = [_rend("a", "a female occupant of the house"), _rend("b", "a female dog of the house")]
     align_renderings(rs)
     assert rs[0].support[2] == 0.0
+
+
+def test_feature_rows_are_shared_only_by_renderings_written_alike():
+    # 'US' and 'us' have one stem, so both renderings align the same way; their rows must still differ in
+    # what is read from the written word (capital, frequency), not be copied from the first one built
+    from reporter.evidence.wordalign import FEATURES, features
+
+    rs = [_rend("a", "officials from the US said"), _rend("b", "officials from the us said"),
+          _rend("c", "officials from the US said")]
+    align_renderings(rs)
+    rows = features(rs, {"a": 0.9, "b": 0.8, "c": 0.7})
+    cap, rel = FEATURES.index("capital"), FEATURES.index("reliability")
+    assert [r[3][cap] for r in rows] == [1.0, 0.0, 1.0]
+    assert rows[2][3][rel] == 0.7 and rows[0][3][rel] == 0.9
+    assert rows[0][3] != rows[1][3]
+
+
+def test_doubt_gate_sums_only_what_lies_above_the_flagging_threshold():
+    from reporter.evidence.minority import doubt
+
+    assert doubt([0.1, 0.2, 0.15, 0.5], high=0.15) == pytest.approx(0.05 + 0.35)
+    assert doubt([0.1, 0.15], high=0.15) == 0.0  # at the threshold: flaggable, but no excess doubt
+    assert doubt([0.3, 0.2, 0.25], 0.15) == doubt([0.25, 0.3, 0.2], 0.15)  # any order, the same sum
 
 
 def test_means_any_agrees_with_same_meaning_pair_by_pair():

@@ -5,10 +5,11 @@ The versions of each aligned sentence are aligned word by word (`wordalign`); ev
 score from how many other versions, weighted by their reliability, align it, and a logistic model fitted on
 the WMT21 dev half (`bench/fit_consensus.py`, coefficients in `reporter/data/consensus_model.json`) turns the
 scores into the probability of an error. The evidence is the differing words only, as tight verbatim spans.
-A rendering is flagged only when its words add up to enough expected doubt (the sum of their probabilities,
-at least `segment` in the model file): one weakly doubtful word in a version that otherwise agrees with the
-rest is more often a free rendering than an error, and on the dev half this gate is what lifts the share of
-flagged sentences that really hold an error (segment precision) at little cost in character recall.
+A rendering is flagged only when its words hold enough doubt beyond the flagging threshold (the sum of
+max(0, p - high) over its words, at least `excess` in the model file): a version whose words only just reach
+the threshold is more often a free rendering than an error. On the dev half this gate lifts the share of
+flagged sentences that really hold an error (segment precision) more per unit of character F1 lost than a gate
+on the plain sum or on the highest probability does (`bench/fit_consensus.py` prints all three kinds' grids).
 In a cluster of six or more sources, a sentence only two to five versions render alike (the others said it
 too differently to align) is the same signal at sentence level: its words are scored the same way, with the
 share of sources rendering the sentence as one more feature, and its flag gets a lower confidence.
@@ -33,12 +34,17 @@ _MIN_RENDERINGS = 2  # in such a cluster, a sentence only a few versions render 
 @lru_cache(maxsize=1)
 def model() -> tuple[Model, float, float, float]:
     """The fitted model and its thresholds: flag a word at `high`, grow a phrase over words at `low`, and
-    only in a rendering whose words' probabilities sum to `segment` or more."""
+    only in a rendering whose words' probabilities exceed `high` by `excess` or more in sum (`doubt`)."""
     data = json.loads(resources.files("reporter").joinpath("data/consensus_model.json").read_text("utf-8"))
     if tuple(data["features"]) != FEATURES:
         raise RuntimeError("reporter/data/consensus_model.json does not match wordalign.FEATURES; refit it")
     m = Model(tuple(data["means"]), tuple(data["scales"]), tuple(data["weights"]), float(data["bias"]))
-    return m, float(data["high"]), float(data["low"]), float(data.get("segment", 0.0))
+    return m, float(data["high"]), float(data["low"]), float(data.get("excess", 0.0))
+
+
+def doubt(probabilities: list[float], high: float) -> float:
+    """How far a rendering's words lie above the flagging threshold, summed (fsum: independent of order)."""
+    return math.fsum(p - high for p in probabilities if p > high)
 
 
 def renderings_of_one_text(cluster: Cluster) -> bool:
@@ -144,6 +150,11 @@ def scored(
     return out
 
 
+def _forced(r: Rendering, renderings: int) -> bool:
+    """The rendering holds a word every other version replaces alike: flagged whatever the doubt gate says."""
+    return renderings >= _MIN_SOURCES and any(_unanimously_replaced(r, k, renderings - 1) for k in range(len(r.tokens)))
+
+
 def _unanimously_replaced(r: Rendering, k: int, others: int) -> bool:
     """Every other version has one and the same other wording where this one has word `k` ('northern' in
     seven versions, 'southern' in the eighth). Translations of real text almost never agree that fully, so the
@@ -158,14 +169,14 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
 
 def flags_of(cluster: Cluster, scored: list[tuple[Group, list[Rendering], list[list[float]]]]) -> list[Discrepancy]:
     """The flags of scored groups, in their order."""
-    _, high, low, segment = model()
+    _, high, low, excess = model()
     flags = []
     for group, rs, probs in scored:
         spans: list[Evidence] = []
         peak = 0.0
         for r, p in zip(rs, probs, strict=True):
-            if math.fsum(p) < segment:  # too little doubt in this version as a whole (fsum: order-free)
-                continue
+            if excess and doubt(p, high) < excess and not _forced(r, len(rs)):
+                continue  # too little doubt in this version as a whole
             doc = cluster.docs[r.doc]
             for i, j in runs(p, high, low):
                 spans.append(evidence(doc, r.tokens[i].start, r.tokens[j].end))

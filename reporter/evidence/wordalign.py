@@ -247,8 +247,9 @@ def features(
 ) -> list[list[list[float]]]:
     """The FEATURES vector of every token of every rendering (renderings already aligned).
 
-    Renderings with the same words and the same support get the same rows but for their reliability, so the
-    rows are built once per distinct rendering and copied (big clusters hold many identical versions)."""
+    Renderings with the same words (as written: case, frequency and digits are read from the surface form, not
+    the stem) and the same support get the same rows but for their reliability, so the rows are built once per
+    distinct rendering and copied (big clusters hold many identical versions)."""
     lengths = sorted(len(r.tokens) for r in renderings)
     median = lengths[len(lengths) // 2] or 1
     group_mean = mean([mean(r.support) for r in renderings if r.tokens])
@@ -259,7 +260,7 @@ def features(
     out: list[list[list[float]]] = []
     for r in renderings:
         rel = reliability.get(r.doc, 0.5)
-        key = (tuple(t.key for t in r.tokens), tuple(r.support), tuple(r.wsupport))
+        key = (tuple(t.word for t in r.tokens), tuple(r.support), tuple(r.wsupport))
         if key in built:
             rows = [row.copy() for row in built[key]]
             for row in rows:
