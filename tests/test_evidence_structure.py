@@ -99,6 +99,24 @@ def test_a_surname_with_of_and_a_place_is_not_two_names_run_together():
     assert doc.fused_names == []
 
 
+def test_us_titles_after_a_state_or_party_introduce_the_person_and_quotes_get_their_speaker():
+    """Fox/NYT style (real coverage): 'Ohio Rep. Tim Ryan', 'California Democratic Rep. Nancy Pelosi',
+    'Rep. Ruben Gallego of Arizona'; a later 'Ryan said' credits Tim Ryan, not nobody."""
+    text = ("California Democratic Rep. Nancy Pelosi was re-elected. She was challenged by Ohio Rep. Tim Ryan.\n\n"
+            "“Clearly, this didn’t turn out the way we wanted,” Ryan said after the vote.\n\n"
+            "“We know how to win elections,” Pelosi said.\n\n"
+            "\"We must do more,\" said Rep. Ruben Gallego of Arizona.\n")
+    doc = parse(make_source("us", text))
+    assert doc.persons["Ryan"] == "Tim Ryan" and doc.persons["Pelosi"] == "Nancy Pelosi"
+    assert [q.speaker for q in doc.quotes] == ["Tim Ryan", "Nancy Pelosi", "Ruben Gallego"]
+
+
+def test_a_titled_name_or_one_with_a_middle_initial_is_one_person_not_two_run_together():
+    text = ("The officers were Maj. Jan Mohammad Arash and Capt. Mohammad Nasir Askarzada. Later, Mitch McConnell "
+            "met Paul Ryan and Speaker Paul D. Ryan spoke.\n")
+    assert parse(make_source("t", text)).fused_names == []
+
+
 def test_fused_names_are_split_and_recorded():
     text = "Wang Yi met Putin. On Tuesday, Wang Nikolai Patrushev, the security chief, said ties were good.\n"
     doc = parse(make_source("n", text))

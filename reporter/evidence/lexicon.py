@@ -82,6 +82,8 @@ TITLE_WORDS = _wordset(
     ms dr prof king queen prince pope justice state defence defense interior finance trade chairman
     chair director commissioner mayor official officer correspondent reporter editor analyst professor
     writer counterpart
+    rep sen gov representative congressman congresswoman lawmaker speaker whip lt col gen sgt capt maj adm
+    attorney judge rev
     """
 )
 DEMONYMS = _wordset(

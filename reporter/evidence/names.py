@@ -8,7 +8,11 @@ import re
 from reporter.evidence.document import NameSpan, Sentence
 from reporter.evidence.lexicon import DEMONYMS, MONTHS, ORG_WORDS, PLACE_WORDS, STOPWORDS, TITLE_WORDS, WEEKDAYS, zipf
 
-_ROLE_TITLES = frozenset({"minister", "secretary", "president", "chancellor", "spokesman", "spokeswoman", "governor"})
+# A title after a portfolio, state or party: 'Energy Minister Priya Nair', 'Ohio Rep. Tim Ryan',
+# 'California Democratic Rep. Nancy Pelosi', 'House Speaker Paul Ryan'.
+_ROLE_TITLES = frozenset({"minister", "secretary", "president", "chancellor", "spokesman", "spokeswoman", "governor",
+                          "rep", "sen", "gov", "representative", "senator", "congressman", "congresswoman",
+                          "speaker"})
 _NAME_TOKEN = r"[A-Z][\w’'\-]*\.?"
 _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:\s(?:of\s)?{_NAME_TOKEN})*")
 _CALENDAR = frozenset(m.lower() for m in (MONTHS + "|" + WEEKDAYS).split("|"))
@@ -87,8 +91,13 @@ class NameFinder:
             if i:
                 s = self.text.index(toks[i], s)
                 words = words[i:]
+            if titled and "of" in words[1:]:  # 'Rep. Ruben Gallego of Arizona': the name ends before 'of'
+                words = words[: words.index("of", 1)]
+                e = self.text.index(" of ", s) if " of " in self.text[s:e] else e
             name = self.text[s:e]
-            if run_start in self.title_case:
+            # a title introduces one person ('Capt. Mohammad Nasir Askarzada'), and a middle initial sits
+            # inside one name ('Paul D. Ryan'): neither is two names run together
+            if run_start in self.title_case or titled or (len(words) > 2 and re.fullmatch(r"[A-Z]", words[1])):
                 unfusable.add(name)
             low = [w.lower() for w in words]
             if any(w in ORG_WORDS for w in low):
