@@ -7,9 +7,10 @@ the WMT21 dev half (`bench/fit_consensus.py`, coefficients in `reporter/data/con
 scores into the probability of an error. The evidence is the differing words only, as tight verbatim spans.
 A rendering is flagged only when its words hold enough doubt beyond the flagging threshold (the sum of
 max(0, p - high) over its words, at least `excess` in the model file): a version whose words only just reach
-the threshold is more often a free rendering than an error. On the dev half this gate lifts the share of
+the threshold is more often a free rendering than an error. On the dev half this gate lifted the share of
 flagged sentences that really hold an error (segment precision) more per unit of character F1 lost than a gate
-on the plain sum or on the highest probability does (`bench/fit_consensus.py` prints all three kinds' grids).
+on the plain sum, on the highest probability or on the number of flagged words did (measured once, session 3;
+`bench/fit_consensus.py` grids this gate only).
 In a cluster of six or more sources, a sentence only two to five versions render alike (the others said it
 too differently to align) is the same signal at sentence level: its words are scored the same way, with the
 share of sources rendering the sentence as one more feature, and its flag gets a lower confidence.
