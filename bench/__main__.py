@@ -67,7 +67,8 @@ def main() -> int:
         results["rows"].extend(rows)
     print_table(results["rows"])
     write_json_atomic(out, results)
-    print(f"results written to {out.relative_to(ROOT)}", file=sys.stderr)
+    shown = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out  # --out may point outside the project
+    print(f"results written to {shown}", file=sys.stderr)
     if args.update_md:
         md = ROOT / "BENCHMARKS.md"
         write_text_atomic(md, replace_block(md.read_text(encoding="utf-8"), figures_markdown(results)))

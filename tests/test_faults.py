@@ -135,6 +135,10 @@ def test_a_successful_rerun_replaces_all_three_files_and_keeps_their_mode(good_b
 #
 # The fake model's answers below are authored (written by hand in the model's output format), not model output.
 
+# Long enough that a normal answer arrives in time on a loaded machine (1 s once failed at load 11).
+TIMEOUT_S = 2
+
+
 def calls_by_source(fake: FakeOpenAI) -> Counter:
     return Counter(source_of(c) or "brief" for c in fake.chat_calls)
 
@@ -143,7 +147,7 @@ def llm_brief(fake: FakeOpenAI, out: Path, *extra: str) -> Result:
     """`reporter brief` of the five seeds in LLM mode against the fake server."""
     return CliRunner().invoke(
         cli, ["brief", *map(str, SEED_FILES), "--out", str(out), "--base-url", fake.url, "--model", "gpt-4o-mini",
-              "--timeout", "1", *extra],
+              "--timeout", str(TIMEOUT_S), *extra],
         env={"OPENAI_API_KEY": "sk-test-not-a-secret"},
     )
 
@@ -154,7 +158,7 @@ TRANSIENT = {  # fails once, then the SDK's retry or the re-ask recovers: the ar
     "500 once": lambda: server_error(500),
     "503 once": lambda: server_error(503),
     "dropped connection once": dropped,
-    "slow past the timeout once": lambda: slow(2.5),
+    "slow past the timeout once": lambda: slow(TIMEOUT_S + 2.5),
     "schema-invalid once": schema_invalid,
     "truncated once": truncated,
     "refusal once": refusal,
@@ -163,7 +167,7 @@ PERSISTENT = {  # fails every time: the article keeps its offline summary, marke
     "500 always": (lambda: server_error(500), "failed", "answered HTTP 500 server_error: The server had an error "
                    "(fake) (after 3 retries)"),
     "dropped connection always": (dropped, "failed", "failed after 3 retries: Server disconnected"),
-    "slower than the timeout always": (lambda: slow(2.5), "failed", "no answer from http://127.0.0.1:"),
+    "slower than the timeout always": (lambda: slow(TIMEOUT_S + 2.5), "failed", "no answer from http://127.0.0.1:"),
     "malformed JSON body": (malformed_json, "failed", "malformed reply"),
     "schema-invalid always": (schema_invalid, "model output invalid", "model output invalid after 2 re-asks"),
     "refusal always": (refusal, "model output invalid", "the model refused"),
