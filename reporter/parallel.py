@@ -23,7 +23,7 @@ import pickle
 import signal
 import threading
 from collections.abc import Callable, Generator, Iterator
-from typing import Generic, TypeVar
+from typing import Generic, NoReturn, TypeVar
 
 T = TypeVar("T")
 
@@ -83,22 +83,14 @@ class Job(Generic[T]):
             os.close(read)
             os.close(write)
             return
-        if pid == 0:  # the child: compute, send, and leave without running the parent's exit handlers
-            status = 1
-            try:
-                os.close(read)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                from reporter import progress
+        if pid == 0:  # the child: compute and send
 
-                progress.silence_child()
+            def send_result() -> None:
                 data = memoryview(pickle.dumps(self.fn(*self.args), protocol=pickle.HIGHEST_PROTOCOL))
                 while data:
                     data = data[os.write(write, data):]
-                status = 0
-            except BaseException:  # noqa: BLE001 - the parent runs the job itself and sees the error there
-                pass
-            finally:
-                os._exit(status)
+
+            _run_child(send_result, read)
         os.close(write)
         self.pid, self.fd = pid, read
 
@@ -134,6 +126,25 @@ class Job(Generic[T]):
             os.waitpid(pid, 0)
 
 
+def _run_child(body: Callable[[], None], *parent_ends: int) -> NoReturn:
+    """The forked child's life: close the parent's pipe ends, run `body`, and leave without running the
+    parent's exit handlers. Any error only ends the child: the parent then runs the work itself and sees it."""
+    status = 1
+    try:
+        for fd in parent_ends:
+            os.close(fd)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        from reporter import progress
+
+        progress.silence_child()
+        body()
+        status = 0
+    except BaseException:  # noqa: BLE001 - the parent runs the work itself and sees the error there
+        pass
+    finally:
+        os._exit(status)
+
+
 class Dialog(Generic[T]):
     """A generator function `fn(*args)` run in a forked child that meets this process half-way: it yields one
     value (`first()`), receives one back (`reply(value)`), and returns its result (`result()`).
@@ -164,14 +175,8 @@ class Dialog(Generic[T]):
                 os.close(fd)
             return
         if pid == 0:
-            status = 1
-            try:
-                os.close(up_r)
-                os.close(down_w)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                from reporter import progress
 
-                progress.silence_child()
+            def converse() -> None:
                 gen = self.fn(*self.args)
                 _send(up_w, next(gen))
                 try:
@@ -179,11 +184,8 @@ class Dialog(Generic[T]):
                     raise RuntimeError("the dialog's generator yielded twice")
                 except StopIteration as done:
                     _send(up_w, done.value)
-                status = 0
-            except BaseException:  # noqa: BLE001 - the parent runs the generator itself and sees the error there
-                pass
-            finally:
-                os._exit(status)
+
+            _run_child(converse, up_r, down_w)
         os.close(up_w)
         os.close(down_r)
         self.pid, self.fd_in, self.fd_out = pid, up_r, down_w
