@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -220,14 +221,20 @@ def test_standalone_server_serves_a_cassette(tmp_path):
 
 
 def test_slow_answers_are_served_concurrently():
-    with fo.FakeOpenAI(responder=lambda call: call.last_user, latency_s=0.5) as fake:
-        c = client(fake)
-        start = time.monotonic()
+    """Four requests are in the server at once: each answer waits until all four have arrived (a barrier, so
+    the check does not depend on the machine's speed); a server answering one at a time breaks the barrier."""
+    together = threading.Barrier(4, timeout=20)
+
+    def responder(call):
+        together.wait()
+        return call.last_user
+
+    with fo.FakeOpenAI(responder=responder, latency_s=0.1) as fake:
+        c = client(fake, timeout=30)
         with ThreadPoolExecutor(4) as pool:
             answers = list(pool.map(lambda n: ask(c, f"q{n}").choices[0].message.content, range(4)))
-        elapsed = time.monotonic() - start
     assert answers == ["q0", "q1", "q2", "q3"]
-    assert 0.5 <= elapsed < 1.5  # four 0.5 s answers overlapped instead of taking 2 s
+    assert not together.broken
 
 
 def test_a_server_without_json_schema_support_rejects_it_and_serves_json_mode():
