@@ -8,8 +8,13 @@ the article. Only plain offsets are returned; each caller escapes for its own me
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from reporter.abbreviations import ends_in_abbreviation
+
+if TYPE_CHECKING:
+    from reporter.models import Evidence, Source
 
 MAX_SIDE_CHARS = 220  # context kept on each side of the span, at most
 SHORT_SPAN_CHARS = 40  # a span this short (a number, a few words) is shown in its sentence, whatever the kind
@@ -49,6 +54,12 @@ def sentence_bounds(text: str, start: int, end: int, max_side: int = MAX_SIDE_CH
     else:
         hi = len(text)
     return lo, max(hi, end)
+
+
+def located(ev: Evidence, sources: Mapping[str, Source]) -> Source | None:
+    """The source `ev` quotes, if its offsets still match the text (a brief.json may be edited or stale)."""
+    src = sources.get(ev.source_id)
+    return src if src is not None and src.text[ev.start : ev.end] == ev.text else None
 
 
 def _abbreviated(text: str, stop: re.Match) -> bool:

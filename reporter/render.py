@@ -21,7 +21,7 @@ import nh3
 from reporter import parallel
 from reporter.atomic import write_many_atomic
 from reporter.config import Config
-from reporter.excerpt import IN_SENTENCE_KINDS, SHORT_SPAN_CHARS, excerpt, in_sentences, sentence_bounds
+from reporter.excerpt import IN_SENTENCE_KINDS, SHORT_SPAN_CHARS, excerpt, in_sentences, located, sentence_bounds
 from reporter.models import SEVERITY_RANK, Brief, Discrepancy, Evidence, Source
 from reporter.redaction import redact
 from reporter.review import review_summary_line as review_summary
@@ -292,8 +292,8 @@ def evidence_texts(flag: Discrepancy, sources: dict[str, Source]) -> list[str]:
     if flag.kind in (*IN_SENTENCE_KINDS, "attribution_conflict"):
         out = []
         for ev in flag.evidence:
-            src = sources.get(ev.source_id)
-            if src is None or src.text[ev.start : ev.end] != ev.text or len(ev.text) > LONG_EVIDENCE_CHARS:
+            src = located(ev, sources)
+            if src is None or len(ev.text) > LONG_EVIDENCE_CHARS:
                 out.append(md_escape(ev.text))
             else:
                 out.append(_bold_spans(*excerpt(flag.kind, src.text, ev.start, ev.end)))
@@ -324,8 +324,8 @@ def _rows_in_sentences(flag: Discrepancy, sources: dict[str, Source]) -> list[tu
     marked: list[str] | None = None
     rows: list[_SentenceRow | tuple[Evidence, str]] = []
     for i, ev in enumerate(flag.evidence):
-        src = sources.get(ev.source_id)
-        if src is None or src.text[ev.start : ev.end] != ev.text or len(ev.text) >= SHORT_SPAN_CHARS:
+        src = located(ev, sources)
+        if src is None or len(ev.text) >= SHORT_SPAN_CHARS:
             marked = marked if marked is not None else marked_evidence(flag.evidence)
             rows.append((ev, marked[i]))
             continue

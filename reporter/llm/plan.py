@@ -73,12 +73,15 @@ class PlannedRequest:
 FREE = Price(input=0.0, output=0.0, context=0)
 
 
-def planned(prompt: str, source_id: str | None, input_tokens: int, model: str, local: bool = False) -> PlannedRequest:
-    """A planned request with its estimated output size and cost.
+def charged_price(model: str, local: bool) -> Price:
+    """What a request costs: `price_for`, except that a model on the user's own machine or network costs
+    nothing per token unless the price table lists it by name (a user may enter their own hosting cost)."""
+    return FREE if local and known_window(model) is None else price_for(model)
 
-    A model on the user's own machine or network costs nothing per token, unless the price table lists it
-    by name (a user may enter what their own hosting costs)."""
-    price = FREE if local and known_window(model) is None else price_for(model)
+
+def planned(prompt: str, source_id: str | None, input_tokens: int, model: str, local: bool = False) -> PlannedRequest:
+    """A planned request with its estimated output size and cost."""
+    price = charged_price(model, local)
     out = EXPECTED_OUTPUT_TOKENS.get(prompt, 500)
     cost = (input_tokens * price.input + out * price.output) / 1_000_000
     return PlannedRequest(prompt, source_id, input_tokens, out, cost)
@@ -94,7 +97,7 @@ def format_plan(plan: list[PlannedRequest], model: str, local: bool = False) -> 
     total_in = sum(p.input_tokens for p in plan)
     total_out = sum(p.output_tokens for p in plan)
     lines.append(f"{'total':<10} {'':<28} {total_in:>9} {total_out:>10} {sum(p.cost_usd for p in plan):>9.4f}")
-    if local and known_window(model) is None:
+    if charged_price(model, local) is FREE:
         lines.append("The server is on this machine or network: no per-token cost (list the model in the price "
                      "table, $REPORTER_PRICES, to count one); the brief request is sized from the offline summaries.")
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from reporter.excerpt import IN_SENTENCE_KINDS, SHORT_SPAN_CHARS, excerpt
+from reporter.excerpt import IN_SENTENCE_KINDS, SHORT_SPAN_CHARS, excerpt, located
 from reporter.models import Brief, Discrepancy, Source
 from reporter.render import LONG_EVIDENCE_CHARS, MODE_TEXT, SAFE_URL, kind_label, ordered, source_label, with_labels
 from reporter.review import STATUSES, review_summary_line, status_of
@@ -87,8 +87,7 @@ def _anchor(flag_id: str, index: int) -> str:
 
 
 def _located(flag: Discrepancy, sources: dict[str, Source]) -> list[bool]:
-    return [(src := sources.get(e.source_id)) is not None and src.text[e.start : e.end] == e.text
-            for e in flag.evidence]
+    return [located(e, sources) is not None for e in flag.evidence]
 
 
 def _pieces(flag: Discrepancy, index: int, source: Source | None) -> list[Piece]:
