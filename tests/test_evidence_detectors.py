@@ -181,6 +181,18 @@ def test_factual_conflicting_counts():
     assert flagged(r, "factual_conflict", "12 people", "a") and flagged(r, "factual_conflict", "21 people", "b")
 
 
+@pytest.mark.parametrize(("a", "b", "title"), [
+    ("The storm killed 12 people in the northern province.", "The storm killed 21 people in the northern province.",
+     "Different number of people: 12 people vs 21 people"),
+    ("The storm injured 12 officers in the northern province.",
+     "The storm injured 21 officers in the northern province.", "Different number of officers:"),
+])
+def test_a_count_conflict_names_what_is_counted_as_the_articles_write_it(a, b, title):
+    """Not 'number of peoples' or 'number of officer' (the stem plus an 's')."""
+    (flag,) = [f for f in run(a=a + "\n", b=b + "\n").discrepancies if f.kind == "factual_conflict"]
+    assert flag.title.startswith(title)
+
+
 def test_factual_same_value_in_other_words_or_with_conversion_is_no_conflict():
     r = run(
         a="Trade reached $185 billion last year, up from $147 billion.\n",
