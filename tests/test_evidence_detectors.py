@@ -106,6 +106,30 @@ def test_wording_variant_low_for_synonym_high_for_negation():
     assert next(f for f in r.discrepancies if f.kind == "wording_variant").severity == "high"
 
 
+def test_a_quote_spelt_differently_is_a_spelling_matter_not_another_wording():
+    """Real coverage: 'unattractive' / 'unatttractive', 'lobison' / 'lobizón'. An added ending still counts."""
+    from reporter.evidence.wording import spelling_only
+
+    r = run(a="She did it to make herself “unattractive to men,” she said on Monday.\n",
+            b="She did it to make herself “unatttractive to men,” she said on Monday.\n")
+    assert "wording_variant" not in kinds(r) and flagged(r, "spelling", "unatttractive", "b")
+    assert spelling_only(["lobison"], ["lobizón"]) and spelling_only(["organisation"], ["organization"])
+    assert not spelling_only(["increase"], ["increased"]) and not spelling_only(["will"], ["wall"])
+    assert not spelling_only(["serious"], ["major"]) and not spelling_only(["some", "one"], ["someone"])
+
+
+def test_a_quote_one_source_words_apart_shows_an_agreeing_source_beside_it():
+    """Three sources agree on a quote and a fourth adds words: the flag shows the fourth's extra words and one
+    of the others' quote, never one source alone (real coverage: 'It was really hard finding someone ...')."""
+    quote = "“It was really hard finding someone that would do it, because they’re breaking the code,”"
+    r = run(a=f"{quote} she told a radio show.\n", b=f"{quote} she said on Tuesday.\n", c=f"{quote} she added.\n",
+            d="“They did have an issue with it and it was really hard finding someone that would do it, because "
+              "they are breaking the code,” she said.\n")
+    flag = next(f for f in r.discrepancies if f.kind == "wording_variant")
+    assert "They did have an issue with" in {e.text for e in flag.evidence if e.source_id == "d"}
+    assert len({e.source_id for e in flag.evidence}) >= 2
+
+
 def test_a_contraction_is_the_same_words_when_the_meaning_risk_is_weighed():
     """“we’ll” against “we will” is no change of modality; “don’t” against “do not” no negation; but
     “won’t” against “will” is one (real-news case: Pelosi's quote in Fox vs HuffPost/NYT)."""

@@ -83,6 +83,10 @@ def test_a_short_file_name_the_user_chose_names_the_source_but_a_generic_one_doe
         ("article3", "Lawmakers return to the field"), ("body421", None))]
     assert source_label(brief) == {"fox": "fox", "nyt": "nyt", "article3": "Lawmakers return to the field",
                                    "body421": "body421"}
+    # a placeholder title every file shares names none of them: the file names do
+    brief.sources = [template.model_copy(update={"id": sid, "title": "[article body; no headline]"})
+                     for sid in ("body421", "body953")]
+    assert source_label(brief) == {"body421": "body421", "body953": "body953"}
 
 
 def _ev(sid: str, text: str) -> Evidence:
