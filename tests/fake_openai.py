@@ -463,6 +463,8 @@ def _index_cassette(cassette: Cassette) -> dict[str, list[Any]]:
     """Cassette entries by the digest of their messages: what the server can see on the wire."""
     index: dict[str, list[Any]] = {}
     for entry in cassette.entries:
+        if entry.response is None:  # a recorded failure: the server has no answer to give
+            continue
         digest = _messages_digest(m.model_dump() for m in entry.request.messages)
         index.setdefault(digest, []).append(entry)
     return index

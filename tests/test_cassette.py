@@ -7,7 +7,15 @@ import json
 import pytest
 import yaml
 
-from reporter.errors import CassetteError, CassetteMiss, ReporterError
+from reporter.errors import (
+    CassetteError,
+    CassetteMiss,
+    ContextWindowExceeded,
+    ParameterRejected,
+    ReporterError,
+    RequestRejected,
+    StructuredOutputUnsupported,
+)
 from reporter.llm.cassette import Cassette
 from reporter.llm.protocol import ChatMessage, ModelRequest, ModelResponse
 from reporter.redaction import scrub
@@ -289,3 +297,43 @@ def test_checkpoint_saves_at_first_then_not_again_at_once(tmp_path):
     assert len(Cassette.load(tmp_path / "c.yaml")) == 1
     cassette.save()
     assert len(Cassette.load(tmp_path / "c.yaml")) == 2
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_a_recorded_failure_round_trips_and_replays_as_the_same_error(tmp_path, suffix):
+    cassette = Cassette.new("authored")
+    too_long = ContextWindowExceeded("prompt brief: 9000 tokens exceed the window", status=400)
+    too_long.limit = 8192
+    cassette.add_failure(request(prompt="brief", source=None), too_long)
+    cassette.add_failure(request(source="b", user="Article B"), RequestRejected("summary: HTTP 422 unprocessable", status=422))
+    path = cassette.save(tmp_path / f"c{suffix}")
+    loaded = Cassette.load(path)
+    with pytest.raises(ContextWindowExceeded) as brief_error:
+        loaded.require(request(prompt="brief", source=None))
+    assert (str(brief_error.value), brief_error.value.limit, brief_error.value.status) == (
+        "prompt brief: 9000 tokens exceed the window", 8192, 400)
+    with pytest.raises(RequestRejected) as summary_error:
+        loaded.require(request(source="b", user="Article B"))
+    assert type(summary_error.value) is RequestRejected and summary_error.value.status == 422
+    assert loaded.lookup(request(source="b", user="Article B")) is None
+
+
+def test_ladder_refusals_are_not_recorded_and_a_response_outranks_a_failure():
+    cassette = Cassette.new("authored")
+    cassette.add_failure(request(), ParameterRejected("temperature not supported", status=400, param="temperature"))
+    cassette.add_failure(request(), StructuredOutputUnsupported("json_schema not supported", status=400))
+    assert len(cassette) == 0  # the run asked again without the parameter or in another mode
+    cassette.add(request(), response(text="answered"))
+    cassette.add_failure(request(), RequestRejected("later refusal", status=400))
+    assert cassette.require(request()).text == "answered"
+
+
+def test_an_entry_with_neither_response_nor_failure_is_damaged(tmp_path):
+    path = Cassette.new("authored")
+    path.add(request(), response())
+    saved = path.save(tmp_path / "c.yaml")
+    data = yaml.safe_load(saved.read_text(encoding="utf-8"))
+    del data["entries"][0]["response"]
+    saved.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(CassetteError, match="entry 1 lacks field 'response'"):
+        Cassette.load(saved)

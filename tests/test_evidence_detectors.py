@@ -154,6 +154,19 @@ def test_minority_wording_flags_only_the_words_no_other_rendering_uses():
     assert not any(f.detector == "wording.minority" for f in r.discrepancies)
 
 
+
+def test_quotes_in_many_versions_of_one_text_are_left_to_the_word_consensus():
+    """Among seven translations the sentence's words are scored by the fitted consensus model; the quote detector
+    adds no second, cruder flag over the same words. Among three sources it still flags the quote."""
+    same = "Lee said: “We will rebuild every home in the valley by the end of the year.”\n"
+    odd = "Lee said: “We will rebuild every house in the valley by the end of the year.”\n"
+    r = run(**{sid: same for sid in "abcdef"}, g=odd)
+    assert not any(f.detector == "wording" for f in r.discrepancies)
+    assert any(f.detector == "wording.minority" for f in r.discrepancies)
+    r = run(a=same, b=same, g=odd)
+    assert any(f.detector == "wording" for f in r.discrepancies)
+
+
 # ---- attribution
 def test_attribution_same_figure_different_speakers():
     r = run(

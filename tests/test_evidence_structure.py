@@ -111,6 +111,29 @@ def test_us_titles_after_a_state_or_party_introduce_the_person_and_quotes_get_th
     assert [q.speaker for q in doc.quotes] == ["Tim Ryan", "Nancy Pelosi", "Ruben Gallego"]
 
 
+def test_a_title_after_a_chamber_or_state_introduces_the_person():
+    """Fox/AP style (real coverage): 'Senate Minority Leader Chuck Schumer', 'Nebraska Attorney General Jon
+    Bruning': the person, not an organisation called 'Senate Minority Leader Chuck Schumer'."""
+    text = ("Senate Minority Leader Chuck Schumer spoke first. Nebraska Attorney General Jon Bruning filed suit.\n\n"
+            "“It is unseemly to be moving forward so fast,” Schumer said.\n\n"
+            "\"Federal law undisputedly prohibits it,\" Bruning said Thursday.\n")
+    doc = parse(make_source("us", text))
+    assert doc.persons["Schumer"] == "Chuck Schumer" and doc.persons["Bruning"] == "Jon Bruning"
+    assert [q.speaker for q in doc.quotes] == ["Chuck Schumer", "Jon Bruning"]
+
+
+def test_the_name_in_a_quote_tag_is_the_speaker_even_when_common_as_a_word():
+    """'Paul Ryan', 'Trump', 'Price' are frequent English words, so nothing marks them as persons; the slot
+    beside a quote ('...,” Ryan said', 'said Price.', 'Trump said, “...') still names who spoke."""
+    text = ("Paul Ryan and Donald Trump spoke at the event in the hall.\n\n"
+            "\"This is not what a real recovery looks like,\" Ryan said.\n\n"
+            "When asked about it, Trump said, \"I always take things seriously.\"\n\n"
+            "“We will look at every option,” said Price.\n\n"
+            "The hall said “nothing at all” in its notice, and Monday brought news.\n")
+    doc = parse(make_source("us", text))
+    assert [q.speaker for q in doc.quotes] == ["Ryan", "Trump", "Price", None]
+
+
 def test_a_titled_name_or_one_with_a_middle_initial_is_one_person_not_two_run_together():
     text = ("The officers were Maj. Jan Mohammad Arash and Capt. Mohammad Nasir Askarzada. Later, Mitch McConnell "
             "met Paul Ryan and Speaker Paul D. Ryan spoke.\n")

@@ -227,3 +227,34 @@ def test_a_refused_key_is_reported_once_not_once_per_article(seeds_server, tmp_p
     assert "this briefing is the evidence engine's alone" in warnings[0]
     chats = [c for c in seeds_server.calls if c.path.endswith("/chat/completions")]
     assert len(chats) == 1, [c.path for c in seeds_server.calls]  # the first refusal stops all the others
+
+
+def test_a_failed_step_is_recorded_and_replays_the_same_way(seeds_server, tmp_path, monkeypatch):
+    """A step the server refused is in the cassette as a failure; replay fails it the same way, not with a miss."""
+    from authored_model import is_brief
+    from fake_openai import server_error
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-failedstep-000")
+    seeds_server.on(is_brief, lambda: server_error(400), times=None)
+    cassette_path = tmp_path / "run.yaml"
+    code, output = brief("--record", str(cassette_path), "--out", str(tmp_path / "live"), "--context-window", "128000")
+    assert code == 3, output  # the brief step failed; the engine's flags are kept
+    live = load(tmp_path / "live")
+    (problem,) = live["problems"]
+    assert problem["step"] == "brief" and "HTTP 400" in problem["message"]
+
+    entries = Cassette.load(cassette_path).entries
+    failed = [e for e in entries if e.failure is not None]
+    assert [(e.request.prompt_name, e.failure.kind, e.failure.status) for e in failed] == [
+        ("brief", "request_rejected", 400)]
+    assert sum(e.response is not None and e.request.prompt_name == "summary" for e in entries) == 5
+
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    sent = len(seeds_server.chat_calls)
+    code, output = brief("--replay", str(cassette_path), "--out", str(tmp_path / "replayed"))
+    assert code == 3, output
+    assert "has no response" not in output  # not a cassette miss: the recorded failure
+    assert len(seeds_server.chat_calls) == sent
+    replayed = load(tmp_path / "replayed")
+    for field in SAME_IN_RECORD_AND_REPLAY:
+        assert replayed[field] == live[field], field

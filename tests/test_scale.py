@@ -56,12 +56,26 @@ def test_merge_flags_unions_overlapping_evidence_of_many_sources():
     part = make_flag("wording_variant", "t", "low", "B", "e", [_ev("s3", 150, 600), _ev("s3", 900, 950),
                                                                  _ev("new", 0, 10)], 0.5)
     other_kind = make_flag("garbled_text", "t", "low", "C", "e", [_ev("s3", 100, 180)], 0.5)
-    apart = make_flag("wording_variant", "t", "low", "D", "e", [_ev("s3", 180, 200)], 0.4)  # touches, no overlap
-    merged = merge_flags([apart, other_kind, part, big])
+    apart = make_flag("wording_variant", "t", "low", "D", "e", [_ev("s3", 600, 620)], 0.4)  # touches, no overlap
+    inside = make_flag("wording_variant", "t", "low", "E", "e", [_ev("s3", 300, 310)], 0.45)  # in the union
+    merged = merge_flags([apart, inside, other_kind, part, big])
     assert [f.title for f in merged] == ["A", "C", "D"]
     first = merged[0]
-    assert len(first.evidence) == 502 and first.evidence[-2:] == [_ev("s3", 900, 950), _ev("new", 0, 10)]
+    # s3's overlapping spans are one span, their union, where the first of them stood: no character is lost
+    assert len(first.evidence) == 502 and first.evidence[3] == _ev("s3", 100, 600)
+    assert first.evidence[-2:] == [_ev("s3", 900, 950), _ev("new", 0, 10)]
     assert first.id == discrepancy_id("wording_variant", first.evidence)
+
+
+def test_joined_spans_keep_their_verbatim_text():
+    from reporter.evidence.flags import joined
+
+    text = "The county chief said the road was closed."
+    a, b, c = (Evidence(source_id="s", text=text[i:j], start=i, end=j) for i, j in ((4, 17), (11, 26), (30, 34)))
+    other = Evidence(source_id="t", text=text[4:17], start=4, end=17)
+    assert joined([a, other, c, b]) == [Evidence(source_id="s", text=text[4:26], start=4, end=26), other, c]
+    assert joined([b, a]) == [Evidence(source_id="s", text=text[4:26], start=4, end=26)]
+    assert joined([a, Evidence(source_id="s", text=text[5:9], start=5, end=9)]) == [a]
 
 
 def test_help_imports_only_click_and_lists_every_command():

@@ -135,13 +135,16 @@ class SpanIndex:
 
 def merge_flags(flags: list[Discrepancy]) -> list[Discrepancy]:
     """One flag per problem: same-kind flags with overlapping evidence merge, the stronger one is kept with
-    the union of evidence; flags of different kinds on identical evidence keep only the more confident.
+    the union of evidence (a span overlapping one it already has widens it to their union: both are verbatim
+    spans of one source, so the union is one too); flags of different kinds on identical evidence keep only
+    the more confident.
 
     Near-linear in the number of evidence spans: overlaps are looked up in offset buckets, and a merged
     flag's id is computed once, at the end.
     """
     kept: list[Discrepancy] = []
     spans_of: list[list[Evidence]] = []  # evidence of each kept flag, growing as flags merge into it
+    widened: set[int] = set()  # kept flags whose evidence holds overlapping spans, to be joined at the end
     by_spans: set[frozenset[tuple[str, int, int]]] = set()
     by_kind = SpanIndex()  # (kind, source) -> spans of kept flags, valued by their index in `kept`
     own = SpanIndex()  # (kept index, source) -> that flag's spans
@@ -157,16 +160,49 @@ def merge_flags(flags: list[Discrepancy]) -> list[Discrepancy]:
             target = len(kept) - 1
             extra = flag.evidence
         else:
-            extra = [e for e in flag.evidence if own.first_overlap((target, e.source_id), e.start, e.end) is None]
+            extra = []
+            for e in flag.evidence:
+                if own.first_overlap((target, e.source_id), e.start, e.end) is None:
+                    extra.append(e)
+                elif not own.any_containing((target, e.source_id), e.start, e.end):
+                    extra.append(e)  # reaches past what the kept flag shows there: joined with it below
+                    widened.add(target)
             spans_of[target].extend(extra)
         by_spans.add(key)
         for e in extra:
             by_kind.add((flag.kind, e.source_id), e.start, e.end, target)
             own.add((target, e.source_id), e.start, e.end, target)
-    merged = [k if len(spans) == len(k.evidence) else
+    for target in widened:
+        spans_of[target] = joined(spans_of[target])
+    merged = [k if spans == k.evidence else
               k.model_copy(update={"evidence": spans, "id": discrepancy_id(k.kind, spans)})
               for k, spans in zip(kept, spans_of, strict=True)]
     return sorted(merged, key=sort_key)
+
+
+def joined(spans: list[Evidence]) -> list[Evidence]:
+    """The spans with every overlapping pair of one source replaced by their union, at the first one's place."""
+    out: list[Evidence | None] = []
+    where: dict[str, list[int]] = defaultdict(list)  # source -> indices in `out` of its spans
+    for e in spans:
+        hits = [i for i in where[e.source_id] if (u := out[i]) is not None and u.start < e.end and e.start < u.end]
+        if not hits:
+            where[e.source_id].append(len(out))
+            out.append(e)
+            continue
+        for i in hits:
+            e = _union(out[i], e)  # type: ignore[arg-type]
+            out[i] = None
+        out[hits[0]] = e
+    return [e for e in out if e is not None]
+
+
+def _union(a: Evidence, b: Evidence) -> Evidence:
+    """Two overlapping verbatim spans of one source as one span."""
+    if b.start < a.start:
+        a, b = b, a
+    text = a.text + b.text[a.end - b.start:] if b.end > a.end else a.text
+    return Evidence(source_id=a.source_id, text=text, start=a.start, end=max(a.end, b.end))
 
 
 def sort_key(flag: Discrepancy) -> tuple[int, float, str, str]:

@@ -80,9 +80,12 @@ def featured_groups(cluster: Cluster) -> list[tuple[Group, list[Rendering], list
 
 def groups_to_score(cluster: Cluster) -> list[Group]:
     """The sentence groups whose renderings are scored (none unless the sources are versions of one text)."""
-    if len(cluster.docs) < _MIN_SOURCES or not renderings_of_one_text(cluster):
-        return []
-    return cluster.alignment.cross_source("sentence")
+    return cluster.alignment.cross_source("sentence") if scores_words(cluster) else []
+
+
+def scores_words(cluster: Cluster) -> bool:
+    """This detector scores the cluster's sentences word by word: enough sources, and versions of one text."""
+    return len(cluster.docs) >= _MIN_SOURCES and renderings_of_one_text(cluster)
 
 
 def aligned_groups(cluster: Cluster, groups: list[Group]) -> list[tuple[Group, list[Rendering], dict]]:

@@ -10,9 +10,12 @@ from reporter.evidence.lexicon import DEMONYMS, MONTHS, ORG_WORDS, PLACE_WORDS, 
 
 # A title after a portfolio, state or party: 'Energy Minister Priya Nair', 'Ohio Rep. Tim Ryan',
 # 'California Democratic Rep. Nancy Pelosi', 'House Speaker Paul Ryan'.
+# 'Senate Minority Leader Chuck Schumer', 'Nebraska Attorney General Jon Bruning', 'AARP CEO A. Barry Rand'.
 _ROLE_TITLES = frozenset({"minister", "secretary", "president", "chancellor", "spokesman", "spokeswoman", "governor",
                           "rep", "sen", "gov", "representative", "senator", "congressman", "congresswoman",
-                          "speaker"})
+                          "speaker", "leader", "whip", "chairman", "chairwoman", "chair", "director", "general",
+                          "commissioner", "mayor", "ambassador", "justice", "judge", "attorney", "adviser",
+                          "advisor", "chief", "executive", "ceo", "spokesperson", "envoy", "premier", "sheriff"})
 _NAME_TOKEN = r"[A-Z][\w’'\-]*\.?"
 _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:\s(?:of\s)?{_NAME_TOKEN})*")
 _CALENDAR = frozenset(m.lower() for m in (MONTHS + "|" + WEEKDAYS).split("|"))

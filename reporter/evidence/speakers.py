@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from reporter.evidence.document import NameSpan, Sentence
 from reporter.evidence.lexicon import SPEECH_VERBS
@@ -26,6 +27,9 @@ def speaker_near_verb(
         if sent.start <= n.start < sent.end and not inside_quote(n.start) and n.kind in ("person", "org", "place")
     ]
     label = lambda n: n.full or n.text  # noqa: E731
+    tagged = _tag_after_quote(text, vpos, verb, names, inside_quote)
+    if tagged is not None:
+        return label(tagged)
     if verb == "according to":
         after = [n for n in in_sent if n.start >= vpos and n.start - vpos < 40]
         return label(after[0]) if after else None
@@ -53,6 +57,32 @@ def speaker_near_verb(
     ):
         return label(after[0])
     return None
+
+
+def _tag_after_quote(text: str, vpos: int, verb: str, names: list[NameSpan],
+                     inside_quote: Callable[[int], bool]) -> NameSpan | None:
+    """The name in a quote's tag ('“...,” Ryan said', '“...,” said Schumer'), whatever its kind: a capitalised
+    word in that slot names the speaker even when nothing else in the article says it is a person."""
+    if verb == "according to":
+        return None
+    for n in names:
+        if inside_quote(n.start):
+            continue
+        if n.end <= vpos and text[n.end : vpos] == " ":
+            if _AFTER_QUOTE.search(text, max(0, n.start - 4), n.start):  # '“...,” Ryan said'
+                return n
+            if _BEFORE_QUOTE.match(text, vpos + len(verb)):  # 'Trump said, “...'
+                return n
+        elif (n.start == vpos + len(verb) + 1 and _AFTER_QUOTE.search(text, max(0, vpos - 4), vpos)
+              and (n.end == len(text) or text[n.end] in " \n.,;")):  # '“...,” said Schumer.'
+            return n
+    return None
+
+
+# A closing quotation mark (after the quote's own comma or stop) and one space: the tag's slot.
+_AFTER_QUOTE = re.compile(r"[,.!?…]?[”\"] $")
+# The verb's comma or colon, then the quote: 'Trump said, “...' or 'Ryan said: "...'.
+_BEFORE_QUOTE = re.compile(r"[,:] ?[“\"]")
 
 
 def after_preposition(text: str, pos: int) -> bool:

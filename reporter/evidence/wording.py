@@ -7,6 +7,7 @@ import re
 
 from rapidfuzz.distance import Indel
 
+from reporter.evidence import minority
 from reporter.evidence.align import Group, Unit
 from reporter.evidence.flags import Cluster, evidence, make_flag
 from reporter.evidence.lexicon import MODALS, NEGATIONS, STOPWORDS, expand_contractions
@@ -140,7 +141,14 @@ def differing_spans(cluster: Cluster, units: list[Unit]) -> list[Evidence]:
 
 
 def detect(cluster: Cluster) -> list[Discrepancy]:
-    """A wording-variant flag per group of quotes that render one remark differently."""
+    """A wording-variant flag per group of quotes that render one remark differently.
+
+    Not in a cluster of many versions of one text (translations): there the word-consensus detector
+    (`minority`) scores every word of the sentences these quotes stand in with its fitted model, and a quote
+    flag would repeat a cruder count of the same words (on the WMT21 dev half the quote flags' characters were
+    20 % error, and dropping them raised segment precision 0.595 -> 0.601 at equal character F1)."""
+    if minority.scores_words(cluster):
+        return []
     flags = []
     for group in cluster.alignment.cross_source("quote"):
         per_doc = _variants(group)

@@ -25,9 +25,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from reporter.errors import CassetteError, CassetteMiss
+from reporter.errors import (
+    BudgetExceeded,
+    CassetteError,
+    CassetteMiss,
+    ContextWindowExceeded,
+    ModelError,
+    ModelUnavailable,
+    RequestRejected,
+)
 from reporter.llm.protocol import ChatMessage, ModelRequest, ModelResponse
 from reporter.redaction import scrub  # cassettes hide configured keys and key-shaped strings
 
@@ -76,14 +84,66 @@ class Header(BaseModel):
                                        "its requests to (articles and brief split alike on replay).")
 
 
+# A step that failed is recorded too, so that replaying the cassette fails that step the same way (and the
+# briefing falls back the same way) instead of stopping at a request the cassette lacks. Ladder refusals
+# (a dropped parameter, a structured-output form the server lacks) are not recorded: the run asked again.
+_FAILURES: dict[str, type[ModelError]] = {
+    "model_error": ModelError,
+    "request_rejected": RequestRejected,
+    "context_window_exceeded": ContextWindowExceeded,
+    "model_unavailable": ModelUnavailable,
+    "budget_exceeded": BudgetExceeded,
+}
+FailureKind = Literal["model_error", "request_rejected", "context_window_exceeded", "model_unavailable",
+                      "budget_exceeded"]
+
+
+class RecordedFailure(BaseModel):
+    """A request that failed while recording: replay raises the same error with the same message."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: FailureKind = Field(description="Which error the run got (reporter's exception tree, snake case).")
+    message: str = Field(description="The error's one-line message, as the recorded run reported it.")
+    status: int | None = Field(default=None, description="HTTP status of a refused request, when there was one.")
+    limit: int | None = Field(default=None, description="The context window a too-long request exceeded, "
+                              "when the server said.")
+
+    @classmethod
+    def of(cls, error: ModelError) -> RecordedFailure | None:
+        """The record of an error worth replaying, or None for a ladder refusal the run recovers from."""
+        kind = next((k for k, t in _FAILURES.items() if type(error) is t), None)
+        if kind is None:
+            return None
+        return cls(kind=kind, message=str(error), status=getattr(error, "status", None),
+                   limit=getattr(error, "limit", None))
+
+    def error(self) -> ModelError:
+        """The exception to raise on replay."""
+        kind = _FAILURES[self.kind]
+        if issubclass(kind, RequestRejected):
+            error: ModelError = kind(self.message, status=self.status)
+            if isinstance(error, ContextWindowExceeded):
+                error.limit = self.limit
+            return error
+        return kind(self.message)
+
+
 class Entry(BaseModel):
-    """One request and the response it got."""
+    """One request and the response it got (or the error, when the step failed)."""
 
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(description="ModelRequest.key() of the request when it was recorded.")
     request: ModelRequest = Field(description="The request as the run built it.")
-    response: ModelResponse = Field(description="The response it got.")
+    response: ModelResponse | None = Field(default=None, description="The response it got.")
+    failure: RecordedFailure | None = Field(default=None, description="The error it got instead of a response.")
+
+    @model_validator(mode="after")
+    def _one_outcome(self) -> Entry:
+        if (self.response is None) == (self.failure is None):
+            raise ValueError("an entry holds either a response or a failure")
+        return self
 
 
 def _schema_ref(name: str | None, schema: dict[str, Any]) -> str:
@@ -195,23 +255,37 @@ class Cassette:
         entry = self._entries.get(request.key())
         return entry.response if entry else None
 
+    def failure(self, request: ModelRequest) -> RecordedFailure | None:
+        """The recorded failure of this exact request, or None."""
+        entry = self._entries.get(request.key())
+        return entry.failure if entry else None
+
     def json_mode_only(self) -> bool:
         """True when every entry asked for JSON without a schema (recorded from a server lacking json_schema)."""
         modes = {e.request.params.get("response_format") for e in self._entries.values()}
         return bool(modes) and "json_schema" not in modes
 
     def require(self, request: ModelRequest) -> ModelResponse:
-        """The recorded response, or CassetteMiss with a message saying what changed."""
-        response = self.lookup(request)
-        if response is None:
+        """The recorded response; the recorded error if the request failed; else CassetteMiss saying what changed."""
+        entry = self._entries.get(request.key())
+        if entry is not None and entry.failure is not None:
+            raise entry.failure.error()
+        if entry is None or entry.response is None:
             raise CassetteMiss(self.describe_miss(request))
-        return response
+        return entry.response
 
     def add(self, request: ModelRequest, response: ModelResponse) -> None:
         """Record one request and its response (a repeated request keeps the latest response)."""
         if self.header.provenance == "recorded" and self.header.model is None:
             self.header.model = request.model  # the run used its default model: name it in the header
         self._entries[request.key()] = Entry(key=request.key(), request=request, response=response)
+
+    def add_failure(self, request: ModelRequest, error: ModelError) -> None:
+        """Record that a request failed (a ladder refusal the run recovers from is not recorded)."""
+        failure = RecordedFailure.of(error)
+        current = self._entries.get(request.key())
+        if failure is not None and (current is None or current.response is None):
+            self._entries[request.key()] = Entry(key=request.key(), request=request, failure=failure)
 
     def describe_miss(self, request: ModelRequest) -> str:
         """One line naming the prompt and source of a request not in the cassette, and what changed."""
@@ -250,12 +324,15 @@ class Cassette:
                 item["schema_ref"] = ref
             item["params"] = dict(sorted(req.params.items()))
             item["messages"] = [{"role": m.role, "content": m.content} for m in req.messages]
-            item["response"] = {
-                "model": resp.model,
-                "finish_reason": resp.finish_reason,
-                "usage": {"input_tokens": resp.input_tokens, "output_tokens": resp.output_tokens},
-                "text": resp.text,
-            }
+            if resp is not None:
+                item["response"] = {
+                    "model": resp.model,
+                    "finish_reason": resp.finish_reason,
+                    "usage": {"input_tokens": resp.input_tokens, "output_tokens": resp.output_tokens},
+                    "text": resp.text,
+                }
+            if entry.failure is not None:
+                item["failure"] = entry.failure.model_dump(exclude_none=True)
             entries.append(item)
         data = {
             "format": FORMAT_NAME,
@@ -343,8 +420,8 @@ def _entry_from_data(raw: Any, schemas: dict[str, Any], path: Path, n: int) -> E
         ref = raw.get("schema_ref")
         if ref is not None and ref not in schemas:
             raise CassetteError(f"{path}: damaged cassette: entry {n} names unknown schema {ref!r}")
-        resp = raw["response"]
-        usage = resp.get("usage") or {}
+        failure = RecordedFailure.model_validate(raw["failure"]) if "failure" in raw else None
+        resp = raw["response"] if failure is None else None
         request = ModelRequest(
             prompt_name=raw["prompt"],
             prompt_version=str(raw["prompt_version"]),
@@ -355,17 +432,20 @@ def _entry_from_data(raw: Any, schemas: dict[str, Any], path: Path, n: int) -> E
             json_schema=schemas[ref] if ref is not None else None,
             params=raw.get("params") or {},
         )
-        response = ModelResponse(
-            text=resp["text"],
-            model=resp["model"],
-            input_tokens=usage.get("input_tokens", 0),
-            output_tokens=usage.get("output_tokens", 0),
-            finish_reason=resp.get("finish_reason"),
-        )
+        response = None
+        if resp is not None:
+            usage = resp.get("usage") or {}
+            response = ModelResponse(
+                text=resp["text"],
+                model=resp["model"],
+                input_tokens=usage.get("input_tokens", 0),
+                output_tokens=usage.get("output_tokens", 0),
+                finish_reason=resp.get("finish_reason"),
+            )
         key = raw["key"]
         if not isinstance(key, str):
             raise CassetteError(f"{path}: damaged cassette: entry {n} has no key")
-        return Entry(key=key, request=request, response=response)
+        return Entry(key=key, request=request, response=response, failure=failure)
     except KeyError as exc:
         raise CassetteError(f"{path}: damaged cassette: entry {n} lacks field {exc.args[0]!r}") from None
     except (TypeError, AttributeError):

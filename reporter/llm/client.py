@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reporter.config import Config
-from reporter.errors import ContextWindowExceeded
+from reporter.errors import ContextWindowExceeded, ModelError
 from reporter.limits import Budget, BudgetedBackend
 from reporter.llm.cache import open_cache
 from reporter.llm.pacing import PacedBackend, Pacer
@@ -131,8 +131,14 @@ class ModelClient:
             with self._lock:
                 self.usage.cached += 1
         else:
-            check_window(request, self.window_tokens)
-            response = self._live_backend().complete(request)
+            try:
+                check_window(request, self.window_tokens)
+                response = self._live_backend().complete(request)
+            except ModelError as exc:
+                if self.recorder is not None and self.config.record is not None:
+                    with self._lock:  # replaying the cassette fails this step the same way
+                        self.recorder.add_failure(request, exc)
+                raise
             self._book(response, counted=True, sent=True)
             if self.cache is not None and response.finish_reason not in ("length", "refusal"):
                 self.cache.put(request, response)
