@@ -156,6 +156,17 @@ def test_the_explanation_names_each_differing_pair_once():
     assert len(pairs) == 1 and "house" in pairs[0], flag.explanation
 
 
+def test_the_explanation_shows_a_few_differing_words_not_a_paragraph():
+    shared_start, shared_end = "We have not decided to engage in a formal expansion process", "and that is a testament"
+    r = run(a=f"Lee said: “{shared_start} at this point but we are listening, there is a lot of interest out there, "
+              f"{shared_end} to the state of the game.”\n",
+            b=f"Lee said: “{shared_start} but we listen to expressions of interest {shared_end} to the state of the "
+              "game.”\n")
+    flag = next(f for f in r.discrepancies if f.kind == "wording_variant")
+    pairs = flag.explanation[flag.explanation.index("(") + 1:flag.explanation.index(").")]
+    assert all(len(side.split()) <= 9 for side in pairs.split(" vs ")) and "…" in pairs, flag.explanation
+
+
 def test_wording_excerpt_or_identical_quote_is_agreement_not_variant():
     r = run(
         a="Smith called it “a serious step forward for the region and for peace”.\n",

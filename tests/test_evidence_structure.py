@@ -141,6 +141,8 @@ def test_the_name_in_a_quote_tag_is_the_speaker_even_when_common_as_a_word():
             "The hall said “nothing at all” in its notice, and Monday brought news.\n")
     doc = parse(make_source("us", text))
     assert [q.speaker for q in doc.quotes] == ["Ryan", "Trump", "Price", None]
+    text = "\"It's not in our plans,\" TVA Sports quoted Bill Daly as saying in French. \"There is nothing new.\"\n"
+    assert [q.speaker for q in parse(make_source("q", text)).quotes] == ["Bill Daly", "Bill Daly"]
 
 
 def test_a_titled_name_or_one_with_a_middle_initial_is_one_person_not_two_run_together():

@@ -159,6 +159,11 @@ def differing_spans(cluster: Cluster, units: list[Unit]) -> list[Evidence]:
     return spans
 
 
+def _few(words: list[str], most: int = 8) -> str:
+    """Differing words for the explanation: the first few (the evidence shows them all), or '—' for none."""
+    return " ".join(words[:most]) + (" …" if len(words) > most else "") if words else "—"
+
+
 def detect(cluster: Cluster) -> list[Discrepancy]:
     """A wording-variant flag per group of quotes that render one remark differently.
 
@@ -185,7 +190,7 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         changed = sum(len([w for w in a + b if w not in STOPWORDS]) for a, b in diffs)
         severity = "high" if risk else ("medium" if changed > 6 else "low")
         speaker = next((u.speaker for u in units if u.speaker), None)
-        pairs = dict.fromkeys(f"'{' '.join(a) or '—'}' vs '{' '.join(b) or '—'}'" for a, b in diffs)
+        pairs = dict.fromkeys(f"'{_few(a)}' vs '{_few(b)}'" for a, b in diffs)
         shown = "; ".join(list(pairs)[:3])  # two sources quoting alike give one pair, said once
         explanation = (
             f"The sources quote {f'{speaker}’s' if speaker else 'the same'} remark in different words "
