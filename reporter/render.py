@@ -22,6 +22,7 @@ from reporter import parallel
 from reporter.atomic import write_many_atomic
 from reporter.config import Config
 from reporter.excerpt import IN_SENTENCE_KINDS, SHORT_SPAN_CHARS, excerpt, in_sentences, located, sentence_bounds
+from reporter.md_plain import PlainTextExtension
 from reporter.models import SEVERITY_RANK, Brief, Discrepancy, Evidence, Source
 from reporter.redaction import redact
 from reporter.review import review_summary_line as review_summary
@@ -594,7 +595,7 @@ def render_html(markdown_text: str, title: str) -> str:
 
 def _markdown_to_html(parts: list[str]) -> list[str]:
     return [html for part in parts if (html := markdown.markdown(
-        part, extensions=["tables", "sane_lists", "toc", "md_in_html"],
+        part, extensions=["tables", "sane_lists", "toc", "md_in_html", PlainTextExtension()],
         extension_configs={"toc": {"toc_depth": "2-2", "slugify": _toc_slug}}, output_format="html"))]
 
 

@@ -24,6 +24,7 @@ from dateutil import parser as dateparser
 from text_to_num import text2num
 
 from reporter.evidence.document import Document
+from reporter.evidence.figures import ANY_DIGIT
 from reporter.evidence.lexicon import MONTHS, STOPWORDS, WEEKDAYS, stem
 
 _UNITS = [
@@ -32,8 +33,11 @@ _UNITS = [
     "sixty", "seventy", "eighty", "ninety", "hundred", "thousand", "million", "billion", "trillion",
 ]
 _NUMWORD = r"(?:" + "|".join(_UNITS) + r")"
+# The lookahead (every alternative's possible first letters) changes no match: it lets the scan skip at once
+# the many word starts where no number word can begin (this regex ran on every sentence: a third of its cost).
+_WORDNUM_FIRST = "".join(sorted({w[0] for w in _UNITS} | set("aohd")))  # 'a dozen', 'one', 'half a', 'dozens'
 _WORDNUM = re.compile(
-    rf"\b(?:(?:a|one|half\s(?:a|an))\s(?:dozen|hundred|thousand|million|billion)|dozens|"
+    rf"\b(?=[{_WORDNUM_FIRST}])(?:(?:a|one|half\s(?:a|an))\s(?:dozen|hundred|thousand|million|billion)|dozens|"
     rf"{_NUMWORD}(?:[\s-](?:and\s)?{_NUMWORD})*(?:\s(?:and\s)?a\shalf)?|a\s(?:dozen|couple))\b",
     re.IGNORECASE,
 )
@@ -182,10 +186,11 @@ def _context(before: list[str], after: list[str]) -> tuple[frozenset[str], froze
     return stems, names
 
 
-def _numbers(text: str, start: int, end: int) -> list[tuple[int, int, float, float, bool]]:
-    """(start, end, value, rounding step, written approximately?) of every number in text[start:end]."""
+def _numbers(text: str, start: int, end: int, digits: bool = True) -> list[tuple[int, int, float, float, bool]]:
+    """(start, end, value, rounding step, written approximately?) of every number in text[start:end]
+    (`digits`: False when text[start:end] is known to hold no digit)."""
     out = []
-    for m in _DIGITS.finditer(text, start, end):
+    for m in _DIGITS.finditer(text, start, end) if digits else ():
         raw = m.group(1) + (f".{m.group(2)}" if m.group(2) else "")
         value = float(raw.replace(",", ""))
         s, e = m.start(), m.end()
@@ -250,7 +255,9 @@ def facts(doc: Document, skip: list[tuple[int, int]] | None = None) -> list[Fact
                 ctx = ctx | {c for c, pattern in _EVENT_CLASSES if pattern.search(" ".join(before[-4:] + after[:3]))}
             out.append(Fact(doc.source_id, si, s, e, text[s:e], kind, lo, hi, unit, ctx, names))
 
-        for m in _MONTHDAY.finditer(text, sent.start, sent.end):
+        # _MONTHDAY, _RANGE and _DIGITS need a digit: most sentences have none and skip them
+        digits = ANY_DIGIT.search(text, sent.start, sent.end) is not None
+        for m in _MONTHDAY.finditer(text, sent.start, sent.end) if digits else ():
             try:
                 when = dateparser.parse(m.group().replace(".", "").replace("Sept", "Sep"), default=_Y2K)
                 value = when.month * 100 + when.day
@@ -262,8 +269,8 @@ def facts(doc: Document, skip: list[tuple[int, int]] | None = None) -> list[Fact
             add("weekday", m.start(), m.end(), day, day, "day")
         for m in _TEEN.finditer(text, sent.start, sent.end):
             add("age", m.start(), m.end(), 13, 19, "years")
-        ranges = [(m.start(), m.end()) for m in _RANGE.finditer(text, sent.start, sent.end)]
-        numbers = _numbers(text, sent.start, sent.end)
+        ranges = [(m.start(), m.end()) for m in _RANGE.finditer(text, sent.start, sent.end)] if digits else []
+        numbers = _numbers(text, sent.start, sent.end, digits)
         for s, e, value, step, approx in numbers:
             before = text[max(sent.start, s - 25) : s]
             span = next(((a, b) for a, b in ranges if a <= s < b), None)

@@ -60,6 +60,8 @@ _DATE = re.compile(
     rf"|(?:19|20)\d{{2}})\b"
 )
 _COUNT = re.compile(rf"\b({_NUM})(?![\d,.]|st\b|nd\b|rd\b|th\b)(?:\s({_SCALES})\b)?(?:\s([a-z][a-z-]+))?")
+# Every pattern above needs a digit: most sentences have none and skip them all (they ran on every sentence).
+ANY_DIGIT = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ def _number(raw: str, scale: str | None) -> float:
 
 def find_figures(text: str) -> list[RawFigure]:
     """Every figure in the text, longest match first, no overlaps, in text order."""
+    if not ANY_DIGIT.search(text):
+        return []
     found: list[RawFigure] = []
     taken: list[tuple[int, int]] = []
 
