@@ -202,6 +202,25 @@ def test_quotes_in_many_versions_of_one_text_are_left_to_the_word_consensus():
     assert any(f.detector == "wording" for f in r.discrepancies)
 
 
+
+def test_a_version_that_drops_the_negation_all_others_have_is_flagged_high():
+    """Word consensus cannot see a missing word: every word of 'will accept' is backed by the others."""
+    same = "The minister said the government will not accept the new terms this year.\n"
+    odd = "The minister said the government will accept the new terms this year.\n"
+    r = run(**{sid: same for sid in "abcdef"}, g=odd)
+    flag = next(f for f in r.discrepancies if f.detector == "wording.minority")
+    assert flag.severity == "high" and [(e.source_id, e.text) for e in flag.evidence] == [("g", "will accept")]
+    assert "leaves out the negation" in flag.explanation
+    # a negation in other words, or the others negating in different words: a rephrasing, not an omission
+    for other in ("The minister said the government is unable to accept the new terms this year.\n",
+                  "The minister said the government will refuse the new terms this year.\n"):
+        r = run(**{sid: same for sid in "abcdef"}, g=other)
+        assert not any(f.severity == "high" for f in r.discrepancies if f.detector == "wording.minority")
+    mixed = {sid: same.replace("will not", "won’t" if sid in "ab" else "will not") for sid in "abcdef"}
+    r = run(**mixed, g=odd)
+    assert not any("negation" in f.explanation for f in r.discrepancies)
+
+
 # ---- attribution
 def test_attribution_same_figure_different_speakers():
     r = run(
