@@ -590,7 +590,11 @@ def _render_lists(brief: Brief, labels: dict[str, str]) -> list[str]:
 
 def _render_summary(summary, labels: dict[str, str], source: Source | None = None) -> list[str]:
     name = labels.get(summary.source_id, summary.source_id)
-    heading = summary.headline or f"{name} (no headline)"
+    # the source's name first, as the flags name it ('fox: ...'), unless the line under the heading gives it
+    # (an outlet) or the name is the headline (or a cut of it)
+    headline = summary.headline
+    named = headline and (name == summary.outlet or headline.startswith(name.rstrip("…")))
+    heading = headline if named else f"{name}: {headline}" if headline else f"{name} (no headline)"
     out = [f"### {md_escape(heading)}", ""]
     meta = [md_escape(x) for x in (summary.outlet, summary.byline, summary.date) if x]
     if source is not None and source.url:

@@ -193,6 +193,23 @@ def test_a_longer_span_inside_a_sentence_already_shown_is_bold_there_not_a_secon
                     "- **hpo:** “It **would’ve** been a massacre **without them**,” he said."]
 
 
+def test_an_article_summary_is_headed_by_the_source_name_the_flags_use():
+    from reporter.models import ArticleSummary
+
+    fox = _sourced("fox", "Shooting spurs calls for new security measures. Lawmakers spoke.")
+    titled = fox.model_copy(update={"id": "article3", "title": "Lawmakers return"})
+    bare = fox.model_copy(update={"id": "nyt", "title": None})
+    summaries = [ArticleSummary(source_id="fox", headline="Shooting spurs calls for new security measures",
+                                method="extractive"),
+                 ArticleSummary(source_id="article3", headline="Lawmakers return", method="extractive"),
+                 ArticleSummary(source_id="nyt", method="extractive")]
+    brief = Brief(event="e", sources=[fox, titled, bare], summaries=summaries, discrepancies=[],
+                  run=RunInfo(mode="offline", reporter_version="0"))
+    headings = [line for line in render_markdown(brief).splitlines() if line.startswith("### ")]
+    assert headings[-3:] == ["### fox: Shooting spurs calls for new security measures", "### Lawmakers return",
+                             "### nyt (no headline)"]
+
+
 def test_an_initial_or_title_ends_no_sentence_in_the_context_shown():
     """The context around a span ends where the engine's sentences end: not at "Carolyn B." or "Rep."."""
     from reporter.evidence.structure import split_sentences
