@@ -207,6 +207,10 @@ def test_quotes_in_many_versions_of_one_text_are_left_to_the_word_consensus():
         r = run(**{sid: same for sid in "abcdef"}, g=same.replace(before, changed))
         flag = next(f for f in r.discrepancies if f.detector == "wording")
         assert flag.severity == "high" and ("g", word) in [(e.source_id, e.text) for e in flag.evidence]
+    # its evidence is where the risk lies; other differing words are the consensus detector's to weigh
+    r = run(**{sid: same for sid in "abcdef"}, g=same.replace("every home", "30 homes").replace("valley", "hills"))
+    flag = next(f for f in r.discrepancies if f.detector == "wording")
+    assert [e.text for e in flag.evidence if e.source_id == "g"] == ["30"]
 
 
 

@@ -159,6 +159,12 @@ def differing_spans(cluster: Cluster, units: list[Unit]) -> list[Evidence]:
     return spans
 
 
+def _risky(words: list[str]) -> bool:
+    """Some of the words negate, state a number or a modality."""
+    written_out = set(expand_contractions(words))
+    return bool(written_out & (NEGATIONS | MODALS)) or any(re.search(r"\d", w) for w in words)
+
+
 def _few(words: list[str], most: int = 8) -> str:
     """Differing words for the explanation: the first few (the evidence shows them all), or '—' for none."""
     return " ".join(words[:most]) + (" …" if len(words) > most else "") if words else "—"
@@ -206,6 +212,8 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         score = min(group.scores[1:] or [1.0])
         first = rep.text if len(rep.text) < 60 else rep.text[:57] + "…"
         spans = differing_spans(cluster, units)
+        if deferred:  # the other differing words are the word-consensus detector's: show where the risk is
+            spans = [e for e in spans if _risky(tokens(e.text))]
         if not spans:
             continue
         if len({e.source_id for e in spans}) == 1:  # one source words it apart from agreeing others: show one
