@@ -232,6 +232,21 @@ def test_a_version_that_drops_the_negation_all_others_have_is_flagged_high():
     assert not any("negation" in f.explanation for f in r.discrepancies)
 
 
+def test_a_version_that_drops_the_figure_all_others_have_is_flagged_high():
+    """'killed 12 people' in six translations, 'killed people' in the seventh: the fact is lost there."""
+    same = "The storm killed 12 people in the northern province on Tuesday, officials said.\n"
+    odd = "The storm killed people in the northern province on Tuesday, officials said.\n"
+    r = run(**{sid: same for sid in "abcdef"}, g=odd)
+    flag = next(f for f in r.discrepancies if f.detector == "wording.minority")
+    assert flag.severity == "high" and [(e.source_id, e.text) for e in flag.evidence] == [("g", "killed people")]
+    assert "leaves out the number" in flag.explanation and flag.title.startswith("A version leaves out a number")
+    # the figure in words, or another figure: not an omission
+    for other in ("The storm killed twelve people in the northern province on Tuesday, officials said.\n",
+                  "The storm killed a dozen people in the northern province on Tuesday, officials said.\n"):
+        r = run(**{sid: same for sid in "abcdef"}, g=other)
+        assert not any("leaves out" in f.explanation for f in r.discrepancies)
+
+
 # ---- attribution
 def test_attribution_same_figure_different_speakers():
     r = run(
