@@ -261,6 +261,19 @@ def test_attribution_same_speaker_by_surname_is_no_conflict():
     assert "attribution_conflict" not in kinds(r)
 
 
+def test_a_quote_credited_to_two_people_is_a_conflict_but_a_two_word_phrase_is_not():
+    """Real coverage: the lawyer called the case "politically motivated", a spokesman said the congressman
+    "believes this action is purely politically motivated": two people, two remarks, one common phrase."""
+    def quote_flags(a: str, b: str) -> list:
+        return [f for f in run(a=a, b=b).discrepancies if f.detector == "attribution.quote"]
+
+    assert quote_flags("Finance Minister Anna Berg said: “We will rebuild every home by the end of the year.”\n",
+                       "Governor Tom Hale said: “We will rebuild every home by the end of the year.”\n")
+    assert not quote_flags("Lawyer Gregory Vega said the case was “politically motivated” from the start.\n",
+                           "Spokesman Michael Harrison said Hunter “believes this action is purely politically "
+                           "motivated” and left.\n")
+
+
 # ---- factual
 def test_factual_conflicting_counts():
     r = run(
