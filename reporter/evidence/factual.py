@@ -233,7 +233,7 @@ def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
         told = "; ".join(f"{f.text} ({f.doc})" for f in chosen)
         flags.append(make_flag(
             "factual_conflict", f"factual.{first.kind}", "high" if first.kind in ("count", "money", "percent")
-            else "medium", f"Different {what}: " + " vs ".join(f.text for f in chosen[:3]),
+            else "medium", f"Different {what}: " + " vs ".join(list(dict.fromkeys(f.text for f in chosen))[:3]),
             f"The sources give values for what reads as the same thing that cannot all be right, even allowing "
             f"for rounding and bounds: {told}.",
             [evidence(cluster.docs[f.doc], f.start, f.end) for f in chosen], 0.7,
