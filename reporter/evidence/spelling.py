@@ -187,6 +187,7 @@ _TRANSLIT = [("ey", "ei"), ("y", "i"), ("j", "i"), ("w", "v"), ("kh", "h"), ("ph
              ("x", "ks"), ("c", "k"), ("q", "k")]
 
 
+@lru_cache(maxsize=200_000)  # asked for every pair of similar names and for each source's whole vocabulary
 def _translit_key(word: str) -> str:
     """A form on which transliteration variants coincide: Sergey/Sergei, Yair/Iair, lobizón/lobison."""
     w = unicodedata.normalize("NFKD", word.lower())
