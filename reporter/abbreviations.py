@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 _ABBREVIATED = """
-    mr mrs ms dr prof st jr sr gen sen rep gov lt col capt sgt inc corp ltd co no vs etc jan feb mar
+    mr mrs ms dr prof st jr sr gen sen rep gov lt col capt sgt maj adm brig cmdr cpl pvt det supt rev hon msgr
+    atty inc corp ltd co no vs etc jan feb mar
     apr jun jul aug sep sept oct nov dec e.g i.e u.s u.k u.n a.m p.m approx dept est fig mt ft
 """
 ABBREVIATIONS = frozenset(_ABBREVIATED.split())

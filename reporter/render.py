@@ -204,10 +204,26 @@ def _byline(source: Source) -> str | None:
     return re.sub(r"^\s*by\s+", "", source.byline, flags=re.I).strip() or None if source.byline else None
 
 
+# File names that say nothing about the article ('article3', 'doc_2', 'body421', 's_2'): the title reads better.
+_GENERIC_ID = re.compile(r"(?:article|art|doc|document|file|story|text|source|src|untitled|page|item|input|body|"
+                         r"[a-z])?[-_.]?\d*", re.IGNORECASE)
+
+
+def _named_file(source_id: str) -> bool:
+    """A short file name the user chose for the source ('fox', 'nyt', 'reuters-en'): a name to keep."""
+    return (len(source_id) <= 16 and re.fullmatch(r"[A-Za-z][\w.-]*", source_id) is not None
+            and sum(c.isalpha() for c in source_id) >= 2 and not _GENERIC_ID.fullmatch(source_id))
+
+
 def source_label(brief: Brief) -> dict[str, str]:
-    """A readable name per source id: outlet, else byline, else title; never a file hash when anything
-    better exists. Sources sharing a name are told apart by byline or title, else numbered."""
-    base = {s.id: s.outlet or _byline(s) or (_short(s.title) if s.title else None) or s.id for s in brief.sources}
+    """A readable name per source id: outlet, else a short file name the user chose ('fox.txt' -> 'fox'),
+    else byline, else a title no other source has, else the id (a readable file name). Sources sharing a
+    name are told apart by byline or title, else numbered."""
+    titles = Counter(_short(s.title) for s in brief.sources if s.title)
+    # a title several sources share (a site's placeholder, a syndicated story) tells them apart less than the id
+    base = {s.id: s.outlet or (s.id if _named_file(s.id) else None) or _byline(s)
+            or (_short(s.title) if s.title and titles[_short(s.title)] == 1 else None) or s.id
+            for s in brief.sources}
     counts = Counter(base.values())
     # (name, byline or short title) -> sources of that name having it: counted once, not per source (linear)
     extras = {s.id: (_byline(s), _short(s.title, 40) if s.title else None) for s in brief.sources

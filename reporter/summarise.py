@@ -94,6 +94,17 @@ def extractive_summary(source: Source, doc: Document) -> ArticleSummary:
     )
 
 
+# A wire dateline before the lead: 'WASHINGTON ―', 'MOSCOW (Reuters) -', 'BEIJING, Nov. 3 (Xinhua) --'.
+_DATELINE = re.compile(r"[A-Z][A-Z.'’-]+(?:[ ,]+[A-Z][A-Z.'’-]+)*(?:,? [A-Z][a-z]{2,4}\.? \d{1,2})?"
+                       r"(?: ?\([A-Za-z .]{2,30}\))? ?(?:[―—–]|--?) ?(?=[A-Z“\"‘'])")
+
+
+def without_dateline(lead: str) -> str:
+    """The lead without its wire dateline, for the briefing's one-line title (the summary keeps it verbatim)."""
+    match = _DATELINE.match(lead)
+    return lead[match.end():] if match and match.end() < len(lead) else lead
+
+
 def event_line(summaries: list[ArticleSummary], disputed: list[str] | None = None) -> str:
     """The event in one line: the lead that shares most with the other sources' leads; never a lead or
     headline that states a disputed value (`disputed`: evidence texts of factual conflicts) as settled.
@@ -113,11 +124,11 @@ def event_line(summaries: list[ArticleSummary], disputed: list[str] | None = Non
         return heads[0] if heads else "Untitled event"
     uses = Counter(leads)  # first-seen order: ties go to the earliest lead, as before
     if len(uses) == 1:
-        return leads[0]
+        return without_dateline(leads[0])
     peers = sorted(uses, key=lambda lead: -uses[lead])[:EVENT_PEERS]
 
     def shared(lead: str) -> float:
         others = process.extract(lead, peers, scorer=fuzz.token_set_ratio, limit=None)
         return (uses[lead] - 1) * 100 + sum(score * uses[peers[k]] for _, score, k in others if peers[k] != lead)
 
-    return max(uses, key=shared)
+    return without_dateline(max(uses, key=shared))

@@ -305,8 +305,8 @@ def test_a_recorded_failure_round_trips_and_replays_as_the_same_error(tmp_path, 
     too_long = ContextWindowExceeded("prompt brief: 9000 tokens exceed the window", status=400)
     too_long.limit = 8192
     cassette.add_failure(request(prompt="brief", source=None), too_long)
-    cassette.add_failure(request(source="b", user="Article B"),
-                         RequestRejected("summary: HTTP 422 unprocessable", status=422))
+    refused = RequestRejected("summary: HTTP 422 unprocessable", status=422)
+    cassette.add_failure(request(source="b", user="Article B"), refused)
     path = cassette.save(tmp_path / f"c{suffix}")
     loaded = Cassette.load(path)
     with pytest.raises(ContextWindowExceeded) as brief_error:

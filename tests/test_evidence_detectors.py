@@ -106,6 +106,30 @@ def test_wording_variant_low_for_synonym_high_for_negation():
     assert next(f for f in r.discrepancies if f.kind == "wording_variant").severity == "high"
 
 
+def test_a_quote_spelt_differently_is_a_spelling_matter_not_another_wording():
+    """Real coverage: 'unattractive' / 'unatttractive', 'lobison' / 'lobizón'. An added ending still counts."""
+    from reporter.evidence.wording import spelling_only
+
+    r = run(a="She did it to make herself “unattractive to men,” she said on Monday.\n",
+            b="She did it to make herself “unatttractive to men,” she said on Monday.\n")
+    assert "wording_variant" not in kinds(r) and flagged(r, "spelling", "unatttractive", "b")
+    assert spelling_only(["lobison"], ["lobizón"]) and spelling_only(["organisation"], ["organization"])
+    assert not spelling_only(["increase"], ["increased"]) and not spelling_only(["will"], ["wall"])
+    assert not spelling_only(["serious"], ["major"]) and not spelling_only(["some", "one"], ["someone"])
+
+
+def test_a_quote_one_source_words_apart_shows_an_agreeing_source_beside_it():
+    """Three sources agree on a quote and a fourth adds words: the flag shows the fourth's extra words and one
+    of the others' quote, never one source alone (real coverage: 'It was really hard finding someone ...')."""
+    quote = "“It was really hard finding someone that would do it, because they’re breaking the code,”"
+    r = run(a=f"{quote} she told a radio show.\n", b=f"{quote} she said on Tuesday.\n", c=f"{quote} she added.\n",
+            d="“They did have an issue with it and it was really hard finding someone that would do it, because "
+              "they are breaking the code,” she said.\n")
+    flag = next(f for f in r.discrepancies if f.kind == "wording_variant")
+    assert "They did have an issue with" in {e.text for e in flag.evidence if e.source_id == "d"}
+    assert len({e.source_id for e in flag.evidence}) >= 2
+
+
 def test_a_contraction_is_the_same_words_when_the_meaning_risk_is_weighed():
     """“we’ll” against “we will” is no change of modality; “don’t” against “do not” no negation; but
     “won’t” against “will” is one (real-news case: Pelosi's quote in Fox vs HuffPost/NYT)."""
@@ -130,6 +154,17 @@ def test_the_explanation_names_each_differing_pair_once():
     flag = next(f for f in r.discrepancies if f.kind == "wording_variant")
     pairs = flag.explanation[flag.explanation.index("(") + 1:flag.explanation.index(").")].split("; ")
     assert len(pairs) == 1 and "house" in pairs[0], flag.explanation
+
+
+def test_the_explanation_shows_a_few_differing_words_not_a_paragraph():
+    shared_start, shared_end = "We have not decided to engage in a formal expansion process", "and that is a testament"
+    r = run(a=f"Lee said: “{shared_start} at this point but we are listening, there is a lot of interest out there, "
+              f"{shared_end} to the state of the game.”\n",
+            b=f"Lee said: “{shared_start} but we listen to expressions of interest {shared_end} to the state of the "
+              "game.”\n")
+    flag = next(f for f in r.discrepancies if f.kind == "wording_variant")
+    pairs = flag.explanation[flag.explanation.index("(") + 1:flag.explanation.index(").")]
+    assert all(len(side.split()) <= 9 for side in pairs.split(" vs ")) and "…" in pairs, flag.explanation
 
 
 def test_wording_excerpt_or_identical_quote_is_agreement_not_variant():
@@ -167,6 +202,25 @@ def test_quotes_in_many_versions_of_one_text_are_left_to_the_word_consensus():
     assert any(f.detector == "wording" for f in r.discrepancies)
 
 
+
+def test_a_version_that_drops_the_negation_all_others_have_is_flagged_high():
+    """Word consensus cannot see a missing word: every word of 'will accept' is backed by the others."""
+    same = "The minister said the government will not accept the new terms this year.\n"
+    odd = "The minister said the government will accept the new terms this year.\n"
+    r = run(**{sid: same for sid in "abcdef"}, g=odd)
+    flag = next(f for f in r.discrepancies if f.detector == "wording.minority")
+    assert flag.severity == "high" and [(e.source_id, e.text) for e in flag.evidence] == [("g", "will accept")]
+    assert "leaves out the negation" in flag.explanation
+    # a negation in other words, or the others negating in different words: a rephrasing, not an omission
+    for other in ("The minister said the government is unable to accept the new terms this year.\n",
+                  "The minister said the government will refuse the new terms this year.\n"):
+        r = run(**{sid: same for sid in "abcdef"}, g=other)
+        assert not any(f.severity == "high" for f in r.discrepancies if f.detector == "wording.minority")
+    mixed = {sid: same.replace("will not", "won’t" if sid in "ab" else "will not") for sid in "abcdef"}
+    r = run(**mixed, g=odd)
+    assert not any("negation" in f.explanation for f in r.discrepancies)
+
+
 # ---- attribution
 def test_attribution_same_figure_different_speakers():
     r = run(
@@ -192,6 +246,18 @@ def test_factual_conflicting_counts():
         b="The storm killed 21 people in the northern province, officials said.\n",
     )
     assert flagged(r, "factual_conflict", "12 people", "a") and flagged(r, "factual_conflict", "21 people", "b")
+
+
+@pytest.mark.parametrize(("a", "b", "title"), [
+    ("The storm killed 12 people in the northern province.", "The storm killed 21 people in the northern province.",
+     "Different number of people: 12 people vs 21 people"),
+    ("The storm injured 12 officers in the northern province.",
+     "The storm injured 21 officers in the northern province.", "Different number of officers:"),
+])
+def test_a_count_conflict_names_what_is_counted_as_the_articles_write_it(a, b, title):
+    """Not 'number of peoples' or 'number of officer' (the stem plus an 's')."""
+    (flag,) = [f for f in run(a=a + "\n", b=b + "\n").discrepancies if f.kind == "factual_conflict"]
+    assert flag.title.startswith(title)
 
 
 def test_factual_same_value_in_other_words_or_with_conversion_is_no_conflict():

@@ -23,6 +23,15 @@ def test_abbreviations_and_quotes_do_not_break_sentences():
     assert doc.byline == "By Jane Doe"
 
 
+def test_clergy_and_military_titles_do_not_end_a_sentence():
+    """Real coverage: 'his father, civil rights leader Rev. Jesse Jackson, and ...' is one sentence."""
+    text = ("Wilkins backed the campaign of civil rights leader Rev. Jesse Jackson, and Maj. Gen. Ann Lee agreed. "
+            "Then Det. Ray Cole spoke.\n")
+    body = [s.text for s in parse(make_source("a", text)).sentences if s.role == "body"]
+    assert body == ["Wilkins backed the campaign of civil rights leader Rev. Jesse Jackson, and Maj. Gen. Ann Lee "
+                    "agreed.", "Then Det. Ray Cole spoke."]
+
+
 def test_headline_line_without_final_punctuation_is_its_own_sentence():
     doc = parse(make_source("h", "Wang and Putin meet in Moscow\n\nWang Yi met Vladimir Putin. He smiled.\n"))
     assert doc.headline is not None and doc.headline.text == "Wang and Putin meet in Moscow"
@@ -132,6 +141,8 @@ def test_the_name_in_a_quote_tag_is_the_speaker_even_when_common_as_a_word():
             "The hall said “nothing at all” in its notice, and Monday brought news.\n")
     doc = parse(make_source("us", text))
     assert [q.speaker for q in doc.quotes] == ["Ryan", "Trump", "Price", None]
+    text = "\"It's not in our plans,\" TVA Sports quoted Bill Daly as saying in French. \"There is nothing new.\"\n"
+    assert [q.speaker for q in parse(make_source("q", text)).quotes] == ["Bill Daly", "Bill Daly"]
 
 
 def test_a_titled_name_or_one_with_a_middle_initial_is_one_person_not_two_run_together():

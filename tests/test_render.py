@@ -74,6 +74,21 @@ def test_flags_name_sources_by_outlet_and_shared_outlets_stay_distinct():
     assert source_label(brief) == {"a": "AP: text", "s_2": "AP: Jane Roe"}
 
 
+def test_a_short_file_name_the_user_chose_names_the_source_but_a_generic_one_does_not():
+    """Files saved as fox.txt / nyt.txt (no outlet line): 'fox', not the headline, heads each evidence row."""
+    brief = _brief("text")
+    template = brief.sources[0].model_copy(update={"outlet": None, "byline": None})
+    brief.sources = [template.model_copy(update={"id": sid, "title": title}) for sid, title in (
+        ("fox", "Shooting spurs calls for new lawmaker security measures"), ("nyt", None),
+        ("article3", "Lawmakers return to the field"), ("body421", None))]
+    assert source_label(brief) == {"fox": "fox", "nyt": "nyt", "article3": "Lawmakers return to the field",
+                                   "body421": "body421"}
+    # a placeholder title every file shares names none of them: the file names do
+    brief.sources = [template.model_copy(update={"id": sid, "title": "[article body; no headline]"})
+                     for sid in ("body421", "body953")]
+    assert source_label(brief) == {"body421": "body421", "body953": "body953"}
+
+
 def _ev(sid: str, text: str) -> Evidence:
     return Evidence(source_id=sid, text=text, start=0, end=len(text))
 

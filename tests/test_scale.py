@@ -159,3 +159,13 @@ def test_article_pieces_skip_the_tokenizer_only_when_bytes_prove_the_fit():
         for n in (1, 10, 40, 120):
             text = paragraph * n
             assert article_pieces(text, window, model) == split_text(text, part_budget(window, model), model)
+
+
+def test_the_event_line_leaves_out_a_wire_dateline():
+    """'WASHINGTON ―House Majority Whip ...' (real HuffPost lead): the briefing's title starts at the news."""
+    leads = ["WASHINGTON ―House Majority Whip Steve Scalise was in critical condition on Thursday.",
+             "MOSCOW (Reuters) - House Majority Whip Steve Scalise was in critical condition."]
+    title = event_line([_summary(0, leads[0])])
+    assert title == "House Majority Whip Steve Scalise was in critical condition on Thursday."
+    assert event_line([_summary(i, lead) for i, lead in enumerate(leads)]).startswith("House Majority Whip")
+    assert event_line([_summary(0, "US officials said — on Monday — that talks failed.")]).startswith("US officials")

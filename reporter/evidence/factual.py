@@ -123,7 +123,7 @@ _MIN_SCORE = {"count": 2.0, "money": 3.0, "percent": 3.0, "length": 3.0, "durati
               "year": 2.5, "weekday": 5.0, "monthday": 5.0}
 _NEEDS_NAME = frozenset(["age", "year", "weekday", "monthday", "duration"])
 _GENERIC_NAMES = frozenset(["S", "U", "US", "The", "A", "In", "On", "He", "She", "It", "But", "And", "Mr", "Ms", "Mrs"])
-_WHAT = {"count": "number of {unit}s", "money": "amount", "percent": "percentage", "length": "size",
+_WHAT = {"count": "number of {unit}", "money": "amount", "percent": "percentage", "length": "size",
          "duration": "duration", "age": "age", "year": "year", "weekday": "day", "monthday": "date"}
 
 
@@ -131,6 +131,18 @@ def _fact_score(a: factlib.Fact, b: factlib.Fact, weight: dict[str, float]) -> f
     """How surely two facts measure the same thing: idf-weighted context and names they share."""
     return sum(weight.get(x, 0.0) for x in a.context & b.context) + sum(
         weight.get("@" + n, 0.0) for n in a.names & b.names)
+
+
+def _counted_as_written(chosen: list[factlib.Fact]) -> str:
+    """What a count counts, in the articles' own plural ('people', 'officers', 'injuries'), not its stem
+    ('peoples', 'injurs'); the stem with an 's' when no article writes a plural."""
+    noun = chosen[0].unit.split(":")[0]
+    forms = [w.lower() for f in chosen for w in re.findall(r"[A-Za-z][\w’'-]*", f.text) if stem(w) == noun]
+    plural = [w for w in forms if w != noun or w in _IRREGULAR_PLURALS]
+    return plural[0] if plural else (forms[0] if forms else noun) + ("" if noun.endswith("s") else "s")
+
+
+_IRREGULAR_PLURALS = frozenset(["people", "children", "men", "women", "police", "staff", "personnel", "troops"])
 
 
 def first_kind(members: list[factlib.Fact]) -> str:
@@ -217,7 +229,7 @@ def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
                 one_per_doc[sid] = best[1]
         chosen = sorted(one_per_doc.values(), key=lambda f: f.doc)
         first = chosen[0]
-        what = _WHAT[first.kind].format(unit=first.unit)
+        what = _WHAT[first.kind].format(unit=_counted_as_written(chosen))
         told = "; ".join(f"{f.text} ({f.doc})" for f in chosen)
         flags.append(make_flag(
             "factual_conflict", f"factual.{first.kind}", "high" if first.kind in ("count", "money", "percent")

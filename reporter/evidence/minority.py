@@ -14,6 +14,8 @@ on the plain sum, on the highest probability or on the number of flagged words d
 In a cluster of six or more sources, a sentence only two to five versions render alike (the others said it
 too differently to align) is the same signal at sentence level: its words are scored the same way, with the
 share of sources rendering the sentence as one more feature, and its flag gets a lower confidence.
+A missing word has no score of its own: a version that leaves out the negation every other version has
+(`omissions`) is added to its sentence's flag, which is then of high severity.
 """
 
 from __future__ import annotations
@@ -23,9 +25,22 @@ import math
 from functools import lru_cache
 from importlib import resources
 
+from rapidfuzz.distance import Indel
+
 from reporter.evidence.align import Group
 from reporter.evidence.flags import Cluster, evidence, make_flag
-from reporter.evidence.wordalign import FEATURES, Model, Rendering, align_renderings, features, mean, runs, tokenize
+from reporter.evidence.lexicon import NEGATIONS
+from reporter.evidence.wordalign import (
+    FEATURES,
+    Model,
+    Rendering,
+    align_renderings,
+    features,
+    key_of,
+    mean,
+    runs,
+    tokenize,
+)
 from reporter.models import Discrepancy, Evidence
 
 _MIN_SOURCES = 6  # a cluster of fewer sources gives no reliable majority (news clusters rarely reach this)
@@ -185,6 +200,9 @@ def flags_of(cluster: Cluster, scored: list[tuple[Group, list[Rendering], list[l
             for i, j in runs(p, high, low):
                 spans.append(evidence(doc, r.tokens[i].start, r.tokens[j].end))
                 peak = max(peak, *p[i : j + 1])
+        dropped = [evidence(cluster.docs[r.doc], start, end) for r, (start, end) in omissions(rs)]
+        spans.extend(e for e in dropped if not any(e.source_id == s.source_id and e.start < s.end and s.start < e.end
+                                                   for s in spans))
         if not spans:
             continue
         shown = "; ".join(f"'{e.text}'" for e in spans[:3])
@@ -198,12 +216,16 @@ def flags_of(cluster: Cluster, scored: list[tuple[Group, list[Rendering], list[l
             else f"{len(rs)} sources render this sentence; {words} are not backed by most of the other "
             "renderings, so those renderings may have gone wrong there."
         )
+        if dropped:  # one version at most (`omissions`)
+            explanation += (f" One version ('{dropped[0].text}') leaves out the negation every other version has: "
+                            "the meaning may be reversed there.")
         flags.append(
             make_flag(
                 "wording_variant",
                 "wording.minority",
-                "low",
-                f"Sources render one sentence with words few others use: '{first}'",
+                "high" if dropped else "low",
+                f"A version leaves out a negation the others have: '{first}'" if dropped
+                else f"Sources render one sentence with words few others use: '{first}'",
                 explanation,
                 spans,
                 (0.5 if weak else 0.55) + 0.4 * peak,
@@ -211,3 +233,41 @@ def flags_of(cluster: Cluster, scored: list[tuple[Group, list[Rendering], list[l
             )
         )
     return flags
+
+
+def omissions(rs: list[Rendering]) -> list[tuple[Rendering, tuple[int, int]]]:
+    """Renderings that leave out the negation all the others have ('will not accept' in six versions, 'will
+    accept' in the seventh), each with the span around the gap. Word consensus cannot see a missing word (the
+    version's own words are all backed), and a dropped 'not' reverses the meaning. Needs `_MIN_SOURCES`
+    renderings: with fewer, one version's negation is as likely the odd one out."""
+    if len(rs) < _MIN_SOURCES:
+        return []
+    without = [r for r in rs if not any(negates(t.word) or t.key in _NEGATING for t in r.tokens)]
+    if len(without) != 1 or not without[0].tokens:
+        return []
+    r = without[0]
+    shared = set.intersection(*({t.key for t in o.tokens if negates(t.word)} for o in rs if o is not r))
+    if not shared:
+        return []  # the others negate in different words: more likely a rephrasing than one omission
+    other = next(o for o in rs if o is not r)  # the first other version: all of them have the negation
+    ids: dict[str, int] = {}
+    mine = [ids.setdefault(t.key, len(ids)) for t in r.tokens]
+    theirs = [ids.setdefault(t.key, len(ids)) for t in other.tokens]
+    k = next(i for i, t in enumerate(other.tokens) if t.key in shared)
+    for tag, i1, i2, j1, _ in Indel.opcodes(theirs, mine).as_list():
+        if tag != "equal" and i1 <= k < i2:  # the negation faces a gap at r's token j1: mark the words around it
+            left, right = max(0, j1 - 1), min(len(r.tokens) - 1, j1)
+            return [(r, (r.tokens[left].start, r.tokens[right].end))]
+    return []
+
+
+# words that negate without a negation word ('unable to', 'avoid walking', 'failed to'), by their stem (`key`)
+_NEGATING = frozenset(key_of(w) for w in (
+    "unable", "without", "avoid", "fail", "failed", "lack", "lacking", "refuse", "refused", "deny", "denied",
+    "neither", "nor", "hardly", "barely", "absent", "prevent", "prohibit", "ban", "free", "far"))
+
+
+def negates(word: str) -> bool:
+    """A negation: 'not', 'never', 'no'... or a contracted one ('don't', 'won’t', 'cannot')."""
+    low = word.lower().replace("’", "'")
+    return low in NEGATIONS or low.endswith("n't") or low == "cannot"

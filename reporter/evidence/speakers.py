@@ -27,6 +27,10 @@ def speaker_near_verb(
         if sent.start <= n.start < sent.end and not inside_quote(n.start) and n.kind in ("person", "org", "place")
     ]
     label = lambda n: n.full or n.text  # noqa: E731
+    if verb == "quoted":  # 'TVA Sports quoted Daly as saying': the one quoted spoke, not the outlet
+        quoted = next((n for n in names if n.start == vpos + len(verb) + 1 and not inside_quote(n.start)), None)
+        if quoted is not None and re.match(r"\s+as\s+say", text[quoted.end : quoted.end + 12]):
+            return label(quoted)
     tagged = _tag_after_quote(text, vpos, verb, names, inside_quote)
     if tagged is not None:
         return label(tagged)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 
-from rapidfuzz.distance import Indel
+from rapidfuzz.distance import Indel, Levenshtein
 
 from reporter.evidence import minority
 from reporter.evidence.align import Group, Unit
@@ -45,6 +46,24 @@ def word_diff(a: str, b: str) -> tuple[list[str], list[str]]:
             only_a.extend(ta[i1:i2])
             only_b.extend(tb[j1:j2])
     return only_a, only_b
+
+
+def _folded(word: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+
+
+def spelling_only(only_a: list[str], only_b: list[str]) -> bool:
+    """The renderings differ only in how words are spelt ('unattractive'/'unatttractive', 'lobison'/'lobizón',
+    'organisation'/'organization'): a typo or a transliteration, which the spelling check reports, not another
+    wording. An ending added to a word ('increase'/'increased') is a change of wording."""
+    if not only_a or len(only_a) != len(only_b):
+        return False
+    for x, y in zip(only_a, only_b, strict=True):
+        x, y = _folded(x), _folded(y)
+        short, long = sorted((x, y), key=len)
+        if min(len(x), len(y)) < 5 or Levenshtein.distance(x, y) > 2 or long.startswith(short):
+            return False
+    return True
 
 
 def meaning_risk(only_a: list[str], only_b: list[str], raw_a: str, raw_b: str) -> str | None:
@@ -140,6 +159,11 @@ def differing_spans(cluster: Cluster, units: list[Unit]) -> list[Evidence]:
     return spans
 
 
+def _few(words: list[str], most: int = 8) -> str:
+    """Differing words for the explanation: the first few (the evidence shows them all), or '—' for none."""
+    return " ".join(words[:most]) + (" …" if len(words) > most else "") if words else "—"
+
+
 def detect(cluster: Cluster) -> list[Discrepancy]:
     """A wording-variant flag per group of quotes that render one remark differently.
 
@@ -156,7 +180,8 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         if len(units) < 2:
             continue
         rep = units[0]
-        differing = [u for u in units[1:] if not contained(rep.text, u.text) and any(word_diff(rep.text, u.text))]
+        differing = [u for u in units[1:] if not contained(rep.text, u.text)
+                     and any(diff := word_diff(rep.text, u.text)) and not spelling_only(*diff)]
         if not differing:
             continue
         diffs = [word_diff(rep.text, u.text) for u in differing]
@@ -165,7 +190,7 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         changed = sum(len([w for w in a + b if w not in STOPWORDS]) for a, b in diffs)
         severity = "high" if risk else ("medium" if changed > 6 else "low")
         speaker = next((u.speaker for u in units if u.speaker), None)
-        pairs = dict.fromkeys(f"'{' '.join(a) or '—'}' vs '{' '.join(b) or '—'}'" for a, b in diffs)
+        pairs = dict.fromkeys(f"'{_few(a)}' vs '{_few(b)}'" for a, b in diffs)
         shown = "; ".join(list(pairs)[:3])  # two sources quoting alike give one pair, said once
         explanation = (
             f"The sources quote {f'{speaker}’s' if speaker else 'the same'} remark in different words "
@@ -181,6 +206,9 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         spans = differing_spans(cluster, units)
         if not spans:
             continue
+        if len({e.source_id for e in spans}) == 1:  # one source words it apart from agreeing others: show one
+            other = next(u for u in units if u.doc != spans[0].source_id)  # of theirs, so the flag compares
+            spans.append(evidence(cluster.docs[other.doc], other.start, other.end))
         flags.append(
             make_flag(
                 "wording_variant",
