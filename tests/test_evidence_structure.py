@@ -143,6 +143,8 @@ def test_the_name_in_a_quote_tag_is_the_speaker_even_when_common_as_a_word():
     assert [q.speaker for q in doc.quotes] == ["Ryan", "Trump", "Price", None]
     text = "\"It's not in our plans,\" TVA Sports quoted Bill Daly as saying in French. \"There is nothing new.\"\n"
     assert [q.speaker for q in parse(make_source("q", text)).quotes] == ["Bill Daly", "Bill Daly"]
+    text = "Lis Smith, a spokeswoman for the Obama campaign, said, “Mitt Romney’s ad is dishonest.” Nothing else.\n"
+    assert [q.speaker for q in parse(make_source("d", text)).quotes] == ["Lis Smith"]
 
 
 def test_a_titled_name_or_one_with_a_middle_initial_is_one_person_not_two_run_together():
