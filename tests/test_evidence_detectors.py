@@ -192,7 +192,8 @@ def test_minority_wording_flags_only_the_words_no_other_rendering_uses():
 
 def test_quotes_in_many_versions_of_one_text_are_left_to_the_word_consensus():
     """Among seven translations the sentence's words are scored by the fitted consensus model; the quote detector
-    adds no second, cruder flag over the same words. Among three sources it still flags the quote."""
+    adds no second, cruder flag over the same words unless the meaning may change. Among three sources it still
+    flags the quote."""
     same = "Lee said: “We will rebuild every home in the valley by the end of the year.”\n"
     odd = "Lee said: “We will rebuild every house in the valley by the end of the year.”\n"
     r = run(**{sid: same for sid in "abcdef"}, g=odd)
@@ -200,6 +201,16 @@ def test_quotes_in_many_versions_of_one_text_are_left_to_the_word_consensus():
     assert any(f.detector == "wording.minority" for f in r.discrepancies)
     r = run(a=same, b=same, g=odd)
     assert any(f.detector == "wording" for f in r.discrepancies)
+    # a difference that may change the meaning keeps its quote flag, of high severity, among many versions too
+    for changed, word in (("rebuild 30 homes", "30"), ("not rebuild any home", "not"), ("might rebuild", "might")):
+        before = "rebuild every home" if word != "might" else "will rebuild"
+        r = run(**{sid: same for sid in "abcdef"}, g=same.replace(before, changed))
+        flag = next(f for f in r.discrepancies if f.detector == "wording")
+        assert flag.severity == "high" and ("g", word) in [(e.source_id, e.text) for e in flag.evidence]
+    # its evidence is where the risk lies; other differing words are the consensus detector's to weigh
+    r = run(**{sid: same for sid in "abcdef"}, g=same.replace("every home", "30 homes").replace("valley", "hills"))
+    flag = next(f for f in r.discrepancies if f.detector == "wording")
+    assert [e.text for e in flag.evidence if e.source_id == "g"] == ["30"]
 
 
 
