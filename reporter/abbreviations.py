@@ -19,8 +19,18 @@ _LAST_TOKEN = re.compile(r"([\w.]+)$")
 _INITIALS = re.compile(r"[a-z]|(?:[a-z]\.)+[a-z]?")
 
 
-def ends_in_abbreviation(before: str) -> bool:
-    """Whether the text before a full stop ends in an abbreviation or an initial ("Gen", "B", "U.S")."""
+# Places written as initials end many sentences ('... in Washington, D.C. The House ...'): there, a word
+# that usually starts a sentence after the stop means the stop ends one. 'U.S. officials' stays one sentence.
+_PLACE_INITIALS = frozenset(["d.c", "u.s", "u.k", "u.n", "l.a", "n.y"])
+_SENTENCE_START = re.compile(r"\s+(?:The|He|She|It|They|We|I|But|And|In|A|An|This|That|His|Her|Their|Its|On|At|"
+                             r"After|When|There|Mr|Ms|Mrs)\b")
+
+
+def ends_in_abbreviation(before: str, after: str = "") -> bool:
+    """Whether the text before a full stop ends in an abbreviation or an initial ("Gen", "B", "U.S"), so the
+    stop ends no sentence; `after`, the text after the stop, tells a place's initials that end one."""
     last = _LAST_TOKEN.search(before[-_LAST_TOKEN_CHARS:])
     token = last.group(1).lower() if last else ""
+    if token.rstrip(".") in _PLACE_INITIALS and _SENTENCE_START.match(after):
+        return False
     return token.rstrip(".") in ABBREVIATIONS or bool(_INITIALS.fullmatch(token))

@@ -65,8 +65,9 @@ def located(ev: Evidence, sources: Mapping[str, Source]) -> Source | None:
 def _abbreviated(text: str, stop: re.Match) -> bool:
     """A full stop after "Rep" or "Carolyn B" ends no sentence, unless a line ends there (the engine, too,
     splits paragraphs at line ends before it splits sentences)."""
+    at = stop.start()
     return stop.group().rstrip() == "." and "\n" not in stop.group() \
-        and ends_in_abbreviation(text[max(0, stop.start() - 60) : stop.start()])
+        and ends_in_abbreviation(text[max(0, at - 60) : at], text[at + 1 : at + 13])
 
 
 def around(text: str, start: int, end: int, max_side: int = MAX_SIDE_CHARS) -> tuple[str, str, str]:

@@ -45,7 +45,7 @@ LONG_EVIDENCE_CHARS = 400  # longer evidence is collapsed (<details>) in the bri
 SAFE_URL = re.compile(r"https?://[^\s<>()\\]+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 _WS = re.compile(r"\s+")
-_QUOTE_MARKS = re.compile(r"[“”\"]")
+QUOTE_MARKS = re.compile(r"[“”\"]")  # text that has its own quotation marks gets no second pair
 _PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MIN_SHARED_FOR_MARKING = 0.5
 PARALLEL_HTML_CHARS = 500_000  # a briefing this long converts to HTML in two halves, one in a forked child
@@ -335,15 +335,14 @@ def _rows_in_sentences(flag: Discrepancy, sources: dict[str, Source]) -> list[tu
 
     A bare "2002" against "2003", or the three words one rendering of a quote changes, mean little alone:
     each short span is shown inside its sentence, in bold, as the web page and the review walk show it, and
-    the spans one source has in the same sentence share one row. Longer spans keep the word-diff marking.
+    the spans one source has in the same sentence share one row. Longer spans keep the word-diff marking,
+    unless a row already shows the sentence they sit in: then they are bold in it, not a second row.
     """
-    marked: list[str] | None = None
-    rows: list[_SentenceRow | tuple[Evidence, str]] = []
+    rows: list[_SentenceRow | int] = []  # an int: a longer span, by its index in the evidence
     for i, ev in enumerate(flag.evidence):
         src = located(ev, sources)
         if src is None or len(ev.text) >= SHORT_SPAN_CHARS:
-            marked = marked if marked is not None else marked_evidence(flag.evidence)
-            rows.append((ev, marked[i]))
+            rows.append(i)
             continue
         lo, hi = sentence_bounds(src.text, ev.start, ev.end)
         last = rows[-1] if rows else None
@@ -353,8 +352,31 @@ def _rows_in_sentences(flag: Discrepancy, sources: dict[str, Source]) -> list[tu
             last.lo, last.hi = min(lo, last.lo), max(hi, last.hi)
         else:
             rows.append(_SentenceRow(ev, src.text, [(ev.start, ev.end)], lo, hi))
-    return [(r.first, _bold_spans(*in_sentences(r.text, r.spans))) if isinstance(r, _SentenceRow) else r
-            for r in rows]
+    sentence_rows = [r for r in rows if isinstance(r, _SentenceRow)]
+    kept: list[_SentenceRow | int] = []
+    for r in rows:
+        if isinstance(r, int):
+            ev = flag.evidence[r]
+            home = next((h for h in sentence_rows if h.first.source_id == ev.source_id and h.lo <= ev.start
+                         and ev.end <= h.hi and located(ev, sources) is not None), None)
+            if home is not None:
+                home.spans.append((ev.start, ev.end))
+                continue
+        kept.append(r)
+    marked = marked_evidence(flag.evidence) if any(isinstance(r, int) for r in kept) else []
+    return [(r.first, _bold_spans(*in_sentences(r.text, _disjoint(r.spans)))) if isinstance(r, _SentenceRow)
+            else (flag.evidence[r], marked[r]) for r in kept]
+
+
+def _disjoint(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans sorted, overlapping ones joined (a longer span may hold a short one of the same row)."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
 
 
 def _evidence_lines(flag: Discrepancy, labels: dict[str, str], sources: dict[str, Source]) -> list[str]:
@@ -389,7 +411,7 @@ def _evidence_block(name: str, text: str, raw: str) -> list[str]:
     """One source's evidence: a list item, or a collapsed block when it is long."""
     if len(raw) <= LONG_EVIDENCE_CHARS:
         # a sentence shown around a quote has its own quotation marks: no second pair around it
-        return [f"- **{md_escape(name)}:** {text}" if _QUOTE_MARKS.search(text) else
+        return [f"- **{md_escape(name)}:** {text}" if QUOTE_MARKS.search(text) else
                 f"- **{md_escape(name)}:** “{text}”"]
     words = len(raw.split())
     # <details> is one of the few HTML blocks GitHub and our renderer both allow; its contents stay Markdown.
@@ -567,7 +589,11 @@ def _render_lists(brief: Brief, labels: dict[str, str]) -> list[str]:
 
 def _render_summary(summary, labels: dict[str, str], source: Source | None = None) -> list[str]:
     name = labels.get(summary.source_id, summary.source_id)
-    heading = summary.headline or f"{name} (no headline)"
+    # the source's name first, as the flags name it ('fox: ...'), unless the line under the heading gives it
+    # (an outlet) or the name is the headline (or a cut of it)
+    headline = summary.headline
+    named = headline and (name == summary.outlet or headline.startswith(name.rstrip("…")))
+    heading = headline if named else f"{name}: {headline}" if headline else f"{name} (no headline)"
     out = [f"### {md_escape(heading)}", ""]
     meta = [md_escape(x) for x in (summary.outlet, summary.byline, summary.date) if x]
     if source is not None and source.url:

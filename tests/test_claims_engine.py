@@ -93,6 +93,16 @@ def test_minority_spelling_of_a_name_is_flagged_transliteration_is_not():
     assert not [f for f in flags if "Sergey" in f.evidence[0].text]
 
 
+def test_one_minority_spelling_is_one_flag_with_every_place_it_is_written():
+    """Real coverage: 'Capt. Noorullah Aminy' in two sources, 'Aminyar' in five, was two identical flags."""
+    texts = {f"s{i}": f"Capt. Noorullah Aminyar left camp on Monday. {FILLER}\n" for i in range(5)}
+    texts["odd1"] = f"Capt. Noorullah Aminy left camp on Monday. Aminy was found later. {FILLER}\n"
+    texts["odd2"] = f"Capt. Noorullah Aminy left the camp on Monday. {FILLER}\n"
+    (flag,) = [f for f in _kinds(_run(texts), "spelling") if f.suggestion == "Aminyar"]
+    assert [(e.source_id, e.text) for e in flag.evidence] == [("odd1", "Aminy"), ("odd1", "Aminy"), ("odd2", "Aminy")]
+    assert flag.title == "Name spelt 'Aminy' in 2 sources, 'Aminyar' in 5 other sources"
+
+
 def test_rare_real_words_are_not_misspellings_and_spanish_gets_no_english_corrections():
     english = "The judge said the plea would comport with the law; he pled guilty and wore parkas. " + FILLER
     spanish = ("El jefe del gobierno dijo que la visita coincidía con la celebración. La presidenta recibió a la "

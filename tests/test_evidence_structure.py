@@ -32,6 +32,16 @@ def test_clergy_and_military_titles_do_not_end_a_sentence():
                     "agreed.", "Then Det. Ray Cole spoke."]
 
 
+def test_a_place_written_as_initials_ends_a_sentence_when_a_new_one_starts():
+    """Real coverage: '... Judge Robert L. Wilkins in Washington, D.C. Jackson's wife spent ...' was one
+    sentence. 'U.S. officials' and 'D.C. Council' stay inside theirs."""
+    text = ("They appeared in Washington, D.C. The judge agreed. U.S. officials met D.C. Council members in "
+            "the U.S. He left.\n")
+    body = [s.text for s in parse(make_source("a", text)).sentences if s.role == "body"]
+    assert body == ["They appeared in Washington, D.C.", "The judge agreed.",
+                    "U.S. officials met D.C. Council members in the U.S.", "He left."]
+
+
 def test_headline_line_without_final_punctuation_is_its_own_sentence():
     doc = parse(make_source("h", "Wang and Putin meet in Moscow\n\nWang Yi met Vladimir Putin. He smiled.\n"))
     assert doc.headline is not None and doc.headline.text == "Wang and Putin meet in Moscow"

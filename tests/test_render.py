@@ -174,6 +174,42 @@ def test_short_spans_are_shown_in_their_sentence_and_one_sources_spans_share_a_r
     assert len(rows) == 4
 
 
+def test_a_longer_span_inside_a_sentence_already_shown_is_bold_there_not_a_second_row():
+    """Real coverage (Fox): 'would have' and 'we had no defense—we had no defense at all' in one sentence were
+    two rows, the second repeating half of the first."""
+    fox = _sourced("fox", "Intro. “Without Capitol Hill police, it would have been a massacre—we had no defense—we "
+                          "had no defense at all,” Sen. Rand Paul said. Later.")
+    hpo = _sourced("hpo", "“It would’ve been a massacre without them,” he said.")
+    quote = Discrepancy(id="wo-2", kind="wording_variant", severity="high", title="Quote worded differently",
+                        explanation="x", evidence=[_span(fox, "would have"),
+                                                   _span(fox, "we had no defense—we had no defense at all"),
+                                                   _span(hpo, "would’ve"), _span(hpo, "without them")],
+                        suggestion="x", confidence=0.7, origin="evidence")
+    brief = Brief(event="e", sources=[fox, hpo], summaries=[], discrepancies=[quote],
+                  run=RunInfo(mode="offline", reporter_version="0"))
+    rows = [line for line in render_markdown(brief).splitlines() if line.startswith(("- **fox", "- **hpo"))]
+    assert rows == ["- **fox:** “Without Capitol Hill police, it **would have** been a massacre—**we had no "
+                    "defense—we had no defense at all**,” Sen. Rand Paul said.",
+                    "- **hpo:** “It **would’ve** been a massacre **without them**,” he said."]
+
+
+def test_an_article_summary_is_headed_by_the_source_name_the_flags_use():
+    from reporter.models import ArticleSummary
+
+    fox = _sourced("fox", "Shooting spurs calls for new security measures. Lawmakers spoke.")
+    titled = fox.model_copy(update={"id": "article3", "title": "Lawmakers return"})
+    bare = fox.model_copy(update={"id": "nyt", "title": None})
+    summaries = [ArticleSummary(source_id="fox", headline="Shooting spurs calls for new security measures",
+                                method="extractive"),
+                 ArticleSummary(source_id="article3", headline="Lawmakers return", method="extractive"),
+                 ArticleSummary(source_id="nyt", method="extractive")]
+    brief = Brief(event="e", sources=[fox, titled, bare], summaries=summaries, discrepancies=[],
+                  run=RunInfo(mode="offline", reporter_version="0"))
+    headings = [line for line in render_markdown(brief).splitlines() if line.startswith("### ")]
+    assert headings[-3:] == ["### fox: Shooting spurs calls for new security measures", "### Lawmakers return",
+                             "### nyt (no headline)"]
+
+
 def test_an_initial_or_title_ends_no_sentence_in_the_context_shown():
     """The context around a span ends where the engine's sentences end: not at "Carolyn B." or "Rep."."""
     from reporter.evidence.structure import split_sentences

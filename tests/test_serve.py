@@ -220,3 +220,15 @@ def test_the_browser_is_opened_only_where_it_can_show_a_window(monkeypatch):
     assert not command.graphical_session()  # else webbrowser would start lynx/w3m inside this terminal
     monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
     assert command.graphical_session()
+
+
+def test_evidence_with_its_own_quotation_marks_gets_no_second_pair(client):
+    """A sentence shown around a quote ('“It would’ve been a massacre,” he said.') has its own marks; the page
+    wraps only bare spans in <q>, whose marks the browser draws (real coverage showed ““It would’ve ...)."""
+    page = client.get("/").text
+    wrapped = re.findall(r'<q class="quote">(.*?)</q>', page, flags=re.S)
+    plain = re.findall(r'<span class="quote">(.*?)</span>', page, flags=re.S)
+    text = lambda html: re.sub(r"<[^>]+>", "", html).replace("&#34;", '"').strip()  # noqa: E731
+    assert wrapped and plain  # the seeds have both kinds
+    assert not any(re.search(r"[“”\"]", text(w)) for w in wrapped)
+    assert all(re.search(r"[“”\"]", text(p)) for p in plain)

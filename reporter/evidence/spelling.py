@@ -251,14 +251,13 @@ def _name_spellings(cluster: Cluster) -> list[Discrepancy]:
                 best = other
         if best is None:
             continue
-        for sid, spans in docs.items():
-            doc = cluster.docs[sid]
-            for start, end in spans:
-                flags.append(make_flag(
-                    "spelling", "spelling.name", "medium", f"Name spelt '{word}' here, '{best}' in "
-                    f"{len(where[best])} other sources", f"'{word}' is spelt '{best}' by {len(where[best])} "
-                    "sources; a minority spelling of a name is usually a typo.", [evidence(doc, start, end)],
-                    0.75, best))
+        # one flag per minority spelling, with every place it is written: not one flag per occurrence
+        spans = [evidence(cluster.docs[sid], start, end) for sid, found in sorted(docs.items()) for start, end in found]
+        here = "here" if len(docs) == 1 else f"in {len(docs)} sources"
+        flags.append(make_flag(
+            "spelling", "spelling.name", "medium", f"Name spelt '{word}' {here}, '{best}' in "
+            f"{len(where[best])} other sources", f"'{word}' is spelt '{best}' by {len(where[best])} "
+            "sources; a minority spelling of a name is usually a typo.", spans, 0.75, best))
     return flags
 
 

@@ -44,7 +44,7 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(chunk):
         stop = start + m.end()
         before = text[cursor : start + m.start()]
-        if m.group() == "." and ends_in_abbreviation(before):
+        if m.group() == "." and ends_in_abbreviation(before, text[stop : stop + 12]):
             continue
         spans.append((cursor, stop))
         cursor = stop

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 
 from reporter.excerpt import IN_SENTENCE_KINDS, SHORT_SPAN_CHARS, excerpt, located
 from reporter.models import Brief, Discrepancy, Source
-from reporter.render import LONG_EVIDENCE_CHARS, MODE_TEXT, SAFE_URL, kind_label, ordered, source_label, with_labels
+from reporter.render import (
+    LONG_EVIDENCE_CHARS,
+    MODE_TEXT,
+    QUOTE_MARKS,
+    SAFE_URL,
+    kind_label,
+    ordered,
+    source_label,
+    with_labels,
+)
 from reporter.review import STATUSES, review_summary_line, status_of
 
 STATUS_LABELS = {"open": "open", "confirmed": "confirmed", "dismissed": "dismissed", "needs-check": "needs check"}
@@ -35,6 +44,7 @@ class EvidenceView:
     long: bool
     words: int
     preview: str
+    quoted: bool = False  # the shown text has its own quotation marks: no <q> around it (no doubled marks)
 
 
 @dataclass
@@ -150,11 +160,12 @@ def build(brief: Brief) -> PageView:
             anchor = _anchor(flag.id, i) if located[i] else ""
             if anchor:
                 spans[ev.source_id].append((ev.start, ev.end, flag.id, anchor, flag.severity))
+            pieces = _pieces(flag, i, sources.get(ev.source_id) if located[i] else None)
             evidence.append(EvidenceView(
                 source_id=ev.source_id, source_name=labels.get(ev.source_id, ev.source_id), anchor=anchor,
-                pieces=_pieces(flag, i, sources.get(ev.source_id) if located[i] else None),
-                long=len(ev.text) > LONG_EVIDENCE_CHARS, words=len(ev.text.split()),
-                preview=" ".join(ev.text.split())[:120]))
+                pieces=pieces, long=len(ev.text) > LONG_EVIDENCE_CHARS, words=len(ev.text.split()),
+                preview=" ".join(ev.text.split())[:120],
+                quoted=any(QUOTE_MARKS.search(p.text) for p in pieces)))
         source_ids = list(dict.fromkeys(e.source_id for e in flag.evidence))
         views.append(FlagView(
             flag=flag, number=number, title=with_labels(flag.title, labels),
