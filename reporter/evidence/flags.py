@@ -39,12 +39,12 @@ class Cluster:
                     cluster.aliases.add(name.text)
         return cluster
 
-    @property
+    @cached_property  # (then a plain attribute: it is read for every word the spelling check looks at)
     def word_docs(self) -> dict[str, set[str]]:
         """Lower-cased word -> the sources using it."""
         return self._vocabulary[0]
 
-    @property
+    @cached_property
     def bigrams(self) -> Counter[tuple[str, str]]:
         """Lower-cased adjacent word pairs, counted."""
         return self._vocabulary[1]

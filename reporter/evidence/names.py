@@ -33,7 +33,7 @@ class NameFinder:
         self.title_case: set[int] = set()  # run starts in headlines or Title Case lines: no fused-name guess
         for sent in sentences:
             words = sent.text.split()
-            title_case = sent.role == "headline" or sum(w[:1].isupper() for w in words) > 0.6 * len(words)
+            title_case = sent.role == "headline" or sum(map(str.isupper, [w[:1] for w in words])) > 0.6 * len(words)
             for m in _NAME_RUN.finditer(text, sent.start, sent.end):
                 before = len(self.runs)
                 self._add_run(sent, m.start(), m.group())
