@@ -214,21 +214,32 @@ def test_quotes_in_many_versions_of_one_text_are_left_to_the_word_consensus():
 
 
 
-def test_a_version_that_drops_the_negation_all_others_have_is_flagged_high():
-    """Word consensus cannot see a missing word: every word of 'will accept' is backed by the others."""
-    same = "The minister said the government will not accept the new terms this year.\n"
-    odd = "The minister said the government will accept the new terms this year.\n"
+_NEGATED = "The minister said the government will not accept the new terms this year.\n"
+_COUNTED = "The storm killed 12 people in the northern province on Tuesday, officials said.\n"
+
+
+@pytest.mark.parametrize(("same", "odd", "what", "gap", "rephrasings"), [
+    (_NEGATED, _NEGATED.replace("will not", "will"), "negation", "will accept",
+     (_NEGATED.replace("will not accept", "is unable to accept"), _NEGATED.replace("will not accept", "will refuse"))),
+    (_COUNTED, _COUNTED.replace("12 ", ""), "number", "killed people",
+     (_COUNTED.replace("12", "twelve"), _COUNTED.replace("12", "a dozen"))),
+])
+def test_a_version_that_drops_the_negation_or_figure_all_others_have_is_flagged_high(same, odd, what, gap,
+                                                                                     rephrasings):
+    """Word consensus cannot see a missing word: every word of 'will accept' or 'killed people' is backed by the
+    others. The same thing in other words is a rephrasing, not an omission."""
     r = run(**{sid: same for sid in "abcdef"}, g=odd)
     flag = next(f for f in r.discrepancies if f.detector == "wording.minority")
-    assert flag.severity == "high" and [(e.source_id, e.text) for e in flag.evidence] == [("g", "will accept")]
-    assert "leaves out the negation" in flag.explanation
-    # a negation in other words, or the others negating in different words: a rephrasing, not an omission
-    for other in ("The minister said the government is unable to accept the new terms this year.\n",
-                  "The minister said the government will refuse the new terms this year.\n"):
+    assert flag.severity == "high" and [(e.source_id, e.text) for e in flag.evidence] == [("g", gap)]
+    assert f"leaves out the {what}" in flag.explanation and flag.title.startswith(f"A version leaves out a {what}")
+    for other in rephrasings:
         r = run(**{sid: same for sid in "abcdef"}, g=other)
-        assert not any(f.severity == "high" for f in r.discrepancies if f.detector == "wording.minority")
-    mixed = {sid: same.replace("will not", "won’t" if sid in "ab" else "will not") for sid in "abcdef"}
-    r = run(**mixed, g=odd)
+        assert not any("leaves out" in f.explanation for f in r.discrepancies)
+
+
+def test_others_negating_in_different_words_make_a_missing_negation_no_omission():
+    mixed = {sid: _NEGATED.replace("will not", "won’t" if sid in "ab" else "will not") for sid in "abcdef"}
+    r = run(**mixed, g=_NEGATED.replace("will not", "will"))
     assert not any("negation" in f.explanation for f in r.discrepancies)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 
@@ -34,6 +35,7 @@ from reporter.evidence.wordalign import (
     FEATURES,
     Model,
     Rendering,
+    Token,
     align_renderings,
     features,
     key_of,
@@ -200,7 +202,8 @@ def flags_of(cluster: Cluster, scored: list[tuple[Group, list[Rendering], list[l
             for i, j in runs(p, high, low):
                 spans.append(evidence(doc, r.tokens[i].start, r.tokens[j].end))
                 peak = max(peak, *p[i : j + 1])
-        dropped = [evidence(cluster.docs[r.doc], start, end) for r, (start, end) in omissions(rs)]
+        gaps = omissions(rs)
+        dropped = [evidence(cluster.docs[r.doc], start, end) for r, (start, end), _ in gaps]
         spans.extend(e for e in dropped if not any(e.source_id == s.source_id and e.start < s.end and s.start < e.end
                                                    for s in spans))
         if not spans:
@@ -216,15 +219,17 @@ def flags_of(cluster: Cluster, scored: list[tuple[Group, list[Rendering], list[l
             else f"{len(rs)} sources render this sentence; {words} are not backed by most of the other "
             "renderings, so those renderings may have gone wrong there."
         )
+        missing = gaps[0][2] if gaps else ""
         if dropped:  # one version at most (`omissions`)
-            explanation += (f" One version ('{dropped[0].text}') leaves out the negation every other version has: "
-                            "the meaning may be reversed there.")
+            explanation += (f" One version ('{dropped[0].text}') leaves out the {missing} every other version has: "
+                            + ("the meaning may be reversed there." if missing == "negation" else
+                               "the fact is lost there."))
         flags.append(
             make_flag(
                 "wording_variant",
                 "wording.minority",
                 "high" if dropped else "low",
-                f"A version leaves out a negation the others have: '{first}'" if dropped
+                f"A version leaves out a {missing} the others have: '{first}'" if dropped
                 else f"Sources render one sentence with words few others use: '{first}'",
                 explanation,
                 spans,
@@ -235,30 +240,54 @@ def flags_of(cluster: Cluster, scored: list[tuple[Group, list[Rendering], list[l
     return flags
 
 
-def omissions(rs: list[Rendering]) -> list[tuple[Rendering, tuple[int, int]]]:
-    """Renderings that leave out the negation all the others have ('will not accept' in six versions, 'will
-    accept' in the seventh), each with the span around the gap. Word consensus cannot see a missing word (the
-    version's own words are all backed), and a dropped 'not' reverses the meaning. Needs `_MIN_SOURCES`
-    renderings: with fewer, one version's negation is as likely the odd one out."""
+def omissions(rs: list[Rendering]) -> list[tuple[Rendering, tuple[int, int], str]]:
+    """A rendering that leaves out the negation, or the number, all the others have ('will not accept' in six
+    versions, 'will accept' in the seventh; 'killed 12 people' in six, 'killed people' in one), with the span
+    around the gap and what is missing. Word consensus cannot see a missing word (the version's own words are
+    all backed); a dropped 'not' reverses the meaning, a dropped figure loses the fact. Needs `_MIN_SOURCES`
+    renderings: with fewer, one version's negation or number is as likely the odd one out."""
     if len(rs) < _MIN_SOURCES:
         return []
-    without = [r for r in rs if not any(negates(t.word) or t.key in _NEGATING for t in r.tokens)]
+    for what, marks, holds in (("negation", lambda t: negates(t.word), lambda t: negates(t.word) or t.key in _NEGATING),
+                               ("number", _is_figure, lambda t: _is_figure(t) or t.key in _NUMBER_WORDS)):
+        gap = _left_out(rs, marks, holds)
+        if gap is not None:
+            return [(*gap, what)]
+    return []
+
+
+def _left_out(rs: list[Rendering], marks: Callable[[Token], bool], holds: Callable[[Token], bool]
+              ) -> tuple[Rendering, tuple[int, int]] | None:
+    """The one rendering holding no word of a kind (`holds`) where all the others share one (`marks`), and the
+    span of its words around the gap; None unless exactly one rendering lacks it."""
+    without = [r for r in rs if not any(holds(t) for t in r.tokens)]
     if len(without) != 1 or not without[0].tokens:
-        return []
+        return None
     r = without[0]
-    shared = set.intersection(*({t.key for t in o.tokens if negates(t.word)} for o in rs if o is not r))
+    shared = set.intersection(*({t.key for t in o.tokens if marks(t)} for o in rs if o is not r))
     if not shared:
-        return []  # the others negate in different words: more likely a rephrasing than one omission
-    other = next(o for o in rs if o is not r)  # the first other version: all of them have the negation
+        return None  # the others put it in different words: more likely a rephrasing than one omission
+    other = next(o for o in rs if o is not r)  # the first other version: all of them have the word
     ids: dict[str, int] = {}
     mine = [ids.setdefault(t.key, len(ids)) for t in r.tokens]
     theirs = [ids.setdefault(t.key, len(ids)) for t in other.tokens]
     k = next(i for i, t in enumerate(other.tokens) if t.key in shared)
     for tag, i1, i2, j1, _ in Indel.opcodes(theirs, mine).as_list():
-        if tag != "equal" and i1 <= k < i2:  # the negation faces a gap at r's token j1: mark the words around it
+        if tag != "equal" and i1 <= k < i2:  # the word faces a gap at r's token j1: mark the words around it
             left, right = max(0, j1 - 1), min(len(r.tokens) - 1, j1)
-            return [(r, (r.tokens[left].start, r.tokens[right].end))]
-    return []
+            return r, (r.tokens[left].start, r.tokens[right].end)
+    return None
+
+
+def _is_figure(token: Token) -> bool:
+    return token.word[0].isdigit()
+
+
+_NUMBER_WORDS = frozenset(key_of(w) for w in [
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen",
+    "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty",
+    "sixty", "seventy", "eighty", "ninety", "hundred", "hundreds", "thousand", "thousands", "million", "millions",
+    "billion", "billions", "trillion", "dozen", "dozens", "half", "quarter", "percent"])
 
 
 # words that negate without a negation word ('unable to', 'avoid walking', 'failed to'), by their stem (`key`)
