@@ -77,8 +77,8 @@ _INLINE = [
     (re.compile(r"(?:^|(?<=[.!?]\s))(?:For\s[^.\n]{0,200})?\bSign up for\b[^\n]*$", re.IGNORECASE),
      "sign-up prompt"),
 ]
-_CREDIT = re.compile(
-    r"(?:\bcontributed\s(?:to\sthis\s(?:report|story)|reporting)\b|^contributing\s*:|^\s*[-–—]\s?[A-Z][\w.’'-]+"
+_CREDIT = re.compile(  # (the lookahead, each alternative's possible first characters, only speeds the search up)
+    r"(?=[c\s\-–—rwe])(?:\bcontributed\s(?:to\sthis\s(?:report|story)|reporting)\b|^contributing\s*:|^\s*[-–—]\s?[A-Z][\w.’'-]+"
     r"(?:\s[A-Z][\w.’'-]+){0,3}\s*$|^(?:reporting|writing|editing)\sby\b)",
     re.IGNORECASE,
 )

@@ -16,7 +16,9 @@ _SPACE = re.compile(r"\s+")
 def normalise_text(text: str) -> str:
     """Fold case, unicode forms, quotation marks and white space: what 'the same words' means."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    return _SPACE.sub(" ", text).strip().casefold()
+    if "  " in text or not text.isprintable():  # (printable text has no white space but single ' ': nothing to fold)
+        text = _SPACE.sub(" ", text)
+    return text.strip().casefold()
 
 
 def discrepancy_id(kind: str, evidence: Iterable[Evidence]) -> str:

@@ -33,6 +33,13 @@ KNOWN_PATTERNS = frozenset({
 })  # fmt: skip
 
 
+def conversion_cost(line: str) -> int:
+    """About how much converting one line of Markdown costs, for cutting a briefing into parts of equal work:
+    a fixed cost per line, and per character about three times as much where the inline patterns run (fitted on
+    long briefings: 24 us a line, 1.2 us a character of such text, 0.43 us one of plain text)."""
+    return 55 + (3 * len(line) if _TRIGGERS.search(line) else len(line))
+
+
 class _PlainText(Treeprocessor):
     def run(self, root: Element) -> None:
         patterns = self.md.inlinePatterns

@@ -22,7 +22,7 @@ from reporter import parallel
 from reporter.atomic import write_many_atomic
 from reporter.config import Config
 from reporter.excerpt import IN_SENTENCE_KINDS, SHORT_SPAN_CHARS, excerpt, in_sentences, located, sentence_bounds
-from reporter.md_plain import PlainTextExtension
+from reporter.md_plain import PlainTextExtension, conversion_cost
 from reporter.models import SEVERITY_RANK, Brief, Discrepancy, Evidence, Source
 from reporter.redaction import redact
 from reporter.review import review_summary_line as review_summary
@@ -49,10 +49,9 @@ QUOTE_MARKS = re.compile(r"[“”\"]")  # text that has its own quotation marks
 _PLAIN_TOKEN = re.compile(r"[A-Za-z0-9_.:-]{1,200}")
 MIN_SHARED_FOR_MARKING = 0.5
 PARALLEL_HTML_CHARS = 500_000  # a briefing this long converts to HTML in two halves, one in a forked child
-# The first part's share of the Markdown (by size), at least: this process converts it and then sanitises the
-# whole page, and its flags are denser in inline markup than the summaries (on 50 long articles, cut at half
-# the size, it took 53 % of the conversion time).
-FIRST_HTML_SHARE = 0.4
+# The first part's share of the conversion work (`md_plain.conversion_cost`), at least: this process converts it
+# and then sanitises the whole page.
+FIRST_HTML_SHARE = 0.45
 COMPARED_WORDINGS = 8  # other wordings each evidence span is diffed against (bounds rendering to linear time)
 _NAMED = 5  # sources named on an 'and N more agreeing' row
 MAX_EVIDENCE_ROWS = 10  # rows of a flag's evidence table; sources beyond are counted, and all are in brief.json
@@ -642,15 +641,16 @@ def _markdown_to_html(parts: list[str]) -> list[str]:
 
 
 def _markdown_parts(text: str, count: int) -> list[str]:
-    """The briefing cut into about `count` parts of similar size (the first smaller), each converting to exactly the
-    HTML it gives inside the whole: cuts fall only before a heading that follows a blank line, where every block
-    (list, table, <details>, paragraph) has ended. Headings are the only elements the toc extension links across
+    """The briefing cut into about `count` parts of similar conversion work (the first smaller), each converting to
+    exactly the HTML it gives inside the whole: cuts fall only before a heading that follows a blank line, where every
+    block (list, table, <details>, paragraph) has ended. Headings are the only elements the toc extension links across
     the document: h2 anchors are fixed section names and come before any h3 that could share their slug, and h3
     ids, which would be numbered per part, are removed by the sanitiser anyway."""
     if count < 2:
         return [text]
     lines = text.split("\n")
-    size, cuts, done = len(text), [], 0
+    costs = [conversion_cost(line) for line in lines]
+    size, cuts, done = sum(costs), [], 0
     # this process converts the first part and then sanitises the whole page: it takes a little less
     targets = [size * (FIRST_HTML_SHARE + (1 - FIRST_HTML_SHARE) * k / (count - 1)) for k in range(count - 1)]
     for i, line in enumerate(lines):
@@ -658,7 +658,7 @@ def _markdown_parts(text: str, count: int) -> list[str]:
             cuts.append(i)
             if len(cuts) == count - 1:
                 break
-        done += len(line) + 1
+        done += costs[i]
     bounds = [0, *cuts, len(lines)]
     return ["\n".join(lines[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Literal
 
 from rapidfuzz import fuzz
@@ -105,6 +106,7 @@ def figure_key(value: float, unit: str | None) -> str:
 
 
 _MASS: dict[tuple[int, frozenset[str]], float] = {}
+_FIGURES: dict[int, frozenset[str]] = {}  # the figure stems of an idf table, within one alignment
 
 
 def _mass(stems: frozenset[str], idf: dict[str, float]) -> float:
@@ -112,8 +114,15 @@ def _mass(stems: frozenset[str], idf: dict[str, float]) -> float:
     key = (id(idf), stems)
     mass = _MASS.get(key)
     if mass is None:
-        mass = _MASS[key] = math.fsum([idf.get(s, 1.0) for s in stems])
+        mass = _MASS[key] = math.fsum(map(idf.get, stems, repeat(1.0)))
     return mass
+
+
+def _figure_stems(idf: dict[str, float]) -> frozenset[str]:
+    figures = _FIGURES.get(id(idf))
+    if figures is None:
+        figures = _FIGURES[id(idf)] = frozenset(s for s in idf if s.startswith("#"))
+    return figures
 
 
 def similarity(a: Unit, b: Unit, idf: dict[str, float]) -> float:
@@ -123,7 +132,7 @@ def similarity(a: Unit, b: Unit, idf: dict[str, float]) -> float:
         return 0.0
     # fsum is exactly rounded, so the result does not depend on the (hash-seeded) order of the sets
     wa, wb = _mass(a.stems, idf), _mass(b.stems, idf)
-    shared_w = math.fsum([idf.get(s, 1.0) for s in shared])
+    shared_w = math.fsum(map(idf.get, shared, repeat(1.0)))
     if a.kind == "quote":
         score = _quote_similarity(a, b, shared, shared_w / max(1e-9, min(wa, wb)))
         if a.speaker and b.speaker and a.speaker.split()[-1] == b.speaker.split()[-1] and shared_w >= _SAME_SPEAKER_W:
@@ -132,7 +141,7 @@ def similarity(a: Unit, b: Unit, idf: dict[str, float]) -> float:
         return score
     # overlap coefficient, shrunk when little is shared in absolute terms (two common words prove nothing)
     score = shared_w / max(1e-9, min(wa, wb)) * (shared_w / (shared_w + _EVIDENCE_WEIGHT))
-    if any(s.startswith("#") for s in shared):
+    if not shared.isdisjoint(_figure_stems(idf)):  # (every sentence stem is in idf, figure stems start with '#')
         score += 0.25  # the same figure in both is strong evidence of the same statement
     return min(1.0, score)
 
@@ -204,4 +213,5 @@ def align(docs: list[Document], threshold: float, quote_threshold: float | None 
             idf=idf,
         )
     finally:
-        _MASS.clear()  # the memo is only valid while this idf table lives
+        _MASS.clear()  # the memos are only valid while this idf table lives
+        _FIGURES.clear()

@@ -34,15 +34,20 @@ def _distinct(cluster: Cluster, speakers: list[str]) -> list[str]:
 def _figure_conflicts(cluster: Cluster) -> list[Discrepancy]:
     """Money and percentage figures that aligned sentences credit to different people."""
     flags = []
+    # each document's money and percentage figures by sentence, in text order (not every figure per unit)
+    by_sentence: dict[tuple[str, int], list[FigureSpan]] = defaultdict(list)
+    for sid, doc in cluster.docs.items():
+        for f in doc.figures:
+            if f.kind in ("money", "percent") and f.value is not None:
+                by_sentence[(sid, f.sentence)].append(f)
     for group in cluster.alignment.cross_source("sentence"):
         by_key: dict[str, list[tuple[Document, FigureSpan, str]]] = defaultdict(list)
         for u in group.units:
             doc = cluster.docs[u.doc]
-            for f in doc.figures:
-                if f.sentence == u.index and f.kind in ("money", "percent") and f.value is not None:
-                    who = figure_speaker(doc, f)
-                    if who and cluster.is_person(who):
-                        by_key[figure_key(f.value, f.unit)].append((doc, f, who))
+            for f in by_sentence.get((u.doc, u.index), ()):
+                who = figure_speaker(doc, f)
+                if who and cluster.is_person(who):
+                    by_key[figure_key(f.value, f.unit)].append((doc, f, who))
         for items in by_key.values():
             people = _distinct(cluster, [who for _, _, who in items])
             if len(people) < 2 or len({d.source_id for d, _, _ in items}) < 2:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from reporter.config import EvidenceThresholds
 from reporter.evidence.align import Alignment
@@ -17,37 +18,57 @@ _TOKEN = re.compile(r"[A-Za-z\u00C0-\u024F]+(?:['’][A-Za-z]+)?")
 
 @dataclass
 class Cluster:
-    """All documents of one run, their alignment, and cluster-wide vocabulary."""
+    """All documents of one run, their alignment, and cluster-wide vocabulary.
+
+    The vocabulary (`word_docs`, `bigrams`, `followers`) is collected on first use: only the spelling check
+    reads it, and on a big run that check runs in a forked child (`reporter.evidence`), so this process
+    never pays for it."""
 
     docs: dict[str, Document]
     alignment: Alignment
     thresholds: EvidenceThresholds
-    word_docs: dict[str, set[str]] = field(default_factory=dict)  # lower-cased word -> sources using it
-    bigrams: Counter[tuple[str, str]] = field(default_factory=Counter)  # lower-cased adjacent word pairs
-    followers: dict[str, set[str]] = field(default_factory=dict)  # word -> words seen right after it
     aliases: set[str] = field(default_factory=set)  # name parts used alone somewhere ('Wang', 'Xi')
 
     @classmethod
     def build(cls, docs: dict[str, Document], alignment: Alignment, thresholds: EvidenceThresholds) -> Cluster:
-        """Collect the vocabulary of every source (boilerplate excluded)."""
+        """The cluster of these documents (boilerplate excluded from its vocabulary)."""
         cluster = cls(docs, alignment, thresholds)
+        for doc in docs.values():
+            for name in doc.names:
+                if name.kind == "person" and " " not in name.text:
+                    cluster.aliases.add(name.text)
+        return cluster
+
+    @cached_property  # (then a plain attribute: it is read for every word the spelling check looks at)
+    def word_docs(self) -> dict[str, set[str]]:
+        """Lower-cased word -> the sources using it."""
+        return self._vocabulary[0]
+
+    @cached_property
+    def bigrams(self) -> Counter[tuple[str, str]]:
+        """Lower-cased adjacent word pairs, counted."""
+        return self._vocabulary[1]
+
+    @cached_property
+    def _vocabulary(self) -> tuple[dict[str, set[str]], Counter[tuple[str, str]]]:
         word_docs: dict[str, set[str]] = defaultdict(set)
-        for sid, doc in docs.items():
+        bigrams: Counter[tuple[str, str]] = Counter()
+        for sid, doc in self.docs.items():
             for sent in doc.sentences:
                 toks = [m.group() for m in _TOKEN.finditer(sent.text)]
                 for tok in toks:
                     word_docs[tok.lower().replace("’", "'")].add(sid)
                 low = [t.lower() for t in toks]
-                cluster.bigrams.update(zip(low, low[1:], strict=False))
-            for name in doc.names:
-                if name.kind == "person" and " " not in name.text:
-                    cluster.aliases.add(name.text)
-        cluster.word_docs = dict(word_docs)
+                bigrams.update(zip(low, low[1:], strict=False))
+        return dict(word_docs), bigrams
+
+    @cached_property
+    def followers(self) -> dict[str, set[str]]:
+        """Word -> the words seen right after it."""
         followers: dict[str, set[str]] = defaultdict(set)
-        for a, b in cluster.bigrams:
+        for a, b in self.bigrams:
             followers[a].add(b)
-        cluster.followers = dict(followers)
-        return cluster
+        return dict(followers)
 
     def attested_elsewhere(self, word: str, source_id: str) -> bool:
         """The word (any case) occurs in another source of the cluster."""

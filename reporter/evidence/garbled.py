@@ -155,12 +155,15 @@ def _repeats(doc: Document, si: int, versions: tuple[str, dict[str, str]] | None
     # a two-word phrase repeated within a few words, outside quotes ('to visit Moscow ... to visit in 2023')
     for i in range(len(toks) - 1):
         big = (low[i], low[i + 1])
+        window = min(len(toks) - 1, i + 10)
+        if big[0] not in low[i + 2 : window]:  # (most words do not recur within the window: the rest is moot)
+            continue
         if (big[0] in STOPWORDS and big[1] in STOPWORDS) or not toks[i].group().islower() or big[0] in _DETERMINERS:
             continue
         if not toks[i + 1].group().islower() or _DIGIT.search(doc.text, toks[i].start(), toks[i + 1].end()):
             continue
         first, second = big
-        for j in range(i + 2, min(len(toks) - 1, i + 10)):
+        for j in range(i + 2, window):
             if low[j] == first and low[j + 1] == second and not used & {i, i + 1, j, j + 1}:
                 s, e = toks[i].start(), toks[j + 1].end()
                 if not _outside_quotes(doc, s, e) or re.search(r"\d|@|[.!?]\s+[A-Z]", doc.text[s:e]):

@@ -36,6 +36,7 @@ def _identifier():
 
 
 def _english_share(text: str) -> tuple[float, int]:
+    # lower-case letters only: folded as the dictionary is (lower() of lower-case text is the text itself)
     words = [w for w in _WORD.findall(text) if len(w) > 2 and w.islower()]
     if not words:
         return 0.0, 0

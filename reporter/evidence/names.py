@@ -18,6 +18,8 @@ _ROLE_TITLES = frozenset({"minister", "secretary", "president", "chancellor", "s
                           "advisor", "chief", "executive", "ceo", "spokesperson", "envoy", "premier", "sheriff"})
 _NAME_TOKEN = r"[A-Z][\w’'\-]*\.?"
 _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:\s(?:of\s)?{_NAME_TOKEN})*")
+_NON_SPACE = re.compile(r"\S+")
+_LAST_WORD = re.compile(r"([\w’']+)\W*$")
 _CALENDAR = frozenset(m.lower() for m in (MONTHS + "|" + WEEKDAYS).split("|"))
 
 
@@ -31,7 +33,7 @@ class NameFinder:
         self.title_case: set[int] = set()  # run starts in headlines or Title Case lines: no fused-name guess
         for sent in sentences:
             words = sent.text.split()
-            title_case = sent.role == "headline" or sum(w[:1].isupper() for w in words) > 0.6 * len(words)
+            title_case = sent.role == "headline" or sum(map(str.isupper, [w[:1] for w in words])) > 0.6 * len(words)
             for m in _NAME_RUN.finditer(text, sent.start, sent.end):
                 before = len(self.runs)
                 self._add_run(sent, m.start(), m.group())
@@ -41,7 +43,7 @@ class NameFinder:
         self.fused: list[tuple[int, int]] = []
 
     def _add_run(self, sent: Sentence, start: int, run: str) -> None:
-        toks = [(t.start() + start, t.group()) for t in re.finditer(r"\S+", run)]
+        toks = [(t.start() + start, t.group()) for t in _NON_SPACE.finditer(run)]
         # drop calendar words and a sentence-initial ordinary word ("However", "The")
         while toks:
             pos, tok = toks[0]
@@ -63,7 +65,7 @@ class NameFinder:
                     e = last_pos + len(last_tok.rstrip(".,"))
                     if last_tok.endswith(("’s", "'s")):
                         e -= 2
-                    prev = re.findall(r"([\w’']+)\W*$", self.text[max(0, s - 40) : s])
+                    prev = _LAST_WORD.findall(self.text[max(0, s - 40) : s])
                     self.runs.append((s, e, [t for _, t in group], prev[0].lower() if prev else ""))
                 group = []
             else:

@@ -67,7 +67,9 @@ def outcomes(doc: Document, surnames: dict[str, str] | None = None) -> list[Outc
     surnames = surnames or _person_words(doc)
     if not surnames:
         return []
-    name_re = re.compile(r"\b(" + "|".join(re.escape(s) for s in sorted(surnames, key=len, reverse=True))
+    # (the lookahead, every name's first character, changes no match: most positions fail it at once)
+    firsts = "".join(sorted({re.escape(s[0]) for s in surnames if s}))
+    name_re = re.compile(rf"\b(?=[{firsts}])(" + "|".join(re.escape(s) for s in sorted(surnames, key=len, reverse=True))
                          + r")\b(['’]s?)?")
     found = []
     for si, sent in enumerate(doc.sentences):

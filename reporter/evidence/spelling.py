@@ -131,7 +131,7 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
                                 )
                             )
                             break
-                if i > 0:
+                if i > 0 and len(word) <= _MAX_PARTICLE:  # (a longer word is no particle: spare the call)
                     slip = _real_word_slip(cluster, toks[i - 1].group(), word)
                     if slip:
                         s, e = toks[i - 1].start(), m.end()
@@ -187,6 +187,7 @@ _TRANSLIT = [("ey", "ei"), ("y", "i"), ("j", "i"), ("w", "v"), ("kh", "h"), ("ph
              ("x", "ks"), ("c", "k"), ("q", "k")]
 
 
+@lru_cache(maxsize=200_000)  # asked for every pair of similar names and for each source's whole vocabulary
 def _translit_key(word: str) -> str:
     """A form on which transliteration variants coincide: Sergey/Sergei, Yair/Iair, lobizón/lobison."""
     w = unicodedata.normalize("NFKD", word.lower())
@@ -261,6 +262,7 @@ def _name_spellings(cluster: Cluster) -> list[Discrepancy]:
 
 
 _PARTICLES = ("up", "out", "off", "down", "in", "on", "over", "away", "back")
+_MAX_PARTICLE = 4
 
 
 def _real_word_slip(cluster: Cluster, prev: str, word: str) -> str | None:
@@ -268,7 +270,7 @@ def _real_word_slip(cluster: Cluster, prev: str, word: str) -> str | None:
     if not prev.islower() or not word.islower():  # most pairs end here, before any lower-casing
         return None
     p, w = prev.lower(), word.lower()
-    if p in STOPWORDS or len(p) < 3 or w in STOPWORDS or len(w) > 4 or cluster.bigrams[(p, w)] > 1:
+    if p in STOPWORDS or len(p) < 3 or w in STOPWORDS or len(w) > _MAX_PARTICLE or cluster.bigrams[(p, w)] > 1:
         return None
     for b in _PARTICLES:
         if b not in cluster.followers.get(p, ()) or len(b) != len(w) or stem(b) == stem(w):
