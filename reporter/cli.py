@@ -235,7 +235,8 @@ def brief(inputs: tuple[str, ...], out_dir: Path | None, offline: bool, json_to:
     try:
         result = pipeline.run(list(inputs), config, out_dir)
         if not config.llm_configured and not quiet:
-            _console().print("reporter: no model configured, offline briefing from the evidence engine "
+            _console().print("reporter: offline briefing from the evidence engine (--offline)" if config.offline
+                             else "reporter: no model configured, offline briefing from the evidence engine "
                              "(set OPENAI_API_KEY or OPENAI_BASE_URL, or pass --model/--base-url, to use one)")
         # --json FILE (or FOLDER/brief.json) is published with brief.*: all four appear together or none.
         also = {_json_target(json_to): render_json(result)} if json_to and json_to != "-" else {}
