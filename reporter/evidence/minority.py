@@ -260,10 +260,15 @@ def _left_out(rs: list[Rendering], marks: Callable[[Token], bool], holds: Callab
               ) -> tuple[Rendering, tuple[int, int]] | None:
     """The one rendering holding no word of a kind (`holds`) where all the others share one (`marks`), and the
     span of its words around the gap; None unless exactly one rendering lacks it."""
-    without = [r for r in rs if not any(holds(t) for t in r.tokens)]
-    if len(without) != 1 or not without[0].tokens:
+    without = None
+    for candidate in rs:  # stops at the second rendering without it: most sentences have no negation at all
+        if not any(holds(t) for t in candidate.tokens):
+            if without is not None:
+                return None
+            without = candidate
+    if without is None or not without.tokens:
         return None
-    r = without[0]
+    r = without
     shared = set.intersection(*({t.key for t in o.tokens if marks(t)} for o in rs if o is not r))
     if not shared:
         return None  # the others put it in different words: more likely a rephrasing than one omission

@@ -96,6 +96,7 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
     for sid, doc in cluster.docs.items():
         if not language.is_english(" ".join(s.text for s in doc.sentences)):
             continue  # no English corrections on a Spanish article
+        judged: dict[str, tuple[str | None, float] | None] = {}  # a word's verdict in this source, decided once
         for sent in doc.sentences:
             if sent.role == "byline" or language.foreign_stretch(sent.text):
                 continue
@@ -103,7 +104,10 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
             for i, m in enumerate(toks):
                 word = m.group()
                 if word[0].islower():
-                    hit = _nonword(cluster, sid, word)
+                    if word in judged:
+                        hit = judged[word]
+                    else:
+                        hit = judged[word] = _nonword(cluster, sid, word)
                     if hit:
                         suggestion, conf = hit
                         flags.append(
