@@ -289,7 +289,10 @@ def test_the_brief_requests_leave_while_summaries_are_still_out(tmp_path):
             held_until_brief.append(brief_asked.wait(timeout=30))
         return Reply(text=json.dumps(_responder(call)))
 
-    with FakeOpenAI(responder=responder, latency_s=0.05) as fake:
+    # Answers take 0.5 s: the analysis running beside the requests (in this process, under the GIL) delays
+    # an answer by tenths of a second, which next to a 0.05 s fastest answer read as queueing and cut the
+    # pacer's limit to one slot, held by the slow summary (the suite once failed so, at load 2).
+    with FakeOpenAI(responder=responder, latency_s=0.5) as fake:
         config = Config(base_url=fake.url, api_key=SecretStr("sk-test"), cache_dir=tmp_path / "cache",
                         timeout_s=60)
         brief = build_brief(_sources(6), config)
