@@ -339,10 +339,13 @@ def _rows_in_sentences(flag: Discrepancy, sources: dict[str, Source]) -> list[tu
     unless a row already shows the sentence they sit in: then they are bold in it, not a second row.
     """
     rows: list[_SentenceRow | int] = []  # an int: a longer span, by its index in the evidence
+    at_offsets: set[int] = set()  # the longer spans still at their offsets in the source
     for i, ev in enumerate(flag.evidence):
         src = located(ev, sources)
         if src is None or len(ev.text) >= SHORT_SPAN_CHARS:
             rows.append(i)
+            if src is not None:
+                at_offsets.add(i)
             continue
         lo, hi = sentence_bounds(src.text, ev.start, ev.end)
         last = rows[-1] if rows else None
@@ -355,10 +358,10 @@ def _rows_in_sentences(flag: Discrepancy, sources: dict[str, Source]) -> list[tu
     sentence_rows = [r for r in rows if isinstance(r, _SentenceRow)]
     kept: list[_SentenceRow | int] = []
     for r in rows:
-        if isinstance(r, int):
+        if isinstance(r, int) and r in at_offsets:
             ev = flag.evidence[r]
             home = next((h for h in sentence_rows if h.first.source_id == ev.source_id and h.lo <= ev.start
-                         and ev.end <= h.hi and located(ev, sources) is not None), None)
+                         and ev.end <= h.hi), None)
             if home is not None:
                 home.spans.append((ev.start, ev.end))
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from wordfreq import zipf_frequency
@@ -39,6 +40,11 @@ NEGATIONS = _wordset(
 _IRREGULAR_NEGATIVES = {"won’t": ("will", "not"), "can’t": ("can", "not"), "cannot": ("can", "not"),
                         "shan’t": ("shall", "not"), "ain’t": ("is", "not")}
 _CLITICS = (("n’t", "not"), ("’ll", "will"), ("’ve", "have"), ("’re", "are"), ("’m", "am"), ("’d", "would"))
+
+
+def without_accents(text: str) -> str:
+    """The text with its accents and other combining marks taken off ('lobizón' -> 'lobizon')."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def expand_contractions(words: list[str]) -> list[str]:

@@ -14,8 +14,8 @@ on the plain sum, on the highest probability or on the number of flagged words d
 In a cluster of six or more sources, a sentence only two to five versions render alike (the others said it
 too differently to align) is the same signal at sentence level: its words are scored the same way, with the
 share of sources rendering the sentence as one more feature, and its flag gets a lower confidence.
-A missing word has no score of its own: a version that leaves out the negation every other version has
-(`omissions`) is added to its sentence's flag, which is then of high severity.
+A missing word has no score of its own: a version that leaves out the negation or the figure every other
+version has (`omissions`) is added to its sentence's flag, which is then of high severity.
 """
 
 from __future__ import annotations

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import unicodedata
 from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
 from reporter.evidence import language
 from reporter.evidence.flags import Cluster, evidence, make_flag
-from reporter.evidence.lexicon import STOPWORDS, compound, english_word, stem, zipf
+from reporter.evidence.lexicon import STOPWORDS, compound, english_word, stem, without_accents, zipf
 from reporter.models import Discrepancy
 
 _TOKEN = re.compile(r"(?<![\w@/.-])[A-Za-z]+(?:['’][A-Za-z]+)?(?![\w@/-]|\.\w)")
@@ -194,8 +193,7 @@ _TRANSLIT = [("ey", "ei"), ("y", "i"), ("j", "i"), ("w", "v"), ("kh", "h"), ("ph
 @lru_cache(maxsize=200_000)  # asked for every pair of similar names and for each source's whole vocabulary
 def _translit_key(word: str) -> str:
     """A form on which transliteration variants coincide: Sergey/Sergei, Yair/Iair, lobizón/lobison."""
-    w = unicodedata.normalize("NFKD", word.lower())
-    w = "".join(ch for ch in w if not unicodedata.combining(ch))
+    w = without_accents(word.lower())
     for a, b in _TRANSLIT:
         w = w.replace(a, b)
     return w

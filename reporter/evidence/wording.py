@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 
 from rapidfuzz.distance import Indel, Levenshtein
 
 from reporter.evidence import minority
 from reporter.evidence.align import Group, Unit
 from reporter.evidence.flags import Cluster, evidence, make_flag
-from reporter.evidence.lexicon import MODALS, NEGATIONS, STOPWORDS, expand_contractions
+from reporter.evidence.lexicon import MODALS, NEGATIONS, STOPWORDS, expand_contractions, without_accents
 from reporter.evidence.wordalign import Rendering, align_renderings, tokenize
 from reporter.ids import normalise_text
 from reporter.models import Discrepancy, Evidence
@@ -48,10 +47,6 @@ def word_diff(a: str, b: str) -> tuple[list[str], list[str]]:
     return only_a, only_b
 
 
-def _folded(word: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
-
-
 def spelling_only(only_a: list[str], only_b: list[str]) -> bool:
     """The renderings differ only in how words are spelt ('unattractive'/'unatttractive', 'lobison'/'lobizón',
     'organisation'/'organization'): a typo or a transliteration, which the spelling check reports, not another
@@ -59,7 +54,7 @@ def spelling_only(only_a: list[str], only_b: list[str]) -> bool:
     if not only_a or len(only_a) != len(only_b):
         return False
     for x, y in zip(only_a, only_b, strict=True):
-        x, y = _folded(x), _folded(y)
+        x, y = without_accents(x.lower()), without_accents(y.lower())
         short, long = sorted((x, y), key=len)
         if min(len(x), len(y)) < 5 or Levenshtein.distance(x, y) > 2 or long.startswith(short):
             return False
@@ -186,11 +181,11 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
         if len(units) < 2:
             continue
         rep = units[0]
-        differing = [u for u in units[1:] if not contained(rep.text, u.text)
-                     and any(diff := word_diff(rep.text, u.text)) and not spelling_only(*diff)]
-        if not differing:
+        compared = [(u, word_diff(rep.text, u.text)) for u in units[1:] if not contained(rep.text, u.text)]
+        kept = [(u, diff) for u, diff in compared if any(diff) and not spelling_only(*diff)]
+        if not kept:
             continue
-        diffs = [word_diff(rep.text, u.text) for u in differing]
+        differing, diffs = [u for u, _ in kept], [diff for _, diff in kept]
         risks = [meaning_risk(a, b, rep.text, u.text) for (a, b), u in zip(diffs, differing, strict=True)]
         risk = next((r for r in risks if r), None)
         if deferred and risk not in ("negation", "a number", "modality"):

@@ -255,11 +255,6 @@ class Cassette:
         entry = self._entries.get(request.key())
         return entry.response if entry else None
 
-    def failure(self, request: ModelRequest) -> RecordedFailure | None:
-        """The recorded failure of this exact request, or None."""
-        entry = self._entries.get(request.key())
-        return entry.failure if entry else None
-
     def json_mode_only(self) -> bool:
         """True when every entry asked for JSON without a schema (recorded from a server lacking json_schema)."""
         modes = {e.request.params.get("response_format") for e in self._entries.values()}
