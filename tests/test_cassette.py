@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -327,6 +328,22 @@ def test_ladder_refusals_are_not_recorded_and_a_response_outranks_a_failure():
     cassette.add(request(), response(text="answered"))
     cassette.add_failure(request(), RequestRejected("later refusal", status=400))
     assert cassette.require(request()).text == "answered"
+
+
+@pytest.mark.parametrize(("edit", "problem"), [
+    (lambda e: e["failure"].update(kind="bogus"), "entry 1: failure.kind: Input should be 'model_error'"),
+    (lambda e: e.update(failure="oops"), "entry 1: failure: Input should be a valid dictionary"),
+    (lambda e: e.update(response={"model": "m", "text": "x"}), "entry 1: Value error, an entry holds either"),
+])
+def test_a_damaged_failure_entry_names_the_field(tmp_path, edit, problem):
+    cassette = Cassette.new("authored")
+    cassette.add_failure(request(), RequestRejected("summary: HTTP 422 unprocessable", status=422))
+    saved = cassette.save(tmp_path / "c.yaml")
+    data = yaml.safe_load(saved.read_text(encoding="utf-8"))
+    edit(data["entries"][0])
+    saved.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(CassetteError, match=re.escape(problem)):
+        Cassette.load(saved)
 
 
 def test_an_entry_with_neither_response_nor_failure_is_damaged(tmp_path):

@@ -415,8 +415,8 @@ def _entry_from_data(raw: Any, schemas: dict[str, Any], path: Path, n: int) -> E
         ref = raw.get("schema_ref")
         if ref is not None and ref not in schemas:
             raise CassetteError(f"{path}: damaged cassette: entry {n} names unknown schema {ref!r}")
-        failure = RecordedFailure.model_validate(raw["failure"]) if "failure" in raw else None
-        resp = raw["response"] if failure is None else None
+        failure = raw.get("failure")  # validated as Entry's field below, so an error names 'failure.kind'
+        resp = raw["response"] if failure is None else raw.get("response")  # both: Entry refuses it
         request = ModelRequest(
             prompt_name=raw["prompt"],
             prompt_version=str(raw["prompt_version"]),
@@ -447,8 +447,9 @@ def _entry_from_data(raw: Any, schemas: dict[str, Any], path: Path, n: int) -> E
         raise CassetteError(f"{path}: damaged cassette: entry {n} has a field of the wrong type") from None
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise CassetteError(f"{path}: damaged cassette: entry {n}: {where}: {first['msg']}") from None
+        loc = ".".join(str(p) for p in first["loc"])
+        where = f"{loc}: " if loc else ""  # no location: the entry as a whole
+        raise CassetteError(f"{path}: damaged cassette: entry {n}: {where}{first['msg']}") from None
 
 
 def _what_changed(recorded: list[ModelRequest], request: ModelRequest) -> str:
