@@ -218,3 +218,12 @@ def test_a_shared_title_is_no_point_of_agreement():
     report = _run({"a": title + shared + FILLER, "b": title + shared + "Shares rose in early trading.\n"})
     agreed = [c.text for c in report.consensus]
     assert shared.strip() in agreed and not any("placeholder" in t or "headline]" in t for t in agreed)
+
+
+def test_a_verb_or_function_word_after_a_number_is_not_what_it_counts():
+    """Real coverage: 'Employer of 300,000 will separate ...' listed the figure '300,000 will'."""
+    from reporter.evidence.figures import find_figures
+
+    text = "Employer of 300,000 will separate its units; of the 47 were killed, 3 said; it has 300,000 employees."
+    assert [(text[f.start : f.end], f.unit) for f in find_figures(text)] == [
+        ("300,000", None), ("47", None), ("3", None), ("300,000 employees", "employees")]
