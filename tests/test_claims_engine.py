@@ -122,6 +122,19 @@ def test_quote_given_to_confusable_outlets_is_an_attribution_conflict():
     assert [f for f in _kinds(report, "attribution_conflict") if f.detector == "attribution.outlet"]
 
 
+def test_an_outlet_conflict_names_the_person_not_a_capitalised_word_or_a_place():
+    """Real coverage (FNC 'crabzilla'): the title read "The's account" (from 'The Daily Express' and 'The
+    Inquisitr', taken for a person) and then "Whitstable's account" (the town in both sentences)."""
+    report = _run({
+        "a": "The Inquisitr said the photo was real. Its curator, Quinton Winter, said he saw it in Whitstable. "
+             "Winter, the curator of Weird Whitstable, told the Express Times that he saw it. " + FILLER,
+        "b": "While crabbing in Whitstable harbor last year, Winter claims to have spotted the crab, as he related "
+             "to The Daily Express. Winter explained, “At first all I could see was movement.” " + FILLER,
+    })
+    [flag] = [f for f in _kinds(report, "attribution_conflict") if f.detector == "attribution.outlet"]
+    assert flag.title.startswith("Quinton Winter's account credited to")
+
+
 def test_he_added_resolves_to_the_sentence_subject_not_the_last_quoted_speaker():
     doc = parse(source_from_text(
         "“It was unsettling,” said David Cypkin, a film producer.\n\n"

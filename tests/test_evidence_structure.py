@@ -157,6 +157,39 @@ def test_the_name_in_a_quote_tag_is_the_speaker_even_when_common_as_a_word():
     assert [q.speaker for q in parse(make_source("d", text)).quotes] == ["Lis Smith"]
 
 
+def test_the_object_of_a_speech_verb_or_a_preposition_is_not_the_speaker():
+    """Real coverage (Fox/NYT on the Hunter indictment): 'Prosecutors said Hunter and his wife “...”' is the
+    prosecutors' word, not Hunter's; 'A spokesman for Mr. Hunter, Michael Harrison, said' credits Harrison;
+    'continued to spend' reports no speech."""
+    text = ("Duncan Hunter and his wife spent the money.\n\n"
+            "Prosecutors said Hunter and his wife “mischaracterized” the purchases.\n\n"
+            "Hunter knew it and continued to spend despite warnings about “questionable purchases.”\n\n"
+            "A spokesman for Mr. Hunter, Michael Harrison, said the congressman “believes this is political.”\n\n"
+            "Secretary of State John Kerry, however, said the word “war” did not matter.\n\n"
+            "It drew scrutiny, even from President Trump, who said “they are treated better,” and more.\n")
+    doc = parse(make_source("us", text))
+    assert [q.speaker for q in doc.quotes] == [None, None, "Michael Harrison", "John Kerry", "Trump"]
+
+
+def test_the_subject_slot_names_the_speaker_whatever_its_kind():
+    """'Ryan told Fox News ...' (a frequent word at a sentence start, written as a name elsewhere) and 'Its
+    curator, Quinton Winter, said' credit Ryan and Winter, not Fox News; 'Sources told ...' credits no one, and
+    'John Cornyn, R-Texas, said' credits Cornyn, not his party."""
+    text = ("Rep. Paul Ryan spoke on Monday.\n\n"
+            "Ryan told Fox News the campaign shows the “clear contrast” between the plans.\n\n"
+            "Its curator, Quinton Winter, said he saw “some faint movement” first.\n\n"
+            "Sources told the paper he resigned “in protest” over the plan.\n\n"
+            "Sen. John Cornyn, R-Texas, said, “This bill is about respect.”\n")
+    doc = parse(make_source("us", text))
+    assert [q.speaker for q in doc.quotes] == ["Paul Ryan", "Quinton Winter", None, "John Cornyn"]
+
+
+def test_initials_are_one_name_token():
+    """'the U.S. Attorney’s Office said' credits the U.S. Attorney’s Office, not 'S. Attorney’s Office'."""
+    text = "“No one is above the law,” the press release from the U.S. Attorney’s Office said.\n"
+    assert [q.speaker for q in parse(make_source("us", text)).quotes] == ["U.S. Attorney’s Office"]
+
+
 def test_a_titled_name_or_one_with_a_middle_initial_is_one_person_not_two_run_together():
     text = ("The officers were Maj. Jan Mohammad Arash and Capt. Mohammad Nasir Askarzada. Later, Mitch McConnell "
             "met Paul Ryan and Speaker Paul D. Ryan spoke.\n")

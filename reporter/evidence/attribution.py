@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from reporter.evidence.align import Unit, cluster_units, figure_key
 from reporter.evidence.flags import Cluster, evidence, make_flag, sentence_evidence
-from reporter.evidence.lexicon import content_stems, english_word
+from reporter.evidence.lexicon import STOPWORDS, content_stems, english_word
 from reporter.evidence.structure import Document, FigureSpan
 from reporter.models import Discrepancy
 
@@ -171,6 +171,9 @@ _NAME_WORD = re.compile(r"\b[A-Z][a-z]{2,}\b")
 _NOT_OUTLET = frozenset(["He", "She", "They", "Him", "Her", "Them", "Reporters", "Me", "Us"])
 
 
+_CAPITALISED_STOP = frozenset(w.title() for w in STOPWORDS)
+
+
 def _outlet_claims(doc: Document) -> list[tuple[str, int, int, set[str]]]:
     """(outlet, start, end, names of the people around) for 'told the X' / 'speaking to the X'."""
     out = []
@@ -190,7 +193,10 @@ def _outlet_claims(doc: Document) -> list[tuple[str, int, int, set[str]]]:
 def _outlet_conflicts(cluster: Cluster) -> list[Discrepancy]:
     """The same person's account credited to outlets with confusable names ('told the Express Times' vs
     'speaking to the Daily Express'): one of the reporting chains is misnamed."""
-    people = {w for d in cluster.docs.values() for full in d.persons.values() for w in full.split()}
+    full_names = {st.speaker for d in cluster.docs.values() for st in d.statements}
+    speakers = {w for full in full_names for w in full.split()}
+    full_names |= {full for d in cluster.docs.values() for full in d.persons.values()}
+    people = {w for full in full_names for w in full.split()} - _CAPITALISED_STOP
     claims = {sid: [(o, s, e, (names & people) | {w for w in names if not english_word(w)})
                     for o, s, e, names in _outlet_claims(doc)]
               for sid, doc in cluster.docs.items()}
@@ -209,7 +215,12 @@ def _outlet_conflicts(cluster: Cluster) -> list[Discrepancy]:
                 if sa == sb or same or prefix or not (na & nb) or (sa, sb, oa, ob) in seen:
                     continue
                 seen.add((sa, sb, oa, ob))
-                who = sorted(na & nb)[0]
+                # the shared name most likely to be the person: one the cluster quotes ('Winter explained'),
+                # else the first the sentence writes
+                shared = na & nb
+                sentence = next(t.text for t in cluster.docs[sa].sentences if t.start <= s1 < t.end)
+                word = min(shared, key=lambda w: (w not in speakers, sentence.find(w) % (len(sentence) + 1), w))
+                who = max((f for f in full_names if word in f.split()), key=lambda f: (len(f), f), default=word)
                 flags.append(make_flag(
                     "attribution_conflict", "attribution.outlet", "medium",
                     f"{who}'s account credited to '{oa}' and to '{ob}'",

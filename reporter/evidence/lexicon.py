@@ -77,7 +77,7 @@ SPEECH_VERBS = _wordset(
     reiterated reiterates announced announces argued argues stressed stresses underlined underlines
     highlighted highlights emphasised emphasized urged urges vowed vows pledged asserted declared
     remarked commented replied suggested suggests acknowledged admitted confirmed denied wrote writes
-    quoted cautioned
+    quoted cautioned testified testifies
     """
 )
 

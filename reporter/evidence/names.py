@@ -16,7 +16,7 @@ _ROLE_TITLES = frozenset({"minister", "secretary", "president", "chancellor", "s
                           "speaker", "leader", "whip", "chairman", "chairwoman", "chair", "director", "general",
                           "commissioner", "mayor", "ambassador", "justice", "judge", "attorney", "adviser",
                           "advisor", "chief", "executive", "ceo", "spokesperson", "envoy", "premier", "sheriff"})
-_NAME_TOKEN = r"[A-Z][\w’'\-]*\.?"
+_NAME_TOKEN = r"(?:(?:[A-Z]\.){2,}|[A-Z][\w’'\-]*\.?)"  # initials as one token: 'U.S. Attorney’s Office
 _NAME_RUN = re.compile(rf"{_NAME_TOKEN}(?:\s(?:of\s)?{_NAME_TOKEN})*")
 _NON_SPACE = re.compile(r"\S+")
 _LAST_WORD = re.compile(r"([\w’']+)\W*$")

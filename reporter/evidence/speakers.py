@@ -34,6 +34,9 @@ def speaker_near_verb(
     tagged = _tag_after_quote(text, vpos, verb, names, inside_quote)
     if tagged is not None:
         return label(tagged)
+    subject = _subject_slot(text, sent, vpos, names, inside_quote) if verb != "according to" else None
+    if subject is not None:
+        return label(subject)
     if verb == "according to":
         after = [n for n in in_sent if n.start >= vpos and n.start - vpos < 40]
         return label(after[0]) if after else None
@@ -47,6 +50,8 @@ def speaker_near_verb(
         subj = [n for n in before if not after_preposition(text, n.start)]
         if subj:
             return label(subj[0])
+    if before and _WHO.fullmatch(gap_text) and before[-1].kind == "person":  # '..., even from Trump, who said'
+        return label(before[-1])
     plain_gap = before and len(gap_text) <= 30 and not re.search(r"[“”\"]", gap_text) and "," not in gap_text
     if plain_gap and (not after_preposition(text, before[-1].start) or "quoted" in gap_text):
         return label(before[-1])
@@ -58,11 +63,29 @@ def speaker_near_verb(
     if described is not None:
         return label(described)
     after = [n for n in in_sent if n.start > vpos]
-    if after and re.fullmatch(
+    # 'said Peskov' only where the verb opens its clause (after a quote, a comma or nothing): in 'Prosecutors
+    # said Hunter ...' or 'The ministry told Lavrov' the name after the verb is the object, not the speaker
+    opens_clause = text[sent.start : vpos].rstrip()[-1:] in ("", ",", ";", ":", "”", '"', "’", "—", "–")
+    if after and opens_clause and re.fullmatch(
         r"(?:\s+(?:[A-Z][\w’'.-]*|the|[a-z]+man|[a-z]+woman|minister|secretary))*\s*",
         text[vpos + len(verb) : after[0].start],
     ):
         return label(after[0])
+    return None
+
+
+def _subject_slot(text: str, sent: Sentence, vpos: int, names: list[NameSpan],
+                  inside_quote: Callable[[int], bool]) -> NameSpan | None:
+    """The name in the subject slot right before the verb, whatever its kind: 'Ryan told Fox News ...' at a
+    sentence start (if the article also writes it capitalised inside a sentence: a name, not 'Sources told'),
+    or set off by commas after a role: 'Its curator, Quinton Winter, said' (not 'John Cornyn, R-Texas, said')."""
+    for n in names:
+        if text[n.end : vpos] == " " and n.start == sent.start:
+            if re.search(rf"[a-z,] {re.escape(n.text)}\b", text):
+                return n
+        elif (text[n.end : vpos] == ", " and n.kind in ("person", "unknown") and not inside_quote(n.start)
+              and _AFTER_ROLE.search(text, max(0, n.start - 40), n.start)):
+            return n
     return None
 
 
@@ -102,6 +125,8 @@ def _tag_after_quote(text: str, vpos: int, verb: str, names: list[NameSpan],
     return None
 
 
+_AFTER_ROLE = re.compile(r"\b[a-z][\w’'-]*, $")
+_WHO = re.compile(r",\s+who\s+(?:[a-z]+\s+){0,2}")
 # A closing quotation mark (after the quote's own comma or stop) and one space: the tag's slot.
 _AFTER_QUOTE = re.compile(r"[,.!?…]?[”\"] $")
 # The verb's comma or colon, then the quote: 'Trump said, “...' or 'Ryan said: "...'.
@@ -109,8 +134,28 @@ _BEFORE_QUOTE = re.compile(r"[,:] ?[“\"]")
 
 
 def after_preposition(text: str, pos: int) -> bool:
-    prev = re.findall(r"([A-Za-z]+)\W*$", text[max(0, pos - 25) : pos])
-    return bool(prev) and prev[-1].lower() in _PREPOSITIONS
+    """Whether the name at pos follows a preposition, past any title: 'a spokesman for Mr. Hunter'."""
+    toks = re.findall(r"\w+|[^\w\s]", text[max(0, pos - 40) : pos])
+    while toks:
+        if toks[-1] == "." and len(toks) > 1 and toks[-2].lower() in TITLE_WORDS:  # 'Mr.'
+            toks.pop()
+        elif toks[-1].lower() in TITLE_WORDS or (toks[-1] == "of" and len(toks) > 1 and toks[-2].istitle()):
+            toks.pop()  # 'from President Trump', 'Secretary of State John Kerry'
+        else:
+            break
+    return bool(toks) and toks[-1].lower() in _PREPOSITIONS
 
+
+def reports_speech(text: str, verb: str, end: int) -> bool:
+    """False for a speech verb used otherwise: 'continued to spend', 'continued spending', 'added to the pressure'."""
+    if verb in ("continued", "continues"):
+        return not _NOT_SPEECH_AFTER_CONTINUE.match(text, end)
+    if verb in ("added", "adds"):
+        return not _TO_AFTER.match(text, end)
+    return True
+
+
+_TO_AFTER = re.compile(r"\s+to\b")
+_NOT_SPEECH_AFTER_CONTINUE = re.compile(r"\s+(?:to\b|[a-z]+ing\b|(?:its|his|her|their|the|a|an)\b)")
 
 VERB_RE = re.compile(r"\b(" + "|".join(SPEECH_VERBS) + r"|[Aa]ccording to)\b")

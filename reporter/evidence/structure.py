@@ -16,7 +16,7 @@ from reporter.evidence.document import Document, FigureSpan, NameSpan, QuoteSpan
 from reporter.evidence.figures import find_figures
 from reporter.evidence.lexicon import MONTHS, ORG_WORDS, WEEKDAYS
 from reporter.evidence.names import NameFinder
-from reporter.evidence.speakers import VERB_RE, after_preposition, speaker_near_verb
+from reporter.evidence.speakers import VERB_RE, after_preposition, reports_speech, speaker_near_verb
 from reporter.models import Source
 
 __all__ = ["Document", "FigureSpan", "NameSpan", "QuoteSpan", "Sentence", "Statement", "parse", "split_sentences"]
@@ -216,12 +216,15 @@ def parse(source: Source) -> Document:
         if sent.role != "body":
             continue
         persons_here = [n for n in names_in[si] if n.kind == "person"]
+        unknown_here = {n.full or n.text for n in names_in[si] if n.kind == "unknown"}
         same = by_sentence.setdefault(si, [])
         for m in VERB_RE.finditer(text, sent.start, sent.end):
             vpos = m.start()
             if in_quote.covers(vpos):
                 continue
             verb = m.group(1).lower()
+            if not reports_speech(text, verb, m.end()):
+                continue
             pron = re.search(r"\b(he|she)\s+(?:\w+\s+){0,2}$", text[max(sent.start, vpos - 30) : vpos], re.IGNORECASE)
             if verb.endswith("ing") and same and re.search(r"\bas\s+$", text[vpos - 5 : vpos]):
                 speaker = same[-1].speaker  # 'X was quoted ... as saying'
@@ -243,7 +246,10 @@ def parse(source: Source) -> Document:
             if speaker:
                 statements.append(Statement(si, speaker, verb, vpos))
                 same.append(statements[-1])
-                if speaker in persons_full and not _org_like(speaker):
+                # a speaker is who a later 'he' or 'she' most likely is: a known person, or a full name the
+                # classifier could not place ('Its curator, Quinton Winter, said')
+                unplaced = speaker in unknown_here and " " in speaker
+                if (speaker in persons_full or unplaced) and not _org_like(speaker):
                     last_person_speaker, last_speaker_at = speaker, vpos
         mentioned = [n for n in persons_here if not _org_like(n.full or n.text) and not in_quote.covers(n.start)]
         subjects = [n for n in mentioned if not after_preposition(text, n.start)] or mentioned
