@@ -208,3 +208,22 @@ def test_lost_words_are_garbled_text_but_inversions_are_not():
     })
     lost = [f for f in _kinds(report, "garbled_text") if f.detector == "garbled.lost_word"]
     assert {f.evidence[0].text for f in lost} == {"She been", "said paid", "was member of", "would very exciting"}
+
+
+def test_a_shared_title_is_no_point_of_agreement():
+    """Real data (FNC bodies): every file opens with the same placeholder title, which the briefing listed as the
+    first thing all eight sources agree on. Body sentences they share still count."""
+    title = "[article body; the data set keeps no headline]\n\n"
+    shared = "Hewlett-Packard said it would split into two listed companies on Monday. "
+    report = _run({"a": title + shared + FILLER, "b": title + shared + "Shares rose in early trading.\n"})
+    agreed = [c.text for c in report.consensus]
+    assert shared.strip() in agreed and not any("placeholder" in t or "headline]" in t for t in agreed)
+
+
+def test_a_verb_or_function_word_after_a_number_is_not_what_it_counts():
+    """Real coverage: 'Employer of 300,000 will separate ...' listed the figure '300,000 will'."""
+    from reporter.evidence.figures import find_figures
+
+    text = "Employer of 300,000 will separate its units; of the 47 were killed, 3 said; it has 300,000 employees."
+    assert [(text[f.start : f.end], f.unit) for f in find_figures(text)] == [
+        ("300,000", None), ("47", None), ("3", None), ("300,000 employees", "employees")]

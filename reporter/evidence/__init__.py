@@ -208,10 +208,15 @@ def _point(cluster: Cluster, group: Group, flagged: SpanIndex) -> ConsensusPoint
     def touched(u: Unit) -> bool:
         return flagged.first_overlap((u.doc,), u.start, u.end) is not None
 
+    def title(u: Unit) -> bool:  # a shared title is no reported fact (wire copies, a data set's placeholder)
+        return u.kind == "sentence" and cluster.docs[u.doc].sentences[u.index].role == "headline"
+
     rep = group.units[0]
+    if title(rep):
+        return None
     chosen = {rep.doc: rep}
     for u, score in zip(group.units[1:], group.scores[1:], strict=True):
-        if u.doc in chosen or touched(u):
+        if u.doc in chosen or touched(u) or title(u):
             continue
         if group.kind == "quote" and not contained(rep.text, u.text):
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reporter.evidence.lexicon import MONTHS, WEEKDAYS
+from reporter.evidence.lexicon import MONTHS, SPEECH_VERBS, STOPWORDS, WEEKDAYS
 
 _SCALE = {
     "thousand": 1e3,
@@ -109,6 +109,8 @@ def find_figures(text: str) -> list[RawFigure]:
         if text[max(0, s - 1) : s] in {"-", "/", ":"} or not free(s, e):
             continue
         noun = m.group(3)
+        if noun and (noun in STOPWORDS or noun in SPEECH_VERBS):
+            noun = None  # 'of 300,000 will separate', '3 said': a verb or a function word counts nothing
         end = m.end(3) if noun else (m.end(2) if m.group(2) else m.end(1))
         add(s, end, "count", _number(m.group(1), m.group(2)), noun.lower() if noun else None)
     return sorted(found, key=lambda f: f.start)
