@@ -94,6 +94,38 @@ def test_feature_rows_are_shared_only_by_renderings_written_alike():
     assert rows[0][3] != rows[1][3]
 
 
+
+def test_copied_feature_rows_carry_each_renderings_own_weighted_support():
+    # rows of a rendering written like an earlier one are copied: its weighted support (its own reliability
+    # left out of the sum) and reliability must still be its own, as if built afresh
+    from reporter.evidence.wordalign import FEATURES, features
+
+    rs = [_rend("a", "the plane hit the house"), _rend("b", "the plane struck the house"),
+          _rend("c", "the plane hit the house")]
+    reliability = {"a": 0.9, "b": 0.5, "c": 0.6}
+    align_renderings(rs, reliability)
+    assert rs[0].wsupport != rs[2].wsupport  # 'hit': backed by c's 0.6 for a, by a's 0.9 for c
+    rows = features(rs, reliability)
+    wsup, rel = FEATURES.index("wsupport"), FEATURES.index("reliability")
+    for r, doc_rows in zip(rs, rows, strict=True):
+        assert [row[wsup] for row in doc_rows] == r.wsupport
+        assert {row[rel] for row in doc_rows} == {reliability[r.doc]}
+    assert [row[:wsup] + row[wsup + 1 : rel] + row[rel + 1 :] for row in rows[0]] == [
+        row[:wsup] + row[wsup + 1 : rel] + row[rel + 1 :] for row in rows[2]]
+
+
+def test_spans_tokenized_once_per_text_keep_their_own_offsets():
+    from reporter.evidence.wordalign import tokenize_spans
+
+    text = "He said: it’s over. Then: it’s over. Done"
+    spans = [(9, 19), (26, 36), (37, 41)]
+    memo: dict = {}
+    tokens = tokenize_spans(text, spans, memo)
+    assert tokens == [t for s, e in spans for t in tokenize(text, s, e)]
+    assert [text[t.start : t.end] for t in tokens[:2]] == ["it’s", "over"]
+    assert tokens[2].start == 26 and len(memo) == 2  # the repeated sentence was tokenized once
+
+
 def test_doubt_gate_sums_only_what_lies_above_the_flagging_threshold():
     from reporter.evidence.minority import doubt
 
