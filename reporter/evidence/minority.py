@@ -41,7 +41,7 @@ from reporter.evidence.wordalign import (
     key_of,
     mean,
     runs,
-    tokenize,
+    tokenize_spans,
 )
 from reporter.models import Discrepancy, Evidence
 
@@ -82,11 +82,12 @@ def renderings_of_one_text(cluster: Cluster) -> bool:
 
 def renderings_of(cluster: Cluster, group: Group) -> list[Rendering]:
     """One rendering per source of the group: the words of all its units there, in text order."""
-    per_doc: dict[str, list] = {}
+    per_doc: dict[str, list[tuple[int, int]]] = {}
     for u in sorted(group.units, key=lambda u: (u.doc, u.start)):
-        doc = cluster.docs[u.doc]
-        per_doc.setdefault(u.doc, []).extend(tokenize(doc.text, u.start, u.end))
-    return [Rendering(d, toks) for d, toks in per_doc.items() if toks]
+        per_doc.setdefault(u.doc, []).append((u.start, u.end))
+    memo: dict[str, list[Token]] = {}  # the versions of a sentence often match word for word
+    rendered = ((d, tokenize_spans(cluster.docs[d].text, spans, memo)) for d, spans in per_doc.items())
+    return [Rendering(d, toks) for d, toks in rendered if toks]
 
 
 def featured_groups(cluster: Cluster) -> list[tuple[Group, list[Rendering], list[list[list[float]]]]]:
