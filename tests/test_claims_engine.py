@@ -248,3 +248,13 @@ def test_nested_speech_and_a_denial_are_no_statement_credited_to_different_peopl
              "room while Joan Rivers was under anesthesia. " + FILLER,
     })
     assert not [f for f in _kinds(report, "attribution_conflict") if f.detector == "attribution.statement"]
+
+
+def test_a_family_name_in_the_plural_is_no_missing_apostrophe():
+    """Real coverage: '"The Sotloffs felt there was nothing they could do"' was flagged 'did you mean
+    Sotloff’s?' because another source writes 'Sotloff's family'; 'Sotloffs mother' still is."""
+    other = "Steven Sotloff's family said on Monday that Sotloff's mother had appealed for his release. "
+    report = _run({"a": "The Sotloffs felt there was nothing they could do to help him. " + FILLER, "b": other})
+    assert not _kinds(report, "spelling")
+    report = _run({"a": "His friend said Sotloffs mother had appealed for his release. " + FILLER, "b": other})
+    assert [f.suggestion for f in _kinds(report, "spelling")] == ["Sotloff’s"]
