@@ -227,3 +227,24 @@ def test_a_verb_or_function_word_after_a_number_is_not_what_it_counts():
     text = "Employer of 300,000 will separate its units; of the 47 were killed, 3 said; it has 300,000 employees."
     assert [(text[f.start : f.end], f.unit) for f in find_figures(text)] == [
         ("300,000", None), ("47", None), ("3", None), ("300,000 employees", "employees")]
+
+
+def test_nested_speech_and_a_denial_are_no_statement_credited_to_different_people():
+    """Real coverage: 'Diane Foley also said US officials told her they would not ...' against 'She says the
+    government told her it would not ...' (both right: she relays what officials told her), and 'Korovin has
+    denied taking a selfie ...' against 'a staff member told investigators the doctor took a selfie ...'
+    (opposite claims, not one statement credited to two people) were high-severity attribution conflicts."""
+    report = _run({
+        "a": "Diane Foley spoke on Monday. Diane Foley also said US officials told her they would not exchange "
+             "prisoners or carry out any military action to rescue her son. " + FILLER,
+        "b": "Diane Foley spoke on Monday. She also says the government told her it would not exchange prisoners "
+             "or conduct any military action to rescue her son. " + FILLER,
+    })
+    assert not [f for f in _kinds(report, "attribution_conflict") if f.detector == "attribution.statement"]
+    report = _run({
+        "a": "Dr. Gwen Korovin has denied taking a selfie photo in the procedure room while Joan Rivers was under "
+             "anesthesia at the clinic. " + FILLER,
+        "b": "A staff member at the Yorkville Endoscopy clinic said the doctor took a selfie photo in the procedure "
+             "room while Joan Rivers was under anesthesia. " + FILLER,
+    })
+    assert not [f for f in _kinds(report, "attribution_conflict") if f.detector == "attribution.statement"]
