@@ -227,3 +227,20 @@ def test_a_verb_or_function_word_after_a_number_is_not_what_it_counts():
     text = "Employer of 300,000 will separate its units; of the 47 were killed, 3 said; it has 300,000 employees."
     assert [(text[f.start : f.end], f.unit) for f in find_figures(text)] == [
         ("300,000", None), ("47", None), ("3", None), ("300,000 employees", "employees")]
+
+
+def test_a_sentence_two_articles_share_gives_its_facts_and_statuses_at_each_place():
+    # facts and statuses are read once per distinct sentence, then placed where each copy stands
+    from reporter.evidence.outcomes import outcomes
+
+    line = "Defense Secretary Jim Mattis resigned in 2018 after six people were hurt, police said."
+    one = parse(source_from_text(f"The committee met\n\n{line}\n", path="a.txt"))
+    two = parse(source_from_text(f"The committee met\n\nIt met again later that week.\n\n{line}\n", path="b.txt"))
+    (a_facts, a_statuses), (b_facts, b_statuses) = ((facts(doc), outcomes(doc)) for doc in (one, two))
+    shift = two.text.index(line) - one.text.index(line)
+    assert shift > 0 and {f.kind for f in a_facts} >= {"count", "year"}
+    assert [(f.start + shift, f.end + shift, f.text, f.kind, f.lo, f.hi, f.unit, f.context, f.names)
+            for f in a_facts] == [(f.start, f.end, f.text, f.kind, f.lo, f.hi, f.unit, f.context, f.names)
+                                  for f in b_facts]
+    assert [(o.start + shift, o.person, o.status) for o in a_statuses] == [
+        (o.start, o.person, o.status) for o in b_statuses] == [(two.text.index("resigned"), "Mattis", "resigned")]
