@@ -244,3 +244,18 @@ def test_a_sentence_two_articles_share_gives_its_facts_and_statuses_at_each_plac
                                   for f in b_facts]
     assert [(o.start + shift, o.person, o.status) for o in a_statuses] == [
         (o.start, o.person, o.status) for o in b_statuses] == [(two.text.index("resigned"), "Mattis", "resigned")]
+
+
+def test_the_cluster_vocabulary_counts_every_copy_of_a_repeated_sentence():
+    # each distinct sentence is tokenized once; its word pairs still count once per place it stands
+    from reporter.config import EvidenceThresholds
+    from reporter.evidence.align import Alignment
+    from reporter.evidence.flags import Cluster
+
+    line = "Crews shored up the wall."
+    one = parse(source_from_text(f"The flood\n\n{line}\n\nRain fell all night long there.\n\n{line}\n", path="a.txt"))
+    two = parse(source_from_text(f"The storm\n\nWind blew hard.\n\n{line}\n", path="b.txt"))
+    cluster = Cluster.build({"a": one, "b": two}, Alignment([], [], {}), EvidenceThresholds())
+    assert cluster.bigrams[("shored", "up")] == 3
+    assert cluster.word_docs["shored"] == {"a", "b"} and cluster.word_docs["rain"] == {"a"}
+    assert cluster.attested_elsewhere("Shored", "a") and not cluster.attested_elsewhere("rain", "a")
