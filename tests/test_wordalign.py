@@ -106,9 +106,10 @@ def test_copied_feature_rows_carry_each_renderings_own_weighted_support():
     align_renderings(rs, reliability)
     assert rs[0].wsupport != rs[2].wsupport  # 'hit': backed by c's 0.6 for a, by a's 0.9 for c
     rows = features(rs, reliability)
-    wsup, rel = FEATURES.index("wsupport"), FEATURES.index("reliability")
+    wsup, rel, out = FEATURES.index("wsupport"), FEATURES.index("reliability"), FEATURES.index("outlier_support")
     for r, doc_rows in zip(rs, rows, strict=True):
         assert [row[wsup] for row in doc_rows] == r.wsupport
+        assert [row[out] for row in doc_rows] == r.outlier_support
         assert {row[rel] for row in doc_rows} == {reliability[r.doc]}
     assert [row[:wsup] + row[wsup + 1 : rel] + row[rel + 1 :] for row in rows[0]] == [
         row[:wsup] + row[wsup + 1 : rel] + row[rel + 1 :] for row in rows[2]]
@@ -144,3 +145,24 @@ def test_means_any_agrees_with_same_meaning_pair_by_pair():
         for others in sides:
             assert means_any(a, others) == any(same_meaning(a, b) for b in others)
     assert means_any("plane", {"airplane", "house"}) and not means_any("plane", {"aircraft", "house"})
+
+
+def test_outlier_support_counts_the_two_least_reliable_other_versions():
+    # the versions least like the rest (human translations, rewrites) get a say of their own: each word's share
+    # of the two least reliable *other* renderings aligning it (ties by source id; an identical wording backs all)
+    rs = [_rend("a", "the cat sat on the mat"), _rend("b", "the cat sat on the mat"),
+          _rend("c", "a cat sat on a rug"), _rend("d", "the dog sat on the mat")]
+    reliability = {"a": 0.9, "b": 0.9, "c": 0.5, "d": 0.6}
+    memo: dict = {}
+    align_renderings(rs, None, memo)
+    assert all(r.outlier_support == [] for r in rs)  # no reliabilities yet: nothing to rank by
+    align_renderings(rs, reliability, memo)
+    a, b, c, d = rs
+    assert a.outlier_support == [0.5, 0.5, 1.0, 1.0, 0.5, 0.5]  # c and d: 'the' only in d, 'cat' only in c
+    assert b.outlier_support == a.outlier_support
+    assert c.outlier_support == [0.0, 0.5, 1.0, 1.0, 0.0, 0.0]  # d, then a (tied with b, first by id)
+    assert d.outlier_support == [0.5, 0.0, 1.0, 1.0, 0.5, 0.5]  # c, then a
+    reliability["a"] = 0.4  # a is now the least reliable: it is b's and c's first outlier, and b backs a fully
+    align_renderings(rs, reliability, memo)
+    assert a.outlier_support == [0.5, 0.5, 1.0, 1.0, 0.5, 0.5]
+    assert b.outlier_support == [0.5, 1.0, 1.0, 1.0, 0.5, 0.5]  # a (identical: all) and c (cat, sat, on)
