@@ -56,6 +56,25 @@ def test_garbled_repeated_word_and_phrase():
     assert flagged(r, "garbled_text", "to visit Moscow in spring to visit")
 
 
+def test_x_and_x_that_english_uses_for_emphasis_is_no_repetition():
+    """Real coverage: 'becoming higher and higher', 'there are thousands and thousands of' were flagged as
+    repeated words; 'military and military' still is."""
+    r = run(a="The demands kept becoming higher and higher, she said. There are thousands and thousands of them. "
+              "The roads got bigger and bigger. Allies sent both military and military forces.\n")
+    assert [e.text for f in r.discrepancies if f.kind == "garbled_text" for e in f.evidence] == [
+        "both military and military forces"]
+
+
+def test_the_same_slip_twice_in_one_source_is_one_flag_with_both_places():
+    """Real coverage: 'legalizations' twice in one article gave two flags with one id (reviews are keyed on
+    ids), so confirming one confirmed the other and the page held two anchors of one name."""
+    r = run(a="The legalizations were debated. Critics said the legalizations went too far in the state.\n",
+            b="The minister spoke on Friday about the state budget.\n")
+    [flag] = [f for f in r.discrepancies if f.kind == "spelling"]
+    assert [e.text for e in flag.evidence] == ["legalizations", "legalizations"]
+    assert len({f.id for f in r.discrepancies}) == len(r.discrepancies)
+
+
 def test_garbled_repetition_most_versions_share_mirrors_the_original():
     """Versions of one text: a repetition most of the others also have is the original's; a lone one is damage."""
     shared = "Beijing will strengthen ties with Moscow and must strengthen ties with Kyiv, officials said on Monday.\n"

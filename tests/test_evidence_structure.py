@@ -184,6 +184,15 @@ def test_the_subject_slot_names_the_speaker_whatever_its_kind():
     assert [q.speaker for q in doc.quotes] == ["Paul Ryan", "Quinton Winter", None, "John Cornyn"]
 
 
+def test_a_dateline_outlet_or_a_nationality_is_not_the_speaker():
+    """Real coverage (CNN on the Foley family): '(CNN) -- The mother of James Foley -- an American journalist
+    -- said ..., telling CNN that officials even suggested ...' credited the quote to CNN, then to 'American'."""
+    text = ("(CNN) -- The mother of James Foley -- an American journalist -- said she is \"embarrassed and "
+            "appalled\" by the case, telling CNN that officials even suggested \"charges\" were possible.\n")
+    doc = parse(make_source("cnn", text))
+    assert [q.speaker for q in doc.quotes] == [None, None]
+
+
 def test_initials_are_one_name_token():
     """'the U.S. Attorney’s Office said' credits the U.S. Attorney’s Office, not 'S. Attorney’s Office'."""
     text = "“No one is above the law,” the press release from the U.S. Attorney’s Office said.\n"

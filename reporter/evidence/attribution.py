@@ -143,6 +143,10 @@ def _statement_conflicts(cluster: Cluster) -> list[Discrepancy]:
             if rep.speaker.split()[-1] in u.text or u.speaker.split()[-1] in rep.text:
                 continue  # 'Wang told Putin that ...' and 'Putin said ...' may both be right
             da, db = cluster.docs[rep.doc], cluster.docs[u.doc]
+            if _relays(cluster, rep.speaker, db, u) or _relays(cluster, u.speaker, da, rep):
+                continue  # 'Foley said US officials told her ...' against 'Foley says the government told her ...'
+            if _denies(da.text, rep.start) != _denies(db.text, u.start):
+                continue  # 'X denied taking a selfie' against 'a staff member said X took one': opposite claims
             flags.append(
                 make_flag(
                     "attribution_conflict",
@@ -158,6 +162,25 @@ def _statement_conflicts(cluster: Cluster) -> list[Discrepancy]:
             )
             break
     return flags
+
+
+def _relays(cluster: Cluster, speaker: str, doc: Document, unit: Unit) -> bool:
+    """The speaker relays the statement: their speech verb comes just before it, in one clause ('Diane Foley
+    also said US officials told her ...'), not in another ('Mr Putin said ..., days after the United States
+    warned ...')."""
+    return any(
+        st.sentence == unit.index and st.verb_start < unit.start and cluster.same_person(speaker, st.speaker)
+        and _ONE_CLAUSE.fullmatch(doc.text, st.verb_start + len(st.verb), unit.start) is not None
+        for st in doc.statements
+    )
+
+
+_ONE_CLAUSE = re.compile(r"[^,;:“”\"]{0,60}")
+
+
+def _denies(text: str, start: int) -> bool:
+    """The statement starting at `start` is a denial ('has denied taking ...')."""
+    return bool(re.search(r"\b(?:denied|denies|deny|denying)\s*$", text[max(0, start - 12) : start]))
 
 
 _OUTLET = re.compile(

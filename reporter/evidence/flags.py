@@ -207,7 +207,23 @@ def merge_flags(flags: list[Discrepancy]) -> list[Discrepancy]:
     merged = [k if spans == k.evidence else
               k.model_copy(update={"evidence": spans, "id": discrepancy_id(k.kind, spans)})
               for k, spans in zip(kept, spans_of, strict=True)]
-    return sorted(merged, key=sort_key)
+    return _one_per_id(sorted(merged, key=sort_key))
+
+
+def _one_per_id(flags: list[Discrepancy]) -> list[Discrepancy]:
+    """Flags with one id (the same kind on the same words of the same sources: 'legalizations' misspelt twice
+    in one article) as one flag showing every place; ids are what reviews are keyed on, so they must be unique.
+    The union's id is the same, as an id depends on the evidence texts, not on where they stand."""
+    out: list[Discrepancy] = []
+    at: dict[str, int] = {}
+    for flag in flags:
+        i = at.get(flag.id)
+        if i is None:
+            at[flag.id] = len(out)
+            out.append(flag)
+        else:
+            out[i] = out[i].model_copy(update={"evidence": [*out[i].evidence, *flag.evidence]})
+    return out
 
 
 def joined(spans: list[Evidence]) -> list[Evidence]:

@@ -12,7 +12,7 @@ import re
 
 from reporter.evidence.align import Unit
 from reporter.evidence.flags import Cluster, evidence, make_flag
-from reporter.evidence.lexicon import STOPWORDS
+from reporter.evidence.lexicon import STOPWORDS, english_word
 from reporter.evidence.structure import Document
 from reporter.ids import normalise_text
 from reporter.models import Discrepancy
@@ -117,6 +117,26 @@ def _other_versions(cluster: Cluster) -> dict[tuple[str, int], tuple[str, dict[s
 _DIGIT = re.compile(r"\d")
 
 
+# 'thousands and thousands', 'years and years': a plural of quantity or time repeated for emphasis
+_QUANTITY_PLURALS = frozenset(
+    ["hundreds", "thousands", "millions", "billions", "years", "months", "weeks", "days", "hours", "miles"]
+)
+
+
+def _intensifying(word: str) -> bool:
+    """'X and X' as English intensifies it: a comparative ('higher and higher', 'bigger and bigger', 'easier
+    and easier') or a plural of quantity or time ('thousands and thousands'), not a word written twice."""
+    if word in _QUANTITY_PLURALS:
+        return True
+    if not word.endswith("er") or len(word) < 5:
+        return False
+    base = word[:-2]
+    bases = {base, base + "e", base[:-1] + "y" if base.endswith("i") else base}
+    if len(base) > 2 and base[-1] == base[-2]:
+        bases.add(base[:-1])  # 'bigger' -> 'big'
+    return any(english_word(b) and len(b) >= 3 for b in bases)
+
+
 def _repeats(doc: Document, si: int, versions: tuple[str, dict[str, str]] | None = None) -> list[Discrepancy]:
     """'military and military', 'the the', a two-word phrase repeated a few words later; `versions`: every
     source's version of this sentence (a repetition most of the others share is left alone)."""
@@ -130,7 +150,8 @@ def _repeats(doc: Document, si: int, versions: tuple[str, dict[str, str]] | None
         j = None
         if low[i - 1] == w and doc.text[toks[i - 1].end() : toks[i].start()].strip() == "" and w not in _DUPLICATE_OK:
             j = i - 1
-        elif i >= 2 and low[i - 2] == w and low[i - 1] in ("and", "or") and w not in _IDIOMS and w not in STOPWORDS:
+        elif (i >= 2 and low[i - 2] == w and low[i - 1] in ("and", "or") and w not in _IDIOMS and w not in STOPWORDS
+              and not _intensifying(w)):
             j = i - 2
         if j is None:
             continue

@@ -2,7 +2,8 @@
 renderings do not back are where one version most likely went wrong.
 
 The versions of each aligned sentence are aligned word by word (`wordalign`); every word gets a consensus
-score from how many other versions, weighted by their reliability, align it, and a logistic model fitted on
+score from how many other versions, weighted by their reliability, align it (and how many of the two least
+reliable ones, often the independent versions that see an error most others share), and a logistic model fitted on
 the WMT21 dev half (`bench/fit_consensus.py`, coefficients in `reporter/data/consensus_model.json`) turns the
 scores into the probability of an error. The evidence is the differing words only, as tight verbatim spans.
 A rendering is flagged only when its words hold enough doubt beyond the flagging threshold (the sum of

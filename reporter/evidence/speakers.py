@@ -25,6 +25,8 @@ def speaker_near_verb(
         n
         for n in names
         if sent.start <= n.start < sent.end and not inside_quote(n.start) and n.kind in ("person", "org", "place")
+        and text[n.start - 1 : n.start] != "("  # '(CNN) -- The mother of James Foley said': a dateline
+        and not (n.kind == "place" and n.end + 1 != vpos and _ADJECTIVE_USE.match(text, n.end))  # 'an American …'
     ]
     label = lambda n: n.full or n.text  # noqa: E731
     if verb == "quoted":  # 'TVA Sports quoted Daly as saying': the one quoted spoke, not the outlet
@@ -52,7 +54,9 @@ def speaker_near_verb(
             return label(subj[0])
     if before and _WHO.fullmatch(gap_text) and before[-1].kind == "person":  # '..., even from Trump, who said'
         return label(before[-1])
-    plain_gap = before and len(gap_text) <= 30 and not re.search(r"[“”\"]", gap_text) and "," not in gap_text
+    # 'telling CNN that officials suggested': a clause after 'that' has its own subject
+    plain_gap = (before and len(gap_text) <= 30 and not re.search(r"[“”\"]", gap_text) and "," not in gap_text
+                 and not re.search(r"\bthat\b", gap_text))
     if plain_gap and (not after_preposition(text, before[-1].start) or "quoted" in gap_text):
         return label(before[-1])
     if before and "," in gap_text:  # appositive: 'Patrushev, the head of ..., said'
@@ -66,6 +70,8 @@ def speaker_near_verb(
     # 'said Peskov' only where the verb opens its clause (after a quote, a comma or nothing): in 'Prosecutors
     # said Hunter ...' or 'The ministry told Lavrov' the name after the verb is the object, not the speaker
     opens_clause = text[sent.start : vpos].rstrip()[-1:] in ("", ",", ";", ":", "”", '"', "’", "—", "–")
+    if verb in ("told", "tells", "telling"):
+        opens_clause = False  # the name after 'telling' is who was told: '..., telling CNN that ...'
     if after and opens_clause and re.fullmatch(
         r"(?:\s+(?:[A-Z][\w’'.-]*|the|[a-z]+man|[a-z]+woman|minister|secretary))*\s*",
         text[vpos + len(verb) : after[0].start],
@@ -125,6 +131,7 @@ def _tag_after_quote(text: str, vpos: int, verb: str, names: list[NameSpan],
     return None
 
 
+_ADJECTIVE_USE = re.compile(r" [a-z]")
 _AFTER_ROLE = re.compile(r"\b[a-z][\w’'-]*, $")
 _WHO = re.compile(r",\s+who\s+(?:[a-z]+\s+){0,2}")
 # A closing quotation mark (after the quote's own comma or stop) and one space: the tag's slot.

@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import compress, islice
-from operator import itemgetter, mul
+from operator import add, itemgetter, mul
 from typing import NamedTuple
 
 from rapidfuzz.distance import Indel
@@ -219,26 +219,28 @@ def _outlier_support(renderings: Sequence[Rendering], reliability: dict[str, flo
     are often independent ones (human translations, rewrites), and they dissent more often than the others
     where most versions share an error (WMT21 dev, words 70 % of the others back: the human reference A leaves
     out 27 % of those holding a major error and 22 % of the rest; B 19 % and 11 %)."""
-    flags_of: dict[tuple[int, int], bytes] = {}
-    for c, entry in enumerate(counts):
-        for p, flags in entry[5]:
-            flags_of[c, p] = flags
     ranked = sorted(zip(renderings, of, strict=True), key=lambda rc: (reliability.get(rc[0].doc, 0.5), rc[0].doc))
     ids: dict[str, int] = {}
+    # the values depend only on the rendering's wording and the outliers' wordings: computed once per such pair
+    # (every rendering but the outliers themselves has the same outliers); the lists are shared, never changed
+    done: dict[tuple[int, tuple[int, ...]], list[float]] = {}
     for r, c in zip(renderings, of, strict=True):
-        lowest = list(islice((oc for oc in ranked if oc[0] is not r), OUTLIERS))
-        backed = [0] * len(seqs[c])
-        for _, oc in lowest:
-            if oc == c:
-                flags: Sequence[bool] = [True] * len(seqs[c])  # an identical wording backs every word
-            else:
-                flags = flags_of.get((c, oc)) or bytes(_supported(
-                    seqs[c], seqs[oc], [ids.setdefault(k, len(ids)) for k in seqs[c]],
-                    [ids.setdefault(k, len(ids)) for k in seqs[oc]])[0])  # outside the panel: aligned here
-                flags_of[c, oc] = bytes(flags)
-            for k in compress(range(len(backed)), flags):
-                backed[k] += 1
-        r.outlier_support = [b / len(lowest) if lowest else 1.0 for b in backed]
+        lowest = tuple(oc for _, oc in islice((rc for rc in ranked if rc[0] is not r), OUTLIERS))
+        values = done.get((c, lowest))
+        if values is None:
+            n = len(seqs[c])
+            backed = [0] * n
+            for oc in lowest:
+                if oc == c:
+                    flags = b"\x01" * n  # an identical wording backs every word
+                else:
+                    flags = next((f for p, f in counts[c][5] if p == oc), None) or bytes(_supported(
+                        seqs[c], seqs[oc], [ids.setdefault(k, len(ids)) for k in seqs[c]],
+                        [ids.setdefault(k, len(ids)) for k in seqs[oc]])[0])  # outside the panel: aligned here
+                backed = list(map(add, backed, flags))
+            m = len(lowest)
+            values = done[c, lowest] = [b / m for b in backed] if m else [1.0] * n
+        r.outlier_support = values
 
 
 def _pair_counts(seqs: list[tuple[str, ...]], mult: list[int], panel: list[int]) -> list[tuple]:
