@@ -27,6 +27,7 @@ class QuoteSpan:
     speaker: str | None
     sentence: int
     closed: bool = True
+    inferred: bool = False  # the speaker was read from a pronoun ('he said'), a guess, not a name in the tag
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Statement:
     speaker: str
     verb: str
     verb_start: int = -1
+    inferred: bool = False  # the speaker was read from a pronoun ('he said'), a guess, not a name
 
 
 @dataclass(frozen=True)

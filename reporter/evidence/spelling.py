@@ -117,7 +117,8 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
                     flags.append(_flag(doc, m.start(), m.end(), word, fix, 0.7, "run together",
                                        sent.role == "headline"))
                     continue
-                elif word.endswith("s") and len(word) > 3 and not cluster.attested_elsewhere(word, sid):
+                elif (word.endswith("s") and len(word) > 3 and not cluster.attested_elsewhere(word, sid)
+                      and not (i > 0 and toks[i - 1].group().lower() == "the")):  # 'the Sotloffs': the family
                     base = word[:-1]
                     for apo in ("’s", "'s"):
                         if (base + apo).lower().replace("’", "'") in cluster.word_docs and zipf(word) < 3.0:

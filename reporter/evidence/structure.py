@@ -226,8 +226,9 @@ def parse(source: Source) -> Document:
             if not reports_speech(text, verb, m.end()):
                 continue
             pron = re.search(r"\b(he|she)\s+(?:\w+\s+){0,2}$", text[max(sent.start, vpos - 30) : vpos], re.IGNORECASE)
+            inferred = False
             if verb.endswith("ing") and same and re.search(r"\bas\s+$", text[vpos - 5 : vpos]):
-                speaker = same[-1].speaker  # 'X was quoted ... as saying'
+                speaker, inferred = same[-1].speaker, same[-1].inferred  # 'X was quoted ... as saying'
             elif pron:
                 mentions = [
                     n
@@ -241,10 +242,11 @@ def parse(source: Source) -> Document:
                 # last person mentioned outside a quote ('Mr. Trump praised ... “...,” he said. He added:')
                 nearest = last_person if last_person_at > last_speaker_at else last_person_speaker
                 speaker = mentions[0].full if mentions else (nearest or last_person_speaker or last_person)
+                inferred = True
             else:
                 speaker = speaker_near_verb(text, sent, vpos, verb, names_in[si], quotes_in[si])
             if speaker:
-                statements.append(Statement(si, speaker, verb, vpos))
+                statements.append(Statement(si, speaker, verb, vpos, inferred))
                 same.append(statements[-1])
                 # a speaker is who a later 'he' or 'she' most likely is: a known person, or a full name the
                 # classifier could not place ('Its curator, Quinton Winter, said')
@@ -257,7 +259,7 @@ def parse(source: Source) -> Document:
             last_person, last_person_at = subjects[0].full or subjects[0].text, subjects[0].start
 
     quotes: list[QuoteSpan] = []
-    prev_quote_speaker: dict[int, str | None] = {}
+    prev_quote_speaker: dict[int, tuple[str, bool] | None] = {}
     for qs, qe, closed in raw_quotes:
         qs, qe = _strip_span(text, qs, qe)
         if qe <= qs:
@@ -267,12 +269,13 @@ def parse(source: Source) -> Document:
         cands = [st for k in sorted(touching) for st in by_sentence.get(k, ())]
         cands.sort(key=lambda st: min(abs(st.verb_start - qs), abs(st.verb_start - qe)))
         speaker = cands[0].speaker if cands else None
+        inferred = cands[0].inferred if cands else False
         para = sentences[si].paragraph if sentences else 0
         # newswire style: a sentence of pure quote continues the previous speaker
         if speaker is None and text[sentences[si].start] in '“"':
-            speaker = prev_quote_speaker.get(para) or prev_quote_speaker.get(para - 1)
-        prev_quote_speaker[para] = speaker
-        quotes.append(QuoteSpan(qs, qe, text[qs:qe], speaker, si, closed))
+            speaker, inferred = prev_quote_speaker.get(para) or prev_quote_speaker.get(para - 1) or (None, False)
+        prev_quote_speaker[para] = (speaker, inferred) if speaker else None
+        quotes.append(QuoteSpan(qs, qe, text[qs:qe], speaker, si, closed, inferred))
 
     figures = []
     for si, sent in enumerate(sentences):
