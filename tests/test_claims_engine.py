@@ -229,6 +229,38 @@ def test_a_verb_or_function_word_after_a_number_is_not_what_it_counts():
         ("300,000", None), ("47", None), ("3", None), ("300,000 employees", "employees")]
 
 
+def test_a_sentence_two_articles_share_gives_its_facts_and_statuses_at_each_place():
+    # facts and statuses are read once per distinct sentence, then placed where each copy stands
+    from reporter.evidence.outcomes import outcomes
+
+    line = "Defense Secretary Jim Mattis resigned in 2018 after six people were hurt, police said."
+    one = parse(source_from_text(f"The committee met\n\n{line}\n", path="a.txt"))
+    two = parse(source_from_text(f"The committee met\n\nIt met again later that week.\n\n{line}\n", path="b.txt"))
+    (a_facts, a_statuses), (b_facts, b_statuses) = ((facts(doc), outcomes(doc)) for doc in (one, two))
+    shift = two.text.index(line) - one.text.index(line)
+    assert shift > 0 and {f.kind for f in a_facts} >= {"count", "year"}
+    assert [(f.start + shift, f.end + shift, f.text, f.kind, f.lo, f.hi, f.unit, f.context, f.names)
+            for f in a_facts] == [(f.start, f.end, f.text, f.kind, f.lo, f.hi, f.unit, f.context, f.names)
+                                  for f in b_facts]
+    assert [(o.start + shift, o.person, o.status) for o in a_statuses] == [
+        (o.start, o.person, o.status) for o in b_statuses] == [(two.text.index("resigned"), "Mattis", "resigned")]
+
+
+def test_the_cluster_vocabulary_counts_every_copy_of_a_repeated_sentence():
+    # each distinct sentence is tokenized once; its word pairs still count once per place it stands
+    from reporter.config import EvidenceThresholds
+    from reporter.evidence.align import Alignment
+    from reporter.evidence.flags import Cluster
+
+    line = "Crews shored up the wall."
+    one = parse(source_from_text(f"The flood\n\n{line}\n\nRain fell all night long there.\n\n{line}\n", path="a.txt"))
+    two = parse(source_from_text(f"The storm\n\nWind blew hard.\n\n{line}\n", path="b.txt"))
+    cluster = Cluster.build({"a": one, "b": two}, Alignment([], [], {}), EvidenceThresholds())
+    assert cluster.bigrams[("shored", "up")] == 3
+    assert cluster.word_docs["shored"] == {"a", "b"} and cluster.word_docs["rain"] == {"a"}
+    assert cluster.attested_elsewhere("Shored", "a") and not cluster.attested_elsewhere("rain", "a")
+
+
 def test_nested_speech_and_a_denial_are_no_statement_credited_to_different_people():
     """Real coverage: 'Diane Foley also said US officials told her they would not ...' against 'She says the
     government told her it would not ...' (both right: she relays what officials told her), and 'Korovin has
