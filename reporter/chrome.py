@@ -18,6 +18,7 @@ the LLM summary step, which must not load the whole engine before its first requ
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from reporter.ids import normalise_text
 
@@ -174,15 +175,11 @@ def find_chrome(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int,
             else:
                 found[(s, e)] = "related-links block"
                 continue
-        if _CREDIT.search(line) and not _CHROME_LINE.match(line):
-            pass  # credit lines are article text
-        elif _CHROME_LINE.match(line) and not _CREDIT.search(line):
-            found[(s, e)] = "page chrome"
+        kind = _line_kind(line)
+        if kind in ("page chrome", "embedded tweet"):
+            found[(s, e)] = kind
             continue
-        elif _TWEET.search(line):
-            found[(s, e)] = "embedded tweet"
-            continue
-        elif i > 0 and _caption(facts, i):
+        if kind is None and i > 0 and _caption(facts, i):  # (a credit line is article text)
             found[(s, e)] = "photo caption"
             continue
         key = norm(i)
@@ -198,10 +195,8 @@ def find_chrome(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int,
             found[(s, e)] = "text repeated from the line before (embed or pull quote)"
             continue
         seen.setdefault(key, i)
-        for pattern, why in _INLINE:
-            for m in pattern.finditer(line):
-                if m.end() > m.start():
-                    found[(s + m.start(), s + m.end())] = why
+        for a, b, why in _junk_inside(line):
+            found[(s + a, s + b)] = why
     spans = sorted((a, b, why) for (a, b), why in found.items())
     out: list[tuple[int, int, str]] = []
     for a, b, why in spans:  # nested spans: keep the outer one
@@ -211,6 +206,26 @@ def find_chrome(text: str, lines: list[tuple[int, int]]) -> list[tuple[int, int,
             continue
         out.append((a, b, why))
     return out
+
+
+# What a line is by itself, and the junk inside it, are read once per distinct line: versions of one text
+# repeat most paragraphs word for word.
+@lru_cache(maxsize=50_000)
+def _line_kind(line: str) -> str | None:
+    """'page chrome' or 'embedded tweet' (whole lines of junk), 'credit' (a credit line: article text), or None,
+    whatever the lines around it."""
+    if _CREDIT.search(line) and not _CHROME_LINE.match(line):
+        return "credit"
+    if _CHROME_LINE.match(line) and not _CREDIT.search(line):
+        return "page chrome"
+    return "embedded tweet" if _TWEET.search(line) else None
+
+
+@lru_cache(maxsize=50_000)
+def _junk_inside(line: str) -> tuple[tuple[int, int, str], ...]:
+    """Stretches of junk inside a line (`_INLINE`), with the reason, offsets in the line."""
+    return tuple((m.start(), m.end(), why) for pattern, why in _INLINE for m in pattern.finditer(line)
+                 if m.end() > m.start())
 
 
 def merge_spans(spans: list[tuple[int, int, str]], text: str) -> list[tuple[int, int, str]]:

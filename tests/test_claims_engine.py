@@ -229,6 +229,38 @@ def test_a_verb_or_function_word_after_a_number_is_not_what_it_counts():
         ("300,000", None), ("47", None), ("3", None), ("300,000 employees", "employees")]
 
 
+def test_a_sentence_two_articles_share_gives_its_facts_and_statuses_at_each_place():
+    # facts and statuses are read once per distinct sentence, then placed where each copy stands
+    from reporter.evidence.outcomes import outcomes
+
+    line = "Defense Secretary Jim Mattis resigned in 2018 after six people were hurt, police said."
+    one = parse(source_from_text(f"The committee met\n\n{line}\n", path="a.txt"))
+    two = parse(source_from_text(f"The committee met\n\nIt met again later that week.\n\n{line}\n", path="b.txt"))
+    (a_facts, a_statuses), (b_facts, b_statuses) = ((facts(doc), outcomes(doc)) for doc in (one, two))
+    shift = two.text.index(line) - one.text.index(line)
+    assert shift > 0 and {f.kind for f in a_facts} >= {"count", "year"}
+    assert [(f.start + shift, f.end + shift, f.text, f.kind, f.lo, f.hi, f.unit, f.context, f.names)
+            for f in a_facts] == [(f.start, f.end, f.text, f.kind, f.lo, f.hi, f.unit, f.context, f.names)
+                                  for f in b_facts]
+    assert [(o.start + shift, o.person, o.status) for o in a_statuses] == [
+        (o.start, o.person, o.status) for o in b_statuses] == [(two.text.index("resigned"), "Mattis", "resigned")]
+
+
+def test_the_cluster_vocabulary_counts_every_copy_of_a_repeated_sentence():
+    # each distinct sentence is tokenized once; its word pairs still count once per place it stands
+    from reporter.config import EvidenceThresholds
+    from reporter.evidence.align import Alignment
+    from reporter.evidence.flags import Cluster
+
+    line = "Crews shored up the wall."
+    one = parse(source_from_text(f"The flood\n\n{line}\n\nRain fell all night long there.\n\n{line}\n", path="a.txt"))
+    two = parse(source_from_text(f"The storm\n\nWind blew hard.\n\n{line}\n", path="b.txt"))
+    cluster = Cluster.build({"a": one, "b": two}, Alignment([], [], {}), EvidenceThresholds())
+    assert cluster.bigrams[("shored", "up")] == 3
+    assert cluster.word_docs["shored"] == {"a", "b"} and cluster.word_docs["rain"] == {"a"}
+    assert cluster.attested_elsewhere("Shored", "a") and not cluster.attested_elsewhere("rain", "a")
+
+
 def test_nested_speech_and_a_denial_are_no_statement_credited_to_different_people():
     """Real coverage: 'Diane Foley also said US officials told her they would not ...' against 'She says the
     government told her it would not ...' (both right: she relays what officials told her), and 'Korovin has
@@ -302,3 +334,32 @@ def test_a_source_quoting_a_remark_and_a_longer_one_is_compared_on_the_remark():
     assert not [f for f in flags if "farmer" in f.title or "same boy" in " ".join(e.text for e in f.evidence)]
     expand = [f for f in flags if "expand" in f.title]
     assert expand and all(f.severity != "high" and "negation" not in f.explanation for f in expand), expand
+
+
+def test_a_round_figure_cut_down_from_the_exact_one_is_no_conflict():
+    """Real coverage (the Clintons' taxes): '$43 million in federal taxes' against '$43,885,310 in federal
+    taxes' was a high 'Different amount'; a round figure is often the exact one cut down. $5,687.75 against
+    $5,587.75 still conflicts."""
+    report = _run({"a": "The couple paid $43 million in federal taxes from 2007 through 2014. " + FILLER,
+                   "b": "The couple paid $43,885,310 in federal taxes from 2007 through 2014. " + FILLER})
+    assert not _kinds(report, "factual_conflict")
+    report = _run({"a": "Jackson spent $5,687.75 of campaign money on a football signed by presidents. " + FILLER,
+                   "b": "Jackson spent $5,587.75 of campaign money on a football signed by presidents. " + FILLER})
+    assert [f.detector for f in _kinds(report, "factual_conflict")] == ["factual.money"]
+
+
+def test_the_same_list_of_values_or_two_periods_is_no_conflict():
+    """Real coverage: 'Romney leads with 21 percent, followed by Trump and Huckabee at 17 percent each' against
+    'Trump tied with Huckabee at 17 percent (Romney leads at 21 percent)' was '21 percent vs 17 percent'; a
+    rate for 2014 against a rate from 2007 through 2014 are two periods."""
+    report = _run({
+        "a": "In the poll, Mitt Romney leads the field with 21 percent of voters, followed by Donald Trump and Mike "
+             "Huckabee at 17 percent each. " + FILLER,
+        "b": "The poll shows Donald Trump tied with Mike Huckabee at 17 percent (Mitt Romney leads the field at 21 "
+             "percent). " + FILLER})
+    assert not _kinds(report, "factual_conflict")
+    report = _run({
+        "a": "The Clintons' effective federal tax rate for 2014 was 35.7 percent, the campaign said. " + FILLER,
+        "b": "From 2007 through 2014 the Clintons paid federal taxes at an effective tax rate of 31.55 percent, the "
+             "campaign said. " + FILLER})
+    assert not _kinds(report, "factual_conflict")

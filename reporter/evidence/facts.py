@@ -162,6 +162,8 @@ def _interval(value: float, step: float, before: str, approx_word: bool,
         return value * 0.85, value
     if _ABOUT.search(before) or approx_word:
         return value * 0.85 - step, value * 1.15 + step
+    if step >= 5:  # a round figure ('$43 million', '300,000') is often the true value cut down: $43.9 million
+        return value - step, value + 3 * step
     return value - step, value + step
 
 
@@ -240,97 +242,115 @@ def facts(doc: Document, skip: list[tuple[int, int]] | None = None) -> list[Fact
     for si, sent in enumerate(doc.sentences):
         if sent.role != "body" or any(s <= sent.start < e for s, e in skip or ()):
             continue
-        taken: list[tuple[int, int]] = []
-
-        def add(kind: str, s: int, e: int, lo: float, hi: float, unit: str, si: int = si, sent=sent,
-                taken: list[tuple[int, int]] = taken) -> None:
-            if any(a < e and s < b for a, b in taken):
-                return
-            taken.append((s, e))
-            before, after = _tokens_around(text, s, e, sent.start, sent.end, clause=kind == "money")
-            ctx, names = _context(before, after)
-            if kind == "count" and _HARM.search(sent.text):
-                ctx = ctx | {"#harm"}  # a count of people hurt, killed or arrested, whatever the verb
-            if kind == "year":
-                ctx = ctx | {c for c, pattern in _EVENT_CLASSES if pattern.search(" ".join(before[-4:] + after[:3]))}
-            out.append(Fact(doc.source_id, si, s, e, text[s:e], kind, lo, hi, unit, ctx, names))
-
-        # _MONTHDAY, _RANGE and _DIGITS need a digit: most sentences have none and skip them
-        digits = ANY_DIGIT.search(text, sent.start, sent.end) is not None
-        for m in _MONTHDAY.finditer(text, sent.start, sent.end) if digits else ():
-            try:
-                when = dateparser.parse(m.group().replace(".", "").replace("Sept", "Sep"), default=_Y2K)
-                value = when.month * 100 + when.day
-            except (ValueError, OverflowError):
-                value = -1  # a month-day we cannot read: still not a count
-            add("monthday", m.start(), m.end(), value, value, "date")
-        for m in _WEEKDAY.finditer(text, sent.start, sent.end):
-            day = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"].index(m.group(1))
-            add("weekday", m.start(), m.end(), day, day, "day")
-        for m in _TEEN.finditer(text, sent.start, sent.end):
-            add("age", m.start(), m.end(), 13, 19, "years")
-        ranges = [(m.start(), m.end()) for m in _RANGE.finditer(text, sent.start, sent.end)] if digits else []
-        numbers = _numbers(text, sent.start, sent.end, digits)
-        for s, e, value, step, approx in numbers:
-            before = text[max(sent.start, s - 25) : s]
-            span = next(((a, b) for a, b in ranges if a <= s < b), None)
-            if span:  # 'between $3.70 and $3.74': each end allows the whole range
-                ends = [v for a, _, v, *_ in numbers if span[0] <= a < span[1]]
-            rng = (min(ends), max(ends)) if span and ends else None
-            after = text[e : min(sent.end, e + 40)]
-            cur = re.search(r"(US\$|\$|€|£|¥|USD|EUR|GBP)\s?$", before)
-            if cur:
-                lo, hi = _interval(value, step, before[: cur.start()], approx, rng)
-                add("money", s - len(cur.group()), e, lo, hi, _CURRENCY[cur.group(1).lower()])
-                continue
-            cur_after = re.match(r"\s(dollars|euros|pounds|yen|yuan)\b", after)
-            if cur_after:
-                lo, hi = _interval(value, step, before, approx, rng)
-                add("money", s, e + cur_after.end(), lo, hi, _CURRENCY[cur_after.group(1).lower()])
-                continue
-            pct = re.match(r"\s?(%|per\s?cent\b|percent\b|percentage points?\b)", after)
-            if pct:
-                lo, hi = _interval(value, step, before, approx, rng)
-                add("percent", s, e + pct.end(), lo, hi, "%")
-                continue
-            age = re.match(r"[\s-]years?[\s-]old\b|-year\b(?!\s(?:term|sentence|plan|period|deal|contract|"
-                           r"investigation|war|program|exercise))", after)
-            if age and value < 120 and ("old" in age.group() or re.match(r"-year\s(?:old|man|woman)", after)):
-                add("age", s, e + age.end(), value - 0.5, value + 0.5, "years")
-                continue
-            if re.fullmatch(r",\s*$", text[max(sent.start, s - 2) : s]) and re.match(r",", after) and value < 110 \
-                    and value == int(value) and re.search(r"[A-Z][\w’'-]+,\s*$", before):
-                add("age", s, e, value - 0.5, value + 0.5, "years")  # 'Hunter, 41, is'
-                continue
-            unit = re.match(r"[\s-](feet|foot|ft|inches|inch|metres|meters|metre|meter|m|centimetres|centimeters|cm|"
-                            r"miles|mile|km|kilometres|kilometers|yards)\b", after)
-            if unit and not (unit.group(1) == "in" or (unit.group(1) == "m" and value > 1000)):
-                f = _LENGTH[unit.group(1).lower()]
-                lo, hi = _interval(value, step, before, approx)
-                add("length", s, e + unit.end(), lo * f, hi * f, "m")
-                continue
-            dur = re.match(r"[\s-](days?|weeks?|months?|years?|decades?|hours?)\b", after)
-            if dur and not re.match(r"[\s-]years?\s+(?:ago|earlier|later|before|after)", after):
-                f = _DAYS[dur.group(1).lower()]
-                lo, hi = _interval(value, step, before, approx)
-                add("duration", s, e + dur.end(), lo * f, hi * f, "days")
-                continue
-            page = re.match(r"-(page|seat|point|member|count|man|person|acre|story|room|bed)\s+([a-z]+)?", after)
-            if page:  # '48-page indictment': pages of the indictment
-                add("count", s, e + page.end(), value - step, value + step,
-                    f"{page.group(1)}:{stem(page.group(2) or '')}")
-                continue
-            year = _YEAR.fullmatch(text[s:e]) if not approx else None
-            if year:
-                decade = text[e:e + 1] == "s"
-                v = float(year.group(1))
-                prep = re.search(r"\b(in|since|from|until|by|before|after|of)\s(?:the\s)?(?:early\s|late\s|mid-?)?$",
-                                 before, re.IGNORECASE)
-                add("year", s, e + (1 if decade else 0), v, v + (9 if decade else 0),
-                    "year:" + (prep.group(1).lower() if prep else ""))
-                continue
-            noun, ne = _counted_noun(text, e, sent.end)
-            if noun:
-                lo, hi = _interval(value, step, before, approx, rng)
-                add("count", s, ne, lo, hi, noun)
+        # besides the sentence, its facts read one character on each side (a word boundary, a decade's 's')
+        prev_char, next_char = text[max(0, sent.start - 1) : sent.start], text[sent.end : sent.end + 1]
+        shift = sent.start - len(prev_char)
+        for kind, s, e, lo, hi, unit, ctx, names in _sentence_facts(prev_char, sent.text, next_char):
+            out.append(Fact(doc.source_id, si, s + shift, e + shift, text[s + shift : e + shift], kind, lo, hi, unit,
+                            ctx, names))
     return out
+
+
+# Versions of one text repeat most sentences word for word (on 50 long articles a quarter of the sentences
+# are distinct): each is read once. Bounded, as any cache of article text.
+@lru_cache(maxsize=50_000)
+def _sentence_facts(prev_char: str, sentence: str, next_char: str
+                    ) -> tuple[tuple[str, int, int, float, float, str, frozenset[str], frozenset[str]], ...]:
+    """The facts of one sentence as (kind, start, end, lo, hi, unit, context, names), offsets in
+    prev_char + sentence + next_char."""
+    out: list[tuple[str, int, int, float, float, str, frozenset[str], frozenset[str]]] = []
+    text = prev_char + sentence + next_char
+    sent_start, sent_end = len(prev_char), len(prev_char) + len(sentence)
+    taken: list[tuple[int, int]] = []
+
+    def add(kind: str, s: int, e: int, lo: float, hi: float, unit: str) -> None:
+        if any(a < e and s < b for a, b in taken):
+            return
+        taken.append((s, e))
+        before, after = _tokens_around(text, s, e, sent_start, sent_end, clause=kind == "money")
+        ctx, names = _context(before, after)
+        if kind == "count" and _HARM.search(sentence):
+            ctx = ctx | {"#harm"}  # a count of people hurt, killed or arrested, whatever the verb
+        if kind == "year":
+            ctx = ctx | {c for c, pattern in _EVENT_CLASSES if pattern.search(" ".join(before[-4:] + after[:3]))}
+        out.append((kind, s, e, lo, hi, unit, ctx, names))
+
+    # _MONTHDAY, _RANGE and _DIGITS need a digit: most sentences have none and skip them
+    digits = ANY_DIGIT.search(text, sent_start, sent_end) is not None
+    for m in _MONTHDAY.finditer(text, sent_start, sent_end) if digits else ():
+        try:
+            when = dateparser.parse(m.group().replace(".", "").replace("Sept", "Sep"), default=_Y2K)
+            value = when.month * 100 + when.day
+        except (ValueError, OverflowError):
+            value = -1  # a month-day we cannot read: still not a count
+        add("monthday", m.start(), m.end(), value, value, "date")
+    for m in _WEEKDAY.finditer(text, sent_start, sent_end):
+        day = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"].index(m.group(1))
+        add("weekday", m.start(), m.end(), day, day, "day")
+    for m in _TEEN.finditer(text, sent_start, sent_end):
+        add("age", m.start(), m.end(), 13, 19, "years")
+    ranges = [(m.start(), m.end()) for m in _RANGE.finditer(text, sent_start, sent_end)] if digits else []
+    numbers = _numbers(text, sent_start, sent_end, digits)
+    for s, e, value, step, approx in numbers:
+        before = text[max(sent_start, s - 25) : s]
+        span = next(((a, b) for a, b in ranges if a <= s < b), None)
+        if span:  # 'between $3.70 and $3.74': each end allows the whole range
+            ends = [v for a, _, v, *_ in numbers if span[0] <= a < span[1]]
+        rng = (min(ends), max(ends)) if span and ends else None
+        after = text[e : min(sent_end, e + 40)]
+        cur = re.search(r"(US\$|\$|€|£|¥|USD|EUR|GBP)\s?$", before)
+        if cur:
+            lo, hi = _interval(value, step, before[: cur.start()], approx, rng)
+            add("money", s - len(cur.group()), e, lo, hi, _CURRENCY[cur.group(1).lower()])
+            continue
+        cur_after = re.match(r"\s(dollars|euros|pounds|yen|yuan)\b", after)
+        if cur_after:
+            lo, hi = _interval(value, step, before, approx, rng)
+            add("money", s, e + cur_after.end(), lo, hi, _CURRENCY[cur_after.group(1).lower()])
+            continue
+        pct = re.match(r"\s?(%|per\s?cent\b|percent\b|percentage points?\b)", after)
+        if pct:
+            lo, hi = _interval(value, step, before, approx, rng)
+            add("percent", s, e + pct.end(), lo, hi, "%")
+            continue
+        age = re.match(r"[\s-]years?[\s-]old\b|-year\b(?!\s(?:term|sentence|plan|period|deal|contract|"
+                       r"investigation|war|program|exercise))", after)
+        if age and value < 120 and ("old" in age.group() or re.match(r"-year\s(?:old|man|woman)", after)):
+            add("age", s, e + age.end(), value - 0.5, value + 0.5, "years")
+            continue
+        if re.fullmatch(r",\s*$", text[max(sent_start, s - 2) : s]) and re.match(r",", after) and value < 110 \
+                and value == int(value) and re.search(r"[A-Z][\w’'-]+,\s*$", before):
+            add("age", s, e, value - 0.5, value + 0.5, "years")  # 'Hunter, 41, is'
+            continue
+        unit = re.match(r"[\s-](feet|foot|ft|inches|inch|metres|meters|metre|meter|m|centimetres|centimeters|cm|"
+                        r"miles|mile|km|kilometres|kilometers|yards)\b", after)
+        if unit and not (unit.group(1) == "in" or (unit.group(1) == "m" and value > 1000)):
+            f = _LENGTH[unit.group(1).lower()]
+            lo, hi = _interval(value, step, before, approx)
+            add("length", s, e + unit.end(), lo * f, hi * f, "m")
+            continue
+        dur = re.match(r"[\s-](days?|weeks?|months?|years?|decades?|hours?)\b", after)
+        if dur and not re.match(r"[\s-]years?\s+(?:ago|earlier|later|before|after)", after):
+            f = _DAYS[dur.group(1).lower()]
+            lo, hi = _interval(value, step, before, approx)
+            add("duration", s, e + dur.end(), lo * f, hi * f, "days")
+            continue
+        page = re.match(r"-(page|seat|point|member|count|man|person|acre|story|room|bed)\s+([a-z]+)?", after)
+        if page:  # '48-page indictment': pages of the indictment
+            add("count", s, e + page.end(), value - step, value + step,
+                f"{page.group(1)}:{stem(page.group(2) or '')}")
+            continue
+        year = _YEAR.fullmatch(text[s:e]) if not approx else None
+        if year:
+            decade = text[e:e + 1] == "s"
+            v = float(year.group(1))
+            prep = re.search(r"\b(in|since|from|until|by|before|after|of)\s(?:the\s)?(?:early\s|late\s|mid-?)?$",
+                             before, re.IGNORECASE)
+            add("year", s, e + (1 if decade else 0), v, v + (9 if decade else 0),
+                "year:" + (prep.group(1).lower() if prep else ""))
+            continue
+        noun, ne = _counted_noun(text, e, sent_end)
+        if noun:
+            lo, hi = _interval(value, step, before, approx, rng)
+            add("count", s, ne, lo, hi, noun)
+    return tuple(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reporter.evidence.lexicon import MONTHS, SPEECH_VERBS, STOPWORDS, WEEKDAYS
 
@@ -80,10 +81,12 @@ def _number(raw: str, scale: str | None) -> float:
     return value * _SCALE.get((scale or "").lower(), 1.0)
 
 
-def find_figures(text: str) -> list[RawFigure]:
+# Called on every sentence, and versions of one text repeat most sentences word for word: each is read once.
+@lru_cache(maxsize=50_000)
+def find_figures(text: str) -> tuple[RawFigure, ...]:
     """Every figure in the text, longest match first, no overlaps, in text order."""
     if not ANY_DIGIT.search(text):
-        return []
+        return ()
     found: list[RawFigure] = []
     taken: list[tuple[int, int]] = []
 
@@ -113,4 +116,4 @@ def find_figures(text: str) -> list[RawFigure]:
             noun = None  # 'of 300,000 will separate', '3 said': a verb or a function word counts nothing
         end = m.end(3) if noun else (m.end(2) if m.group(2) else m.end(1))
         add(s, end, "count", _number(m.group(1), m.group(2)), noun.lower() if noun else None)
-    return sorted(found, key=lambda f: f.start)
+    return tuple(sorted(found, key=lambda f: f.start))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from reporter.config import EvidenceThresholds
 from reporter.evidence.align import Alignment
@@ -54,12 +54,13 @@ class Cluster:
         word_docs: dict[str, set[str]] = defaultdict(set)
         bigrams: Counter[tuple[str, str]] = Counter()
         for sid, doc in self.docs.items():
+            used: set[str] = set()
             for sent in doc.sentences:
-                toks = [m.group() for m in _TOKEN.finditer(sent.text)]
-                for tok in toks:
-                    word_docs[tok.lower().replace("’", "'")].add(sid)
-                low = [t.lower() for t in toks]
-                bigrams.update(zip(low, low[1:], strict=False))
+                words, pairs = _sentence_vocabulary(sent.text)
+                used.update(words)
+                bigrams.update(pairs)
+            for word in used:
+                word_docs[word].add(sid)
         return dict(word_docs), bigrams
 
     @cached_property
@@ -87,6 +88,14 @@ class Cluster:
     def is_person(self, name: str | None) -> bool:
         """The name is a person in at least one document."""
         return bool(name) and any(name in d.persons.values() for d in self.docs.values())
+
+
+@lru_cache(maxsize=50_000)  # versions of one text repeat most sentences word for word: each is read once
+def _sentence_vocabulary(text: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """A sentence's words (lower case, straight apostrophe) and its adjacent word pairs (lower case)."""
+    toks = _TOKEN.findall(text)
+    low = [t.lower() for t in toks]
+    return frozenset(t.replace("’", "'") for t in low), tuple(zip(low, low[1:], strict=False))
 
 
 def evidence(doc: Document, start: int, end: int) -> Evidence:

@@ -80,6 +80,7 @@ def language_name(code: str) -> str:
     return NAMES.get(code, code)
 
 
+@lru_cache(maxsize=50_000)  # asked of every sentence, and versions of one text repeat most sentences
 def foreign_stretch(text: str) -> bool:
     """Most lower-case words of a stretch (a sentence, an embedded tweet) are not English words."""
     share, n = _english_share(text)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reporter.evidence.document import Document
 
@@ -69,30 +70,46 @@ def outcomes(doc: Document, surnames: dict[str, str] | None = None) -> list[Outc
         return []
     # (the lookahead, every name's first character, changes no match: most positions fail it at once)
     firsts = "".join(sorted({re.escape(s[0]) for s in surnames if s}))
-    name_re = re.compile(rf"\b(?=[{firsts}])(" + "|".join(re.escape(s) for s in sorted(surnames, key=len, reverse=True))
-                         + r")\b(['’]s?)?")
+    names = (rf"\b(?=[{firsts}])(" + "|".join(re.escape(s) for s in sorted(surnames, key=len, reverse=True))
+             + r")\b(['’]s?)?")
     found = []
     for si, sent in enumerate(doc.sentences):
         if sent.role != "body":
             continue
-        names = [(m.start(), m.group(1), bool(m.group(2))) for m in name_re.finditer(doc.text, sent.start, sent.end)]
-        if not names:
-            continue
-        for status, pattern, after in _STATUSES:
-            for m in pattern.finditer(doc.text, sent.start, sent.end):
-                before = doc.text[sent.start : m.start()]
-                if status == "resigned" and _FORWARD.search(before):
-                    continue  # 'plans to resign' is not a resignation
-                passive = bool(re.search(r"\b(?:was|were|been|be)\s+$", before))
-                if after is None:
-                    people = [n for _, n, poss in names if not poss]
-                elif after and not passive:
-                    people = [n for pos, n, poss in names if pos > m.end() and not poss][:1]
-                else:
-                    people = [n for pos, n, poss in names if pos < m.start() and not poss][-1:]
-                for person in people:
-                    found.append(Outcome(doc.source_id, si, m.start(), m.end(), person, status))
+        # besides the sentence, a match reads the character before it (a word boundary)
+        prev_char = doc.text[max(0, sent.start - 1) : sent.start]
+        shift = sent.start - len(prev_char)
+        for start, end, person, status in _sentence_outcomes(names, prev_char, sent.text):
+            found.append(Outcome(doc.source_id, si, start + shift, end + shift, person, status))
     return found
+
+
+# Versions of one text repeat most sentences word for word: each is read once (per set of names).
+@lru_cache(maxsize=50_000)
+def _sentence_outcomes(names_pattern: str, prev_char: str, sentence: str) -> tuple[tuple[int, int, str, str], ...]:
+    """(start, end, person, status) of every status claim of one sentence (its people found by `names_pattern`),
+    offsets in prev_char + sentence."""
+    text = prev_char + sentence
+    start, end = len(prev_char), len(text)
+    names = [(m.start(), m.group(1), bool(m.group(2)))
+             for m in re.compile(names_pattern).finditer(text, start, end)]
+    if not names:
+        return ()
+    found = []
+    for status, pattern, after in _STATUSES:
+        for m in pattern.finditer(text, start, end):
+            before = text[start : m.start()]
+            if status == "resigned" and _FORWARD.search(before):
+                continue  # 'plans to resign' is not a resignation
+            passive = bool(re.search(r"\b(?:was|were|been|be)\s+$", before))
+            if after is None:
+                people = [n for _, n, poss in names if not poss]
+            elif after and not passive:
+                people = [n for pos, n, poss in names if pos > m.end() and not poss][:1]
+            else:
+                people = [n for pos, n, poss in names if pos < m.start() and not poss][-1:]
+            found += [(m.start(), m.end(), person, status) for person in people]
+    return tuple(found)
 
 
 def conflicts(docs: dict[str, Document]) -> list[list[Outcome]]:

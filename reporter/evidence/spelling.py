@@ -170,6 +170,7 @@ def _variants(cluster: Cluster, sid: str) -> set[str]:
 _CASE_SLIP = re.compile(r"^[A-Z][a-z]{2,}[A-Z]{2}[a-z]+$")
 
 
+@lru_cache(maxsize=50_000)  # asked at every occurrence of a capitalised word
 def _capital_slip(word: str) -> str | None:
     """A capitalised token that is two words run together ('Jewishpublications') or has a caps-lock slip
     ('NiagaraFAlls'); returns the fix."""
