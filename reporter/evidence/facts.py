@@ -162,6 +162,8 @@ def _interval(value: float, step: float, before: str, approx_word: bool,
         return value * 0.85, value
     if _ABOUT.search(before) or approx_word:
         return value * 0.85 - step, value * 1.15 + step
+    if step >= 5:  # a round figure ('$43 million', '300,000') is often the true value cut down: $43.9 million
+        return value - step, value + 3 * step
     return value - step, value + step
 
 

@@ -150,6 +150,30 @@ def first_kind(members: list[factlib.Fact]) -> str:
     return members[0].kind
 
 
+def _both_values_each(by_sentence: dict[tuple[str, int], list[factlib.Fact]], a: factlib.Fact,
+                      b: factlib.Fact) -> bool:
+    """Each sentence also states the other's value ('Romney leads with 21 percent, Trump and Huckabee at 17
+    percent' against 'Trump tied with Huckabee at 17 percent (Romney leads at 21 percent)'): a list of the
+    same values, paired differently, is no conflict."""
+    def states(f: factlib.Fact, other: factlib.Fact) -> bool:
+        return any(g is not f and g.kind == other.kind and g.consistent(other)
+                   for g in by_sentence.get((f.doc, f.sentence), ()))
+    return states(a, b) and states(b, a)
+
+
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def _other_period(cluster: Cluster, a: factlib.Fact, b: factlib.Fact) -> bool:
+    """The two sentences date their figures differently ('the effective rate for 2014 was 35.7 percent'
+    against 'from 2007 through 2014 ... an effective rate of 31.55 percent'): two periods, two values."""
+    if a.kind == "year":
+        return False
+    ya = set(_YEAR.findall(cluster.docs[a.doc].sentences[a.sentence].text))
+    yb = set(_YEAR.findall(cluster.docs[b.doc].sentences[b.sentence].text))
+    return bool(ya) and bool(yb) and ya != yb
+
+
 def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
     """Values of the same thing that cannot both be right, wherever the sources state them (no sentence
     alignment needed): candidates come from an index on (kind, unit, context word), so the work grows with
@@ -164,6 +188,10 @@ def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
     weight = {k: math.log(1 + n / v) / math.log(1 + n / 2) for k, v in df.items()}
     weight["#harm"] = 2.0  # a count of people hurt or killed: the same casualty figure, whatever the verb
     person_words = {w for d in cluster.docs.values() for full in d.persons.values() for w in full.split()}
+    by_sentence: dict[tuple[str, int], list[factlib.Fact]] = {}
+    for fs in by_doc.values():
+        for f in fs:
+            by_sentence.setdefault((f.doc, f.sentence), []).append(f)
     index: dict[tuple[str, str, str], list[factlib.Fact]] = {}
     for fs in by_doc.values():
         for f in fs:
@@ -186,6 +214,8 @@ def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
                     continue  # a year dates an event: the same verb (or kind of verb) must stand by both
                 if a.kind == "age" and not (a.names & b.names & person_words):
                     continue  # an age is a person's: the same person must be named
+                if _other_period(cluster, a, b) or _both_values_each(by_sentence, a, b):
+                    continue
                 score = _fact_score(a, b, weight)
                 if score < (0.0 if ":" in a.unit else _MIN_SCORE[a.kind]):  # '48-page indictment' is specific
                     continue
