@@ -313,6 +313,29 @@ def test_a_speaker_read_from_he_said_is_no_ground_for_an_attribution_conflict():
     assert flag.severity == "medium"
 
 
+def test_a_source_quoting_a_remark_and_a_longer_one_is_compared_on_the_remark():
+    """Each source's quote closest in words to the others is compared, not its longest one sharing some words
+    (real-news cases: basil/2014-ed8c136f, HuffPost quotes Holder's “I am the attorney general of the United
+    States…” word for word and also “The same kid who got stopped … is now the attorney general…”, flagged high
+    as a rewording; fnc/nhl-expansion-report, “We're not ready to expand” against a longer quote of Bettman's
+    that has “we're not in a position to expand” in one of its own sentences, flagged high for negation)."""
+    report = _run({
+        "a": FILLER + "“I understand that anger,” Holder said. “I am the attorney general of this country. But I am "
+             "also a farmer's son from the valley.” He spoke for an hour.\n\n"
+             "“We're not ready to expand the programme,” Holder said in May.\n",
+        "b": FILLER + "“I am the attorney general of this country. But I am also a farmer's son from the valley,” "
+             "Holder said. “The same boy who worked the fields of the valley is now the attorney general of this "
+             "country,” Holder added.\n\n"
+             "“We're not in a position to expand the programme,” he said. “We're certainly not in position to "
+             "expand it into the north. We have been candid about it. But we're not looking to move any offices, "
+             "and we're not looking to expand the programme.”\n",
+    })
+    flags = _kinds(report, "wording_variant")
+    assert not [f for f in flags if "farmer" in f.title or "same boy" in " ".join(e.text for e in f.evidence)]
+    expand = [f for f in flags if "expand" in f.title]
+    assert expand and all(f.severity != "high" and "negation" not in f.explanation for f in expand), expand
+
+
 def test_a_round_figure_cut_down_from_the_exact_one_is_no_conflict():
     """Real coverage (the Clintons' taxes): '$43 million in federal taxes' against '$43,885,310 in federal
     taxes' was a high 'Different amount'; a round figure is often the exact one cut down. $5,687.75 against

@@ -428,3 +428,17 @@ def test_alignment_compares_each_unit_with_a_bounded_number_of_groups(monkeypatc
         analyse(sources, EvidenceThresholds())
         counts.append(calls["n"])
     assert counts[1] < 2.6 * counts[0]
+
+
+def test_negation_is_a_risk_only_when_one_side_negates():
+    """'nobody wanted to do it' against 'no one wanted to do it' negates on both sides (real-news case:
+    fnc/woman-third-breast, Tridevil's "nobody wanted to do it" vs "no one would do it" was high for negation)."""
+    from reporter.evidence.wording import meaning_risk, word_diff
+
+    def risk(a: str, b: str) -> str | None:
+        return meaning_risk(*word_diff(a, b), a, b)
+
+    assert risk("I called fifty doctors and nobody wanted to do it", "I called fifty doctors and no one wanted "
+                "to do it") is None
+    assert risk("I called fifty doctors and somebody wanted to do it", "I called fifty doctors and nobody "
+                "wanted to do it") == "negation"

@@ -9,6 +9,7 @@ translations repetitions were the engine's least precise flags, most of them rep
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from reporter.evidence.align import Unit
 from reporter.evidence.flags import Cluster, evidence, make_flag
@@ -141,99 +142,111 @@ def _repeats(doc: Document, si: int, versions: tuple[str, dict[str, str]] | None
     """'military and military', 'the the', a two-word phrase repeated a few words later; `versions`: every
     source's version of this sentence (a repetition most of the others share is left alone)."""
     sent = doc.sentences[si]
-    toks = list(_WORD.finditer(doc.text, sent.start, sent.end))
-    low = [t.group().lower() for t in toks]
+    toks, candidates = _repeat_candidates(sent.text)
+    at = sent.start  # token offsets are the sentence's
     flags = []
     used: set[int] = set()
-    for i in range(1, len(toks)):
-        w = low[i]
-        j = None
-        if low[i - 1] == w and doc.text[toks[i - 1].end() : toks[i].start()].strip() == "" and w not in _DUPLICATE_OK:
-            j = i - 1
-        elif (i >= 2 and low[i - 2] == w and low[i - 1] in ("and", "or") and w not in _IDIOMS and w not in STOPWORDS
-              and not _intensifying(w)):
-            j = i - 2
-        if j is None:
-            continue
-        word = re.escape(w)
-        if _mirrored(rf"\b{word}\W+(?:(?:and|or)\W+)?{word}\b", versions):
-            continue
-        s = toks[max(0, j - 1)].start()
-        e = toks[min(len(toks) - 1, i + 1)].end()
-        used.update(range(j, i + 1))
-        flags.append(
-            make_flag(
-                "garbled_text",
-                "garbled.repeat",
-                "medium",
-                f"Repeated word: '{doc.text[s:e]}'",
-                f"'{toks[i].group()}' is repeated, which reads like an editing or translation error.",
-                [evidence(doc, s, e)],
-                0.85,
-                None,
-            )
-        )
-    # a two-word phrase repeated within a few words, outside quotes ('to visit Moscow ... to visit in 2023')
-    for i in range(len(toks) - 1):
-        big = (low[i], low[i + 1])
-        window = min(len(toks) - 1, i + 10)
-        if big[0] not in low[i + 2 : window]:  # (most words do not recur within the window: the rest is moot)
-            continue
-        if (big[0] in STOPWORDS and big[1] in STOPWORDS) or not toks[i].group().islower() or big[0] in _DETERMINERS:
-            continue
-        if not toks[i + 1].group().islower() or _DIGIT.search(doc.text, toks[i].start(), toks[i + 1].end()):
-            continue
-        first, second = big
-        for j in range(i + 2, window):
-            if low[j] == first and low[j + 1] == second and not used & {i, i + 1, j, j + 1}:
-                s, e = toks[i].start(), toks[j + 1].end()
-                if not _outside_quotes(doc, s, e) or re.search(r"\d|@|[.!?]\s+[A-Z]", doc.text[s:e]):
-                    continue  # numbers, e-mail addresses, or a sentence boundary in between
-                if i > 0 and low[i - 1] == low[j - 1]:
-                    continue  # parallel clauses ('the same people who ..., and the same people who ...')
-                phrase = rf"\b{re.escape(big[0])}\W+{re.escape(big[1])}\b"
-                if _mirrored(phrase, versions, times=2):
-                    continue
-                used.update({i, i + 1, j, j + 1})
-                flags.append(
-                    make_flag(
-                        "garbled_text",
-                        "garbled.repeat",
-                        "medium",
-                        f"Repeated phrase: '{toks[i].group()} {toks[i + 1].group()}'",
-                        "The same two words occur twice a few words apart, as if two "
-                        "versions of the clause were spliced together.",
-                        [evidence(doc, s, e)],
-                        0.75,
-                    )
+    for kind, i, j in candidates:
+        if kind == "word":  # toks[j] repeated as toks[i]
+            word = re.escape(toks[i][2].lower())
+            if _mirrored(rf"\b{word}\W+(?:(?:and|or)\W+)?{word}\b", versions):
+                continue
+            s = at + toks[max(0, j - 1)][0]
+            e = at + toks[min(len(toks) - 1, i + 1)][1]
+            used.update(range(j, i + 1))
+            flags.append(
+                make_flag(
+                    "garbled_text",
+                    "garbled.repeat",
+                    "medium",
+                    f"Repeated word: '{doc.text[s:e]}'",
+                    f"'{toks[i][2]}' is repeated, which reads like an editing or translation error.",
+                    [evidence(doc, s, e)],
+                    0.85,
+                    None,
                 )
-    # a past-tense verb repeated as the dangling last word ('... invasion visited.')
-    if len(toks) > 4:
-        last = low[-1]
-        tail = doc.text[toks[-1].end() : sent.end].strip()
-        earlier = [k for k in range(len(toks) - 1) if low[k] == last]
-        if (
-            last.endswith("ed")
-            and earlier
-            and tail in {".", ""}
-            and low[-2] not in _AUXILIARY
-            and not used & {len(toks) - 1}
-            and not _mirrored(rf"\b{re.escape(last)}\b", versions, times=2, at_end=True)
-        ):
-            s, e = toks[-3].start(), toks[-1].end()
+            )
+        elif kind == "phrase":  # toks[i], toks[i + 1] again as toks[j], toks[j + 1]
+            s, e = at + toks[i][0], at + toks[j + 1][1]
+            if used & {i, i + 1, j, j + 1} or not _outside_quotes(doc, s, e):
+                continue
+            first, second = toks[i][2].lower(), toks[i + 1][2].lower()
+            if _mirrored(rf"\b{re.escape(first)}\W+{re.escape(second)}\b", versions, times=2):
+                continue
+            used.update({i, i + 1, j, j + 1})
+            flags.append(
+                make_flag(
+                    "garbled_text",
+                    "garbled.repeat",
+                    "medium",
+                    f"Repeated phrase: '{toks[i][2]} {toks[i + 1][2]}'",
+                    "The same two words occur twice a few words apart, as if two "
+                    "versions of the clause were spliced together.",
+                    [evidence(doc, s, e)],
+                    0.75,
+                )
+            )
+        else:  # "dangling": the last word, a past-tense verb, already used earlier in the sentence
+            last = toks[-1][2].lower()
+            if used & {len(toks) - 1} or _mirrored(rf"\b{re.escape(last)}\b", versions, times=2, at_end=True):
+                continue
+            s, e = at + toks[-3][0], at + toks[-1][1]
             flags.append(
                 make_flag(
                     "garbled_text",
                     "garbled.dangling",
                     "medium",
                     f"Dangling repeated word: '{doc.text[s:e]}'",
-                    f"The sentence ends on '{toks[-1].group()}', already used earlier in the sentence; the end of "
+                    f"The sentence ends on '{toks[-1][2]}', already used earlier in the sentence; the end of "
                     "the sentence looks spliced or garbled.",
                     [evidence(doc, s, e)],
                     0.7,
                 )
             )
     return flags
+
+
+# What a sentence's own words decide is decided once per distinct sentence (versions of one text repeat most
+# sentences); what depends on its source (quotes, the other versions, earlier flags) is left to `_repeats`.
+@lru_cache(maxsize=50_000)
+def _repeat_candidates(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[tuple[str, int, int], ...]]:
+    """The sentence's word tokens (start, end, word), and its possible repetitions in the order `_repeats`
+    weighs them: ('word', i, j) for word i repeating word j, ('phrase', i, j) for words i, i + 1 again at j,
+    ('dangling', -1, -1) for a past-tense verb repeated as the last word."""
+    toks = tuple((m.start(), m.end(), m.group()) for m in _WORD.finditer(text))
+    low = [w.lower() for _, _, w in toks]
+    found: list[tuple[str, int, int]] = []
+    for i in range(1, len(toks)):
+        w = low[i]
+        if low[i - 1] == w and text[toks[i - 1][1] : toks[i][0]].strip() == "" and w not in _DUPLICATE_OK:
+            found.append(("word", i, i - 1))
+        elif (i >= 2 and low[i - 2] == w and low[i - 1] in ("and", "or") and w not in _IDIOMS and w not in STOPWORDS
+              and not _intensifying(w)):
+            found.append(("word", i, i - 2))
+    # a two-word phrase repeated within a few words, outside quotes ('to visit Moscow ... to visit in 2023')
+    for i in range(len(toks) - 1):
+        big = (low[i], low[i + 1])
+        window = min(len(toks) - 1, i + 10)
+        if big[0] not in low[i + 2 : window]:  # (most words do not recur within the window: the rest is moot)
+            continue
+        if (big[0] in STOPWORDS and big[1] in STOPWORDS) or not toks[i][2].islower() or big[0] in _DETERMINERS:
+            continue
+        if not toks[i + 1][2].islower() or _DIGIT.search(text, toks[i][0], toks[i + 1][1]):
+            continue
+        for j in range(i + 2, window):
+            if low[j] == big[0] and low[j + 1] == big[1]:
+                if re.search(r"\d|@|[.!?]\s+[A-Z]", text[toks[i][0] : toks[j + 1][1]]):
+                    continue  # numbers, e-mail addresses, or a sentence boundary in between
+                if i > 0 and low[i - 1] == low[j - 1]:
+                    continue  # parallel clauses ('the same people who ..., and the same people who ...')
+                found.append(("phrase", i, j))
+    # a past-tense verb repeated as the dangling last word ('... invasion visited.')
+    if len(toks) > 4:
+        last = low[-1]
+        if (last.endswith("ed") and last in low[:-1] and text[toks[-1][1] :].strip() in {".", ""}
+                and low[-2] not in _AUXILIARY):
+            found.append(("dangling", -1, -1))
+    return toks, tuple(found)
 
 
 def _quotes(doc: Document) -> list[Discrepancy]:

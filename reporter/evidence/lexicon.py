@@ -32,7 +32,7 @@ STOPWORDS = _wordset(
 # Contractions ("can’t", "won’t") are written out by `expand_contractions` before this set is asked.
 NEGATIONS = _wordset(
     """
-    not no never none nothing neither nor
+    not no never none nothing nobody nowhere neither nor
     """
 )
 # English clitics, so that "we’ll" and "we will" or "don’t" and "do not" count as the same words when

@@ -64,9 +64,12 @@ def spelling_only(only_a: list[str], only_b: list[str]) -> bool:
 def meaning_risk(only_a: list[str], only_b: list[str], raw_a: str, raw_b: str) -> str | None:
     """Why a difference may change the meaning: negation, number, modality or a name; None if it may not.
 
-    Contractions are written out first: "we’ll" against "we will" changes no modality."""
-    changed = set(expand_contractions(only_a)) ^ set(expand_contractions(only_b))
-    if changed & NEGATIONS:
+    Contractions are written out first: "we’ll" against "we will" changes no modality. Negation is a risk when
+    only one side's differing words negate."""
+    words_a, words_b = set(expand_contractions(only_a)), set(expand_contractions(only_b))
+    changed = words_a ^ words_b
+    # one side negates what the other affirms; 'nobody wanted to' vs 'no one would' both negate
+    if bool(words_a & NEGATIONS) != bool(words_b & NEGATIONS):
         return "negation"
     if any(re.search(r"\d", w) for w in changed):
         return "a number"
@@ -88,13 +91,22 @@ def _names(text: str) -> set[str]:
     return names
 
 
-def _variants(group: Group) -> dict[str, Unit]:
-    """One quote per source: the longest from each."""
-    best: dict[str, Unit] = {}
-    for u in group.units:
-        if u.doc not in best or len(u.text) > len(best[u.doc].text):
-            best[u.doc] = u
-    return best
+def _variants(group: Group) -> list[tuple[Unit, tuple[list[str], list[str]]]]:
+    """One quote per source, each with its word diff from the representative (the longest quote of the first
+    source, listed first): from each other source the quote that differs from it in the fewest words, then the
+    longest. A source quoting a remark and, elsewhere, a longer remark sharing some of its words is compared on
+    the first (Holder's "I am the attorney general of the United States" is not reworded by his "The same kid …
+    is now the attorney general …")."""
+    rep = max((u for u in group.units if u.doc == group.units[0].doc), key=lambda u: len(u.text))
+    best: dict[str, tuple[int, int, Unit, tuple[list[str], list[str]]]] = {rep.doc: (0, 0, rep, ([], []))}
+    for u in group.units[1:]:
+        if u.doc == rep.doc:
+            continue
+        diff = word_diff(rep.text, u.text)
+        key = (len(diff[0]) + len(diff[1]), -len(u.text))
+        if u.doc not in best or key < best[u.doc][:2]:
+            best[u.doc] = (*key, u, diff)
+    return [(u, diff) for _, _, u, diff in best.values()]
 
 
 def _pair_marks(a: list[str], b: list[str]) -> tuple[list[bool], list[bool]]:
@@ -176,12 +188,12 @@ def detect(cluster: Cluster) -> list[Discrepancy]:
     deferred = minority.scores_words(cluster)
     flags = []
     for group in cluster.alignment.cross_source("quote"):
-        per_doc = _variants(group)
-        units = list(per_doc.values())
-        if len(units) < 2:
+        variants = _variants(group)
+        if len(variants) < 2:
             continue
+        units = [u for u, _ in variants]
         rep = units[0]
-        compared = [(u, word_diff(rep.text, u.text)) for u in units[1:] if not contained(rep.text, u.text)]
+        compared = [(u, diff) for u, diff in variants[1:] if not contained(rep.text, u.text)]
         kept = [(u, diff) for u, diff in compared if any(diff) and not spelling_only(*diff)]
         if not kept:
             continue
