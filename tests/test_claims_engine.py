@@ -381,3 +381,16 @@ def test_an_unnamed_source_and_a_named_speaker_are_two_remarks():
     report = _run({"a": FILLER + "“There’s a whole lot of anger,” said Representative Carolyn B. Maloney.\n",
                    "b": FILLER + "“There’s a lot of anger,” said Representative Carolyn B. Maloney.\n"})
     assert _kinds(report, "wording_variant")  # one person's remark, one word dropped: still a variant
+
+
+def test_two_named_speakers_quoted_alike_are_two_remarks_not_one_reworded():
+    """Real coverage (2019, House Democrats' bill): Fox's “Yes it is a power grab -- a power grab on behalf of the
+    people,” Pelosi said, and the Times' “It’s a power grab for the American people,” Lofgren said, were one
+    remark 'worded differently'. Two people named by the sources said two things; a remark credited word for
+    word to both would be an attribution conflict."""
+    c = "Zoe Lofgren spoke on Friday. “It’s a power grab for the American people,” Lofgren said. "
+    d = "Nancy Pelosi spoke on Friday. “Yes it is a power grab -- a power grab on behalf of the people,” Pelosi said. "
+    report = _run({"c": c + FILLER, "d": d + FILLER})
+    assert not _kinds(report, "wording_variant")
+    same = "Zoe Lofgren spoke on Friday. “It’s a power grab on behalf of all the American people,” Lofgren said. "
+    assert _kinds(_run({"c": c + FILLER, "d": same + FILLER}), "wording_variant")
