@@ -193,6 +193,15 @@ def test_a_dateline_outlet_or_a_nationality_is_not_the_speaker():
     assert [q.speaker for q in doc.quotes] == [None, None]
 
 
+def test_a_sentence_adverb_is_not_part_of_a_name():
+    """Real coverage: 'Yet AARP said ...' made a person 'Yet AARP' (the article never writes 'yet' in lower
+    case, which is how other sentence openers are told from names)."""
+    text = ("The plan angered members of AARP on Thursday.\n\n"
+            "Yet AARP said on Friday that “our position has not changed on Social Security.”\n")
+    doc = parse(make_source("h", text))
+    assert "Yet AARP" not in [n.text for n in doc.names] and doc.quotes[0].speaker == "AARP"
+
+
 def test_initials_are_one_name_token():
     """'the U.S. Attorney’s Office said' credits the U.S. Attorney’s Office, not 'S. Attorney’s Office'."""
     text = "“No one is above the law,” the press release from the U.S. Attorney’s Office said.\n"

@@ -81,6 +81,15 @@ SPEECH_VERBS = _wordset(
     """
 )
 
+# Words that open a sentence without being a name, even where the article never writes them in lower case
+# ('Yet AARP said' is AARP speaking).
+SENTENCE_ADVERBS = _wordset(
+    """
+    yet still meanwhile however instead today later thus hence indeed moreover furthermore nonetheless
+    nevertheless otherwise earlier finally afterward afterwards separately overall
+    """
+)
+
 # Words that introduce a person's name when they stand right before it ("Foreign Minister Sergei Lavrov").
 TITLE_WORDS = _wordset(
     """

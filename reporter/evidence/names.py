@@ -6,7 +6,17 @@ from __future__ import annotations
 import re
 
 from reporter.evidence.document import NameSpan, Sentence
-from reporter.evidence.lexicon import DEMONYMS, MONTHS, ORG_WORDS, PLACE_WORDS, STOPWORDS, TITLE_WORDS, WEEKDAYS, zipf
+from reporter.evidence.lexicon import (
+    DEMONYMS,
+    MONTHS,
+    ORG_WORDS,
+    PLACE_WORDS,
+    SENTENCE_ADVERBS,
+    STOPWORDS,
+    TITLE_WORDS,
+    WEEKDAYS,
+    zipf,
+)
 
 # A title after a portfolio, state or party: 'Energy Minister Priya Nair', 'Ohio Rep. Tim Ryan',
 # 'California Democratic Rep. Nancy Pelosi', 'House Speaker Paul Ryan'.
@@ -49,7 +59,8 @@ class NameFinder:
             pos, tok = toks[0]
             low = tok.lower().rstrip(".")
             first = pos == sent.start or self.text[sent.start : pos].strip(' “"‘(') == ""
-            if low in _CALENDAR or low == "of" or (first and (low in STOPWORDS or low in self.lower_words)):
+            if low in _CALENDAR or low == "of" or (first and (low in STOPWORDS or low in self.lower_words
+                                                              or low in SENTENCE_ADVERBS)):
                 toks.pop(0)
             else:
                 break

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 
 from reporter.evidence.document import NameSpan, Sentence
-from reporter.evidence.lexicon import SPEECH_VERBS, TITLE_WORDS
+from reporter.evidence.lexicon import SENTENCE_ADVERBS, SPEECH_VERBS, TITLE_WORDS
 
 _PREPOSITIONS = frozenset(
     ["with", "to", "by", "met", "from", "at", "in", "on", "for", "against", "toward", "towards", "into", "of"]
@@ -86,7 +86,7 @@ def _subject_slot(text: str, sent: Sentence, vpos: int, names: list[NameSpan],
     sentence start (if the article also writes it capitalised inside a sentence: a name, not 'Sources told'),
     or set off by commas after a role: 'Its curator, Quinton Winter, said' (not 'John Cornyn, R-Texas, said')."""
     for n in names:
-        if text[n.end : vpos] == " " and n.start == sent.start:
+        if text[n.end : vpos] == " " and _OPENER.fullmatch(text, sent.start, n.start):
             if re.search(rf"[a-z,] {re.escape(n.text)}\b", text):
                 return n
         elif (text[n.end : vpos] == ", " and n.kind in ("person", "unknown") and not inside_quote(n.start)
@@ -131,6 +131,8 @@ def _tag_after_quote(text: str, vpos: int, verb: str, names: list[NameSpan],
     return None
 
 
+# nothing, or a conjunction or sentence adverb, before the subject: 'Ryan told ...', 'Yet AARP said ...'
+_OPENER = re.compile(r"(?:(?:" + "|".join(sorted(SENTENCE_ADVERBS | {"but", "and", "so"})) + r"),?\s+)?", re.I)
 _ADJECTIVE_USE = re.compile(r" [a-z]")
 _AFTER_ROLE = re.compile(r"\b[a-z][\w’'-]*, $")
 _WHO = re.compile(r",\s+who\s+(?:[a-z]+\s+){0,2}")
