@@ -363,3 +363,21 @@ def test_the_same_list_of_values_or_two_periods_is_no_conflict():
         "b": "From 2007 through 2014 the Clintons paid federal taxes at an effective tax rate of 31.55 percent, the "
              "campaign said. " + FILLER})
     assert not _kinds(report, "factual_conflict")
+
+
+def test_an_unnamed_source_and_a_named_speaker_are_two_remarks():
+    """Quotes sharing a frame ('there's a lot of') by an unnamed source and a named speaker are two people's
+    remarks, not one reworded (real-news case: basil/2016-79bf99c6, HuffPost's “There’s a whole lot of anger,”
+    said one Democrat who requested anonymity, against the Times' “I think there’s a lot of soul-searching,”
+    said Representative Carolyn B. Maloney). A quote credited before it ('A senior aide said: …') counts too."""
+    for credit_a, credit_b in (
+        ("“There’s a whole lot of anger,” said one Democrat who opposed her, who requested anonymity.",
+         "“I think there’s a lot of soul-searching,” said Representative Carolyn B. Maloney of New York."),
+        ("A senior aide said: “There’s a whole lot of anger.”",
+         "Representative Carolyn B. Maloney of New York said: “I think there’s a lot of soul-searching.”"),
+    ):
+        report = _run({"a": FILLER + credit_a + "\n", "b": FILLER + credit_b + "\n"})
+        assert not _kinds(report, "wording_variant"), credit_a
+    report = _run({"a": FILLER + "“There’s a whole lot of anger,” said Representative Carolyn B. Maloney.\n",
+                   "b": FILLER + "“There’s a lot of anger,” said Representative Carolyn B. Maloney.\n"})
+    assert _kinds(report, "wording_variant")  # one person's remark, one word dropped: still a variant
