@@ -6,6 +6,7 @@ on the verbatim words, outside quotes only where a speaker's own grammar is not 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from reporter.evidence.flags import Cluster, evidence, make_flag
 from reporter.models import Discrepancy
@@ -25,20 +26,34 @@ _PATTERNS = [  # (the first letters are checked before the look-behinds: the sam
 def detect(cluster: Cluster) -> list[Discrepancy]:
     """Garbled-text flags for lost words."""
     first_names = {full.split()[0] for d in cluster.docs.values() for full in d.persons.values() if " " in full}
-    stray_the = re.compile(r"\b(?:received|met|told|visited|called)\s+the\s+(" + "|".join(
+    stray_the = (r"\b(?:received|met|told|visited|called)\s+the\s+(" + "|".join(
         re.escape(n) for n in sorted(first_names)) + r")\b") if first_names else None
     flags = []
     for doc in cluster.docs.values():
         for sent in doc.sentences:
             if sent.role != "body":
                 continue
-            found = [(m, why) for pattern, why in _PATTERNS for m in pattern.finditer(doc.text, sent.start, sent.end)]
-            if stray_the:
-                found += [(m, "a stray 'the' before a person's name") for m in
-                          stray_the.finditer(doc.text, sent.start, sent.end)]
-            for m, why in found:
+            before = doc.text[max(0, sent.start - _LOOK_BEHIND) : sent.start]
+            at = sent.start - len(before)
+            for start, end, why in _lost_words(before, sent.text, stray_the):
+                found = doc.text[at + start : at + end]
                 flags.append(make_flag(
-                    "garbled_text", "garbled.lost_word", "low", f"Word lost: '{m.group()}'",
-                    f"'{m.group()}' does not read as English: {why}.", [evidence(doc, m.start(), m.end())], 0.7,
+                    "garbled_text", "garbled.lost_word", "low", f"Word lost: '{found}'",
+                    f"'{found}' does not read as English: {why}.", [evidence(doc, at + start, at + end)], 0.7,
                     None))
     return flags
+
+
+_LOOK_BEHIND = 6  # the most any pattern reads before its match: '\bhave ' of the first one
+
+
+# Versions of one text repeat most sentences word for word: each is read once (with what precedes it).
+@lru_cache(maxsize=50_000)
+def _lost_words(before: str, sentence: str, stray_the: str | None) -> tuple[tuple[int, int, str], ...]:
+    """(start, end, why) of every lost-word pattern in the sentence, offsets in before + sentence."""
+    text, start = before + sentence, len(before)
+    found = [(m.start(), m.end(), why) for pattern, why in _PATTERNS for m in pattern.finditer(text, start)]
+    if stray_the:
+        found += [(m.start(), m.end(), "a stray 'the' before a person's name")
+                  for m in re.compile(stray_the).finditer(text, start)]
+    return tuple(found)
