@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from reporter.chrome import find_chrome, line_spans
 from reporter.evidence import analyse, language
 from reporter.evidence.facts import facts, word_number
@@ -261,24 +263,22 @@ def test_the_cluster_vocabulary_counts_every_copy_of_a_repeated_sentence():
     assert cluster.attested_elsewhere("Shored", "a") and not cluster.attested_elsewhere("rain", "a")
 
 
-def test_nested_speech_and_a_denial_are_no_statement_credited_to_different_people():
+@pytest.mark.parametrize("a, b", [
+    ("Diane Foley spoke on Monday. Diane Foley also said US officials told her they would not exchange prisoners "
+     "or carry out any military action to rescue her son. ",
+     "Diane Foley spoke on Monday. She also says the government told her it would not exchange prisoners or "
+     "conduct any military action to rescue her son. "),
+    ("Dr. Gwen Korovin has denied taking a selfie photo in the procedure room while Joan Rivers was under "
+     "anesthesia at the clinic. ",
+     "A staff member at the Yorkville Endoscopy clinic said the doctor took a selfie photo in the procedure room "
+     "while Joan Rivers was under anesthesia. "),
+], ids=["relayed", "denied"])
+def test_nested_speech_and_a_denial_are_no_statement_credited_to_different_people(a, b):
     """Real coverage: 'Diane Foley also said US officials told her they would not ...' against 'She says the
     government told her it would not ...' (both right: she relays what officials told her), and 'Korovin has
     denied taking a selfie ...' against 'a staff member told investigators the doctor took a selfie ...'
     (opposite claims, not one statement credited to two people) were high-severity attribution conflicts."""
-    report = _run({
-        "a": "Diane Foley spoke on Monday. Diane Foley also said US officials told her they would not exchange "
-             "prisoners or carry out any military action to rescue her son. " + FILLER,
-        "b": "Diane Foley spoke on Monday. She also says the government told her it would not exchange prisoners "
-             "or conduct any military action to rescue her son. " + FILLER,
-    })
-    assert not [f for f in _kinds(report, "attribution_conflict") if f.detector == "attribution.statement"]
-    report = _run({
-        "a": "Dr. Gwen Korovin has denied taking a selfie photo in the procedure room while Joan Rivers was under "
-             "anesthesia at the clinic. " + FILLER,
-        "b": "A staff member at the Yorkville Endoscopy clinic said the doctor took a selfie photo in the procedure "
-             "room while Joan Rivers was under anesthesia. " + FILLER,
-    })
+    report = _run({"a": a + FILLER, "b": b + FILLER})
     assert not [f for f in _kinds(report, "attribution_conflict") if f.detector == "attribution.statement"]
 
 
