@@ -82,8 +82,7 @@ def _quote_conflicts(cluster: Cluster) -> list[Discrepancy]:
     for group in cluster.alignment.cross_source("quote"):
         # a phrase of one or two words ('politically motivated') is said by many: no evidence of one remark; a
         # speaker read from 'he said' is a guess ('he' was Ryan, taken for Biden), not what the source credits
-        units = [u for u in group.units if u.speaker and cluster.is_person(u.speaker) and len(u.text.split()) >= 3
-                 and not cluster.docs[u.doc].quotes[u.index].inferred]
+        units = [u for u in group.units if cluster.is_person(cluster.named_speaker(u)) and len(u.text.split()) >= 3]
         clash = any(
             a.doc != b.doc and not cluster.same_person(a.speaker or "", b.speaker or "") for a in units for b in units
         )

@@ -214,10 +214,10 @@ def cross_source_facts(cluster: Cluster) -> list[Discrepancy]:
                     continue  # a year dates an event: the same verb (or kind of verb) must stand by both
                 if a.kind == "age" and not (a.names & b.names & person_words):
                     continue  # an age is a person's: the same person must be named
-                if _other_period(cluster, a, b) or _both_values_each(by_sentence, a, b):
-                    continue
                 score = _fact_score(a, b, weight)
                 if score < (0.0 if ":" in a.unit else _MIN_SCORE[a.kind]):  # '48-page indictment' is specific
+                    continue
+                if _other_period(cluster, a, b) or _both_values_each(by_sentence, a, b):
                     continue
                 if any(g.consistent(b) and _fact_score(g, b, weight) >= _MIN_SCORE[a.kind]
                        for g in by_doc[a.doc] if g.kind == a.kind and g.unit == a.unit and g is not a) or any(

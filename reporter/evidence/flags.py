@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from reporter.config import EvidenceThresholds
-from reporter.evidence.align import Alignment
+from reporter.evidence.align import Alignment, Unit
 from reporter.evidence.structure import Document
 from reporter.ids import discrepancy_id
 from reporter.models import SEVERITY_RANK, Discrepancy, Evidence
@@ -84,6 +84,11 @@ class Cluster:
         if pa[-1] == pb[-1]:
             return True
         return pa[0] == pb[0] and pa[0] in self.aliases
+
+    def named_speaker(self, quote: Unit) -> str | None:
+        """The speaker a source names for a quote unit; None when unnamed or read from 'he said' (a guess)."""
+        span = self.docs[quote.doc].quotes[quote.index]
+        return span.speaker if span.speaker and not span.inferred else None
 
     def is_person(self, name: str | None) -> bool:
         """The name is a person in at least one document."""

@@ -133,17 +133,11 @@ def _two_people(cluster: Cluster, a: Unit, b: Unit) -> bool:
     two people, two remarks, however alike their words (one remark credited word for word to two named people
     is the attribution detector's conflict). basil/2016-79bf99c6: “There’s a whole lot of anger,” said one
     Democrat who requested anonymity, against “I think there’s a lot of soul-searching,” said Maloney."""
-    named_a, named_b = _named(cluster, a), _named(cluster, b)
+    named_a, named_b = cluster.named_speaker(a), cluster.named_speaker(b)
     if named_a and named_b and not cluster.same_person(named_a, named_b):
         return True  # 'a power grab for the American people' (Lofgren) and '... on behalf of the people' (Pelosi)
     return any(_ANONYMOUS.search(_attribution(cluster, x)) and not x.speaker and y.speaker
                for x, y in ((a, b), (b, a)))
-
-
-def _named(cluster: Cluster, u: Unit) -> str | None:
-    """The speaker a source names for a quote; None when unnamed or read from 'he said' (a guess)."""
-    quote = cluster.docs[u.doc].quotes[u.index]
-    return quote.speaker if quote.speaker and not quote.inferred else None
 
 
 def _pair_marks(a: list[str], b: list[str]) -> tuple[list[bool], list[bool]]:
